@@ -1,0 +1,9 @@
+"""`centrex contract` commands (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    """Add the `contract` commands to the root app."""

@@ -1,0 +1,9 @@
+"""`centrex db` commands (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    """Add the `db` commands to the root app."""

@@ -1,0 +1,9 @@
+"""`centrex port` commands (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    """Add the `port` commands to the root app."""

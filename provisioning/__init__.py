@@ -1,0 +1,1 @@
+"""Inventory: sites, equipment, SIP accounts, SDA numbers and portability mandates (imports contracts)."""

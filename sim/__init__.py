@@ -1,0 +1,1 @@
+"""SimPy discrete-event model of a Centrex fleet (imports contracts)."""

@@ -1,0 +1,1 @@
+"""SIP test harness against a local Kamailio test PBX (imports provisioning and contracts)."""
