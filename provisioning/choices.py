@@ -1,0 +1,106 @@
+"""Every enumeration and named default of the inventory, in one place (the CLI never defines these)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class NumberState(StrEnum):
+    """Life of one SDA number of an operator range."""
+
+    free = "free"
+    allocated = "allocated"
+    quarantined = "quarantined"
+
+
+class BlockState(StrEnum):
+    """Life of an SDA block given to a site."""
+
+    allocated = "allocated"
+    released = "released"
+
+
+class BlockPurpose(StrEnum):
+    """What a block's numbers are for (SDA: extensions, fax-to-mail, hunt groups — 000 §1)."""
+
+    extensions = "extensions"
+    fax = "fax"
+    hunt_group = "hunt_group"
+    alarm = "alarm"
+    lift = "lift"
+
+
+# 004 §2/§9: alarm and lift-emergency lines must stay outside the service.
+REFUSED_PURPOSES = frozenset({BlockPurpose.alarm, BlockPurpose.lift})
+
+BLOCK_SIZES = (1, 10, 100, 1000)
+DEFAULT_QUARANTINE_DAYS = 90  # named parameter `quarantine_days` of `numbers release`
+MAX_RANGE_SIZE = 10_000_000
+
+# French numbering plan: zone = first digit of the national number. 01–05 geographic, 09 non-geographic.
+GEOGRAPHIC_ZONES = ("01", "02", "03", "04", "05")
+NON_GEOGRAPHIC_ZONES = ("09",)
+ALLOWED_ZONES = GEOGRAPHIC_ZONES + NON_GEOGRAPHIC_ZONES
+
+
+class MandateState(StrEnum):
+    """Portability mandate states (000 §2.3)."""
+
+    draft = "draft"
+    submitted = "submitted"
+    accepted = "accepted"
+    rejected = "rejected"
+    postponed = "postponed"
+    study = "study"
+    scheduled = "scheduled"
+    ported = "ported"
+    cancelled = "cancelled"
+    expired = "expired"
+
+
+FINAL_MANDATE_STATES = frozenset({MandateState.ported, MandateState.cancelled, MandateState.expired})
+
+
+class RejectReason(StrEnum):
+    """The OBL's grounds for rejecting, postponing or studying a mandate (000 §2.3)."""
+
+    wrong_address = "wrong_address"
+    wrong_holder = "wrong_holder"
+    temporary_subscription = "temporary_subscription"
+    incomplete_list = "incomplete_list"
+
+
+class LineType(StrEnum):
+    """Subscription type of a line in the OBL's records."""
+
+    permanent = "permanent"
+    temporary = "temporary"
+
+
+class Profile(StrEnum):
+    """Contract profiles a site can be under (file names of contracts/profiles/*.yaml)."""
+
+    alleo = "alleo"
+    allset = "allset"
+    progetcom = "progetcom"
+    allocloud = "allocloud"
+
+
+# Warranty on sold equipment, months from delivery (CONTRACTS §11).
+WARRANTY_MONTHS = {
+    Profile.alleo: 24,  # 000 §2.6 (leased: the lease length, 000 §2.7)
+    Profile.allset: 12,  # 001 §3
+    Profile.progetcom: 12,  # 002 §3
+    Profile.allocloud: 12,  # 004 §8 "d'un an"
+}
+
+
+class EquipmentKind(StrEnum):
+    """Kinds of equipment on a site."""
+
+    handset = "handset"
+    router = "router"
+    gateway = "gateway"
+    switch = "switch"
+    base_station = "base_station"
+    other = "other"
