@@ -91,7 +91,7 @@ def _channels_value(x: Fraction | float) -> int | float:
 
 
 def _verdict(extra: int) -> str:
-    return "fits" if extra == 0 else f"traffic pack: +{extra} channels"
+    return "fits" if extra == 0 else f"traffic pack: +{extra} channel{'s' if extra > 1 else ''}"
 
 
 def size(users: int, e_per_user: float, gos: float, contract: ChannelContract) -> dict[str, Any]:

@@ -1,9 +1,179 @@
-"""`centrex capacity` commands (placeholder until its issue lands)."""
+"""`centrex capacity`: channel allowance vs the channels a customer's busy hour needs (pre-sales)."""
 
 from __future__ import annotations
 
+from html import escape
+from pathlib import Path
+
 import typer
+
+from centrex.output import Format, emit, info, to_csv
+from contracts import atomic
+from contracts.channels import KIND_HELP
+from contracts.errors import InputError
+from contracts.sizing import erlangs_per_user, load_channel_contract, size, size_devices, size_table
+
+SIZING_COLUMNS = (
+    "users",
+    "allowance_channels",
+    "offered_erlangs",
+    "channels_needed",
+    "blocking_at_allowance",
+    "extra_channels",
+    "verdict",
+)
+
+app = typer.Typer(
+    help="Size concurrent calls: contract allowance (ALLOcloud 004 §11.d) vs Erlang B channels needed.\n\n"
+    "Example: centrex capacity --contract allocloud --users 20 --erlangs-per-user 0.1 --gos 0.01",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+_CONTRACT = typer.Option("allocloud", "--contract", help="Contract profile (name or YAML path).")
+_SET = typer.Option(
+    [], "--set", metavar="KEY=VALUE", help="Flip a profile choice, e.g. channels_rounding=exact."
+)
+_CALLS = typer.Option(
+    None, "--busy-hour-calls-per-user", help="Busy-hour calls per user (with --mean-holding-s)."
+)
+_HOLD = typer.Option(None, "--mean-holding-s", help="Mean call holding time in seconds.")
+_ERL = typer.Option(
+    None, "--erlangs-per-user", help="Busy-hour Erlangs per user (instead of calls x holding)."
+)
+_GOS = typer.Option(0.01, "--gos", help="Grade of service: target blocking probability, in (0, 1).")
+_FMT = typer.Option(Format.table, "--format", help="table, json or csv.")
+
+
+@app.callback()
+def capacity(
+    ctx: typer.Context,
+    contract: str = _CONTRACT,
+    users: int | None = typer.Option(None, "--users", help="Billable users."),
+    devices: Path | None = typer.Option(
+        None,
+        "--devices",
+        help="CSV device,kind,user,room to count billable users from (kinds: `centrex capacity kinds`).",
+    ),
+    calls: float | None = _CALLS,
+    holding: float | None = _HOLD,
+    erlangs: float | None = _ERL,
+    gos: float = _GOS,
+    set_: list[str] = _SET,
+    fmt: Format = _FMT,
+) -> None:
+    """Size one customer: allowance, offered Erlangs, channels needed at the GoS, verdict.
+
+    Example: centrex capacity --users 50 --busy-hour-calls-per-user 2 --mean-holding-s 180 --format json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if (users is None) == (devices is None):
+        raise InputError("give exactly one of --users N or --devices FILE", field="--users")
+    e = erlangs_per_user(erlangs, calls, holding)
+    terms = load_channel_contract(contract, set_)
+    if devices is not None:
+        result = size_devices(_read(devices), str(devices), e, gos, terms)
+    else:
+        result = size(users, e, gos, terms)
+    result = {"contract": terms.name, **result}
+    emit(result, fmt, columns=SIZING_COLUMNS, provenance=terms.provenance, title="capacity")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", file=str(path)) from None
+
+
+def _user_range(text: str) -> tuple[int, int]:
+    """Parse `1..200` (or a single `N`) into (first, last)."""
+    first, sep, last = text.partition("..")
+    try:
+        lo = int(first)
+        hi = int(last) if sep else lo
+    except ValueError:
+        raise InputError(f"expected FIRST..LAST like 1..200, got {text!r}", field="--users") from None
+    return lo, hi
+
+
+@app.command("table")
+def table(
+    users: str = typer.Option("1..200", "--users", help="User range FIRST..LAST."),
+    contract: str = _CONTRACT,
+    calls: float | None = _CALLS,
+    holding: float | None = _HOLD,
+    erlangs: float | None = _ERL,
+    gos: float = _GOS,
+    set_: list[str] = _SET,
+    csv_file: Path | None = typer.Option(None, "--csv", help="Write the curve as CSV to this file."),
+    html_file: Path | None = typer.Option(
+        None, "--html", help="Write the curve as an HTML page with a chart."
+    ),
+    fmt: Format = _FMT,
+) -> None:
+    """Print the curve allowance vs channels needed for a range of users (stdout unless --csv/--html).
+
+    Example: centrex capacity table --users 1..200 --erlangs-per-user 0.1 --csv curve.csv
+    """
+    first, last = _user_range(users)
+    e = erlangs_per_user(erlangs, calls, holding)
+    terms = load_channel_contract(contract, set_)
+    rows = size_table(first, last, e, gos, terms)
+    prov = f"{terms.provenance} erlangs_per_user={e:g} gos={gos:g}"
+    if csv_file is None and html_file is None:
+        emit(rows, fmt, columns=SIZING_COLUMNS, provenance=prov, title="capacity table")
+        return
+    if csv_file is not None:
+        atomic.write_text(csv_file, to_csv(rows, SIZING_COLUMNS, prov))
+        info(f"wrote {csv_file} ({len(rows)} rows)")
+    if html_file is not None:
+        atomic.write_text(html_file, _html(rows, prov))
+        info(f"wrote {html_file}")
+
+
+def _html(rows: list[dict], provenance: str) -> str:
+    """A self-contained page: the curve as an inline SVG chart, then the table."""
+    from centrex.plots import line_chart
+
+    chart = line_chart(
+        "capacity-curve",
+        {
+            "allowance (channels)": [(r["users"], float(r["allowance_channels"])) for r in rows],
+            "needed at GoS (channels)": [(r["users"], float(r["channels_needed"])) for r in rows],
+        },
+        title="Channel allowance vs channels needed",
+        x_label="billable users",
+        y_label="channels",
+        step=True,
+    )
+    head = "".join(f"<th>{escape(c)}</th>" for c in SIZING_COLUMNS)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{escape(str(r[c]))}</td>" for c in SIZING_COLUMNS) + "</tr>" for r in rows
+    )
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Capacity table</title>'
+        "<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style></head><body>\n"
+        f"<h1>Capacity table</h1>\n<p><code>{escape(provenance)}</code></p>\n{chart}\n"
+        f'<table id="capacity"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>\n'
+        "</body></html>\n"
+    )
+
+
+@app.command("kinds")
+def kinds(fmt: Format = _FMT) -> None:
+    """List the device kinds of a devices CSV and how each counts toward billable users (004 §11.d).
+
+    Example: centrex capacity kinds --format csv
+    """
+    rows = [{"kind": k.value, "counts_as": k.counting.value, "meaning": v} for k, v in KIND_HELP.items()]
+    emit(rows, fmt, columns=("kind", "counts_as", "meaning"), title="device kinds")
 
 
 def register(root: typer.Typer) -> None:
     """Add the `capacity` commands to the root app."""
+    root.add_typer(app, name="capacity")
