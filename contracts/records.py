@@ -1,0 +1,443 @@
+"""CSV readers for incident tickets, billing and installs: fast (csv module + numpy) and strict.
+
+Every bad row gives an InputError naming the file, line and field. Times without an offset are Paris
+wall-clock (CONTRACTS §13, fixed): the repeated autumn hour is its first occurrence, a time inside the
+skipped spring hour is bad input. Times become int64 epoch seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+
+from contracts.calendar import PARIS
+from contracts.causes import CAUSES
+from contracts.errors import InputError
+
+NAT = np.iinfo(np.int64).min  # an empty time (open incident, no answer)
+CAUSE_CODE = {c: i for i, c in enumerate(CAUSES)}
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_TRUE = {"1", "true", "yes", "y", "oui", "t"}
+_FALSE = {"0", "false", "no", "n", "non", "f", ""}
+
+
+# ----- times ------------------------------------------------------------------------------------------
+def _last_sunday(year: int, month: int) -> date:
+    d = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    return d - timedelta(days=(d.weekday() + 1) % 7)
+
+
+def _dst_table(lo: int = 1996, hi: int = 2100) -> tuple[np.ndarray, np.ndarray]:
+    """Local-naive epoch seconds of 02:00 on the EU spring and autumn change days (Paris since 1996)."""
+    spring = np.array(
+        [(_last_sunday(y, 3) - date(1970, 1, 1)).days * 86400 + 7200 for y in range(lo, hi + 1)],
+        dtype=np.int64,
+    )
+    autumn = np.array(
+        [(_last_sunday(y, 10) - date(1970, 1, 1)).days * 86400 + 7200 for y in range(lo, hi + 1)],
+        dtype=np.int64,
+    )
+    return spring, autumn
+
+
+_SPRING, _AUTUMN = _dst_table()
+_DST_LO, _DST_HI = 1996, 2100
+
+
+def _slow_local(value: str) -> tuple[int | None, str | None]:
+    """Parse one ISO time; return (epoch seconds, None) or (None, reason)."""
+    try:
+        t = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None, f"not an ISO 8601 time: {value!r}"
+    if t.tzinfo is None:
+        aware = t.replace(tzinfo=PARIS)
+        back = datetime.fromtimestamp(aware.timestamp(), PARIS).replace(tzinfo=None)
+        if back != t.replace(microsecond=back.microsecond):
+            return None, f"{value!r} does not exist in Europe/Paris (skipped DST hour)"
+        t = aware
+    return int(t.timestamp() // 1), None
+
+
+def parse_times(
+    values: Sequence[str],
+    *,
+    file: str,
+    field: str,
+    allow_empty: bool = False,
+    lines: np.ndarray | None = None,
+) -> np.ndarray:
+    """Parse ISO 8601 strings into int64 epoch seconds (NAT for empty when `allow_empty`)."""
+    n = len(values)
+    out = np.full(n, NAT, dtype=np.int64)
+
+    def first_line(i: int) -> int:
+        return int(lines[i]) if lines is not None else i + 2
+
+    if n == 0:
+        return out
+    offset = np.fromiter(
+        (len(s) > 16 and (s[-1] in "Zz" or "+" in s[16:] or "-" in s[16:]) for s in values),
+        dtype=bool,
+        count=n,
+    )
+    naive_idx = np.flatnonzero(~offset)
+    slow: list[int] = list(np.flatnonzero(offset))
+    if naive_idx.size:
+        sub = [values[i] for i in naive_idx] if slow else values
+        try:
+            arr = np.array(sub, dtype="datetime64[s]")
+        except ValueError:
+            arr = None
+        if arr is None:
+            slow.extend(int(i) for i in naive_idx)
+        else:
+            local = arr.astype(np.int64)
+            empty = np.isnat(arr)
+            year = arr.astype("datetime64[Y]").astype(np.int64) + 1970
+            inside = (~empty) & (year >= _DST_LO) & (year <= _DST_HI)
+            yi = np.clip(year - _DST_LO, 0, len(_SPRING) - 1)
+            sp, au = _SPRING[yi], _AUTUMN[yi]
+            gap = inside & (local >= sp) & (local < sp + 3600)
+            if gap.any():
+                i = int(naive_idx[np.flatnonzero(gap)[0]])
+                raise InputError(
+                    f"{values[i]!r} does not exist in Europe/Paris (skipped DST hour)",
+                    file=file,
+                    line=first_line(i),
+                    field=field,
+                )
+            summer = (local >= sp + 3600) & (local < au + 3600)
+            utc = local - 3600 - 3600 * summer
+            ok = inside
+            out[naive_idx[ok]] = utc[ok]
+            # out of the table's years, or empty: slow path decides (empty stays NAT)
+            slow.extend(int(i) for i in naive_idx[(~inside) & (~empty)])
+            if not allow_empty and empty.any():
+                i = int(naive_idx[np.flatnonzero(empty)[0]])
+                raise InputError("empty time", file=file, line=first_line(i), field=field)
+    for i in slow:
+        s = values[i]
+        if not s.strip():
+            if allow_empty:
+                continue
+            raise InputError("empty time", file=file, line=first_line(i), field=field)
+        v, why = _slow_local(s)
+        if why:
+            raise InputError(why, file=file, line=first_line(i), field=field)
+        out[i] = v
+    return out
+
+
+# ----- CSV --------------------------------------------------------------------------------------------
+def _read(path: str | Path, required: Iterable[str]) -> tuple[list[str], list[list[str]], np.ndarray]:
+    """Read a CSV (UTF-8, BOM accepted); check the header and the width of every row."""
+    p = Path(path)
+    try:
+        with p.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=str(path)) from None
+    if not rows:
+        raise InputError("empty file (no header)", file=str(path), line=1)
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; header is {','.join(rows[0])}", file=str(path), line=1
+        )
+    body = rows[1:]
+    width = len(header)
+    lines = np.arange(2, len(body) + 2, dtype=np.int64)
+    # drop fully blank lines (a trailing newline); any other width mismatch is a malformed row
+    if any(len(r) != width for r in body):
+        keep, kept = [], []
+        for i, r in enumerate(body):
+            if len(r) == width:
+                keep.append(r)
+                kept.append(i + 2)
+            elif not any(x.strip() for x in r):
+                continue
+            else:
+                raise InputError(
+                    f"malformed row: {len(r)} fields, expected {width} ({','.join(header)})",
+                    file=str(path),
+                    line=int(lines[i]),
+                )
+        body = keep
+        lines = np.array(kept, dtype=np.int64)
+    return header, body, lines
+
+
+def _column(header: list[str], body: list[list[str]], name: str) -> list[str]:
+    if name not in header:
+        return []
+    j = header.index(name)
+    return [r[j] for r in body]
+
+
+@dataclass
+class Incidents:
+    """Incident tickets as columns (row i is CSV line `line[i]`)."""
+
+    file: str
+    ticket: list[str]
+    site: list[str]
+    notified: np.ndarray  # epoch s
+    restored: np.ndarray  # epoch s, NAT = open
+    cause: np.ndarray  # int8 index into CAUSES
+    pending_since: np.ndarray | None = None  # epoch s, NAT = none
+    answered_at: np.ndarray | None = None
+    departement: list[str] | None = None
+    line: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.ticket)
+
+
+def read_incidents(path: str | Path) -> Incidents:
+    """Read `ticket,site,notified_at,restored_at,cause[,pending_since,answered_at,departement,…]`."""
+    f = str(path)
+    header, body, lines = _read(path, ["ticket", "site", "notified_at", "restored_at", "cause"])
+    ticket = [t.strip() for t in _column(header, body, "ticket")]
+    site = [s.strip() for s in _column(header, body, "site")]
+    for name, col in (("ticket", ticket), ("site", site)):
+        if "" in col:
+            i = col.index("")
+            raise InputError("empty value", file=f, line=int(lines[i]), field=name)
+    if len(set(ticket)) != len(ticket):
+        seen: dict[str, int] = {}
+        for i, t in enumerate(ticket):
+            if t in seen:
+                raise InputError(
+                    f"duplicate ticket {t!r} (first on line {lines[seen[t]]})",
+                    file=f,
+                    line=int(lines[i]),
+                    field="ticket",
+                )
+            seen[t] = i
+    causes_raw = _column(header, body, "cause")
+    try:
+        cause = np.fromiter((CAUSE_CODE[c] for c in causes_raw), dtype=np.int8, count=len(causes_raw))
+    except KeyError:
+        for i, c in enumerate(causes_raw):
+            if c not in CAUSE_CODE:
+                raise InputError(
+                    f"unknown cause {c!r}; one of {', '.join(CAUSES)}",
+                    file=f,
+                    line=int(lines[i]),
+                    field="cause",
+                ) from None
+        raise
+    notified = parse_times(_column(header, body, "notified_at"), file=f, field="notified_at", lines=lines)
+    restored = parse_times(
+        _column(header, body, "restored_at"), file=f, field="restored_at", allow_empty=True, lines=lines
+    )
+    bad = (restored != NAT) & (restored < notified)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError("restored before notified", file=f, line=int(lines[i]), field="restored_at")
+    pending = answered = None
+    if "pending_since" in header:
+        pending = parse_times(
+            _column(header, body, "pending_since"),
+            file=f,
+            field="pending_since",
+            allow_empty=True,
+            lines=lines,
+        )
+        answered = (
+            parse_times(
+                _column(header, body, "answered_at"),
+                file=f,
+                field="answered_at",
+                allow_empty=True,
+                lines=lines,
+            )
+            if "answered_at" in header
+            else np.full(len(body), NAT, dtype=np.int64)
+        )
+        bad = (pending != NAT) & (answered != NAT) & (answered < pending)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                "answered before the request was sent", file=f, line=int(lines[i]), field="answered_at"
+            )
+    dep = [d.strip() for d in _column(header, body, "departement")] if "departement" in header else None
+    return Incidents(f, ticket, site, notified, restored, cause, pending, answered, dep, lines)
+
+
+def incidents_from_rows(rows: Iterable[dict], file: str = "<incidents>") -> Incidents:
+    """Build Incidents from dicts with the CSV column names (values as strings or datetimes)."""
+    import io
+
+    rows = list(rows)
+    cols = [
+        "ticket",
+        "site",
+        "notified_at",
+        "restored_at",
+        "cause",
+        "pending_since",
+        "answered_at",
+        "departement",
+    ]
+    present = [c for c in cols if any(c in r for r in rows)] or cols[:5]
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(present)
+    for r in rows:
+        w.writerow([_cell(r.get(c)) for c in present])
+    return _read_incidents_text(buf.getvalue(), file)
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return str(v)
+
+
+def _read_incidents_text(text: str, file: str) -> Incidents:
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        inc = read_incidents(tmp)
+        inc.file = file
+        return inc
+    finally:
+        os.unlink(tmp)
+
+
+@dataclass
+class BillingRow:
+    """One site-month of billing: recurring fees and usage charges (euros, Decimal)."""
+
+    site: str
+    month: int  # year * 12 + month - 1
+    recurring: Decimal
+    usage: Decimal
+    departement: str | None
+    line: int
+
+
+def month_key(text: str, *, file: str = "", line: int | None = None, field: str = "month") -> int:
+    """'2026-03' → 2026 * 12 + 2 (bad month → InputError)."""
+    m = _MONTH.match(text.strip())
+    if not m:
+        raise InputError(f"bad month {text!r}; expected YYYY-MM", file=file, line=line, field=field)
+    return int(m.group(1)) * 12 + int(m.group(2)) - 1
+
+
+def month_text(key: int) -> str:
+    """2026 * 12 + 2 → '2026-03'."""
+    return f"{key // 12:04d}-{key % 12 + 1:02d}"
+
+
+def _money(text: str, *, file: str, line: int, field: str) -> Decimal:
+    try:
+        v = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        raise InputError(f"not a number: {text!r}", file=file, line=line, field=field) from None
+    if not v.is_finite():
+        raise InputError(f"not a finite amount: {text!r}", file=file, line=line, field=field)
+    if v < 0:
+        raise InputError(f"negative amount {text!r}", file=file, line=line, field=field)
+    return v
+
+
+def read_billing(path: str | Path) -> list[BillingRow]:
+    """Read `site,month,recurring_fees,usage_charges[,departement]` (one row per site-month)."""
+    f = str(path)
+    header, body, lines = _read(path, ["site", "month", "recurring_fees", "usage_charges"])
+    ix = {c: header.index(c) for c in ("site", "month", "recurring_fees", "usage_charges")}
+    jd = header.index("departement") if "departement" in header else None
+    out: list[BillingRow] = []
+    seen: dict[tuple[str, int], int] = {}
+    for i, r in enumerate(body):
+        ln = int(lines[i])
+        site = r[ix["site"]].strip()
+        if not site:
+            raise InputError("empty value", file=f, line=ln, field="site")
+        mk = month_key(r[ix["month"]], file=f, line=ln)
+        if (site, mk) in seen:
+            raise InputError(
+                f"duplicate site-month {site} {month_text(mk)} (first on line {seen[(site, mk)]})",
+                file=f,
+                line=ln,
+                field="month",
+            )
+        seen[(site, mk)] = ln
+        rec = _money(r[ix["recurring_fees"]], file=f, line=ln, field="recurring_fees")
+        use = _money(r[ix["usage_charges"]], file=f, line=ln, field="usage_charges")
+        dep = r[jd].strip() or None if jd is not None else None
+        out.append(BillingRow(site, mk, rec, use, dep, ln))
+    return out
+
+
+@dataclass
+class InstallRow:
+    """One ALLEO site install: handsets, indicative date, actual service start (000 §3, §5.2)."""
+
+    site: str
+    handsets: int
+    indicative_date: date
+    service_start: date
+    customer_caused: bool
+    line: int
+
+
+def _date(text: str, *, file: str, line: int, field: str) -> date:
+    s = text.strip()
+    try:
+        return date.fromisoformat(s[:10]) if len(s) >= 10 else date.fromisoformat(s)
+    except ValueError:
+        raise InputError(f"not a date (YYYY-MM-DD): {text!r}", file=file, line=line, field=field) from None
+
+
+def read_installs(path: str | Path) -> list[InstallRow]:
+    """Read `site,handsets,indicative_date,service_start,customer_caused`."""
+    f = str(path)
+    cols = ["site", "handsets", "indicative_date", "service_start", "customer_caused"]
+    header, body, lines = _read(path, cols)
+    ix = {c: header.index(c) for c in cols}
+    out = []
+    for i, r in enumerate(body):
+        ln = int(lines[i])
+        site = r[ix["site"]].strip()
+        if not site:
+            raise InputError("empty value", file=f, line=ln, field="site")
+        try:
+            handsets = int(r[ix["handsets"]].strip())
+        except ValueError:
+            raise InputError(
+                f"not an integer: {r[ix['handsets']]!r}", file=f, line=ln, field="handsets"
+            ) from None
+        if handsets < 0:
+            raise InputError("negative number of handsets", file=f, line=ln, field="handsets")
+        ind = _date(r[ix["indicative_date"]], file=f, line=ln, field="indicative_date")
+        start_txt = r[ix["service_start"]].strip()
+        if not start_txt:
+            continue  # not in service yet: no service-start date, no credit to date
+        start = _date(start_txt, file=f, line=ln, field="service_start")
+        cc = r[ix["customer_caused"]].strip().lower()
+        if cc not in _TRUE | _FALSE:
+            raise InputError(f"expected true/false, got {cc!r}", file=f, line=ln, field="customer_caused")
+        out.append(InstallRow(site, handsets, ind, start, cc in _TRUE, ln))
+    return out

@@ -1,0 +1,451 @@
+"""Tickets → per site-month downtime → availability → credit tier → 30-day cap → statement rows.
+
+The heavy part (cause filter, overlap merge, month split, business seconds) is numpy over all incidents;
+the per site-month part (exact tier comparison in integers, Decimal money, cap) is plain Python over the
+billing rows. Times are int64 epoch seconds; downtime is kept in whole seconds so tier comparisons are
+exact (§13: no float rounding before comparing).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from contracts.calendar import PARIS, from_epoch, local_epoch, to_epoch
+from contracts.cap import ZERO, Credit, apply_cap, money
+from contracts.causes import CAUSES
+from contracts.profile import Profile
+from contracts.records import (
+    NAT,
+    BillingRow,
+    Incidents,
+    InstallRow,
+    month_text,
+    read_billing,
+    read_incidents,
+    read_installs,
+)
+
+_BIG = np.int64(1) << np.int64(36)  # > any span of epoch seconds we meet (~2,177 years)
+
+
+@dataclass
+class SiteMonth:
+    """Everything the statement of one (site, month) rests on — kept for `sla explain`."""
+
+    site: str
+    month: int
+    billing: BillingRow
+    alsace_moselle: bool
+    down_s: int = 0
+    den_s: int = 0
+    availability: Fraction | None = None
+    pct: Decimal = ZERO
+    usage_months: list[tuple[str, Decimal]] = field(default_factory=list)
+    base: Decimal = ZERO
+    amount: Decimal = ZERO  # the availability credit before the cap
+    credits: list[Credit] = field(default_factory=list)
+    incidents: list[dict] = field(default_factory=list)  # ProgetCom
+    open: bool = False
+    tier_row: str = ""
+
+    @property
+    def granted(self) -> Decimal:
+        return sum((c.granted for c in self.credits), ZERO)
+
+    @property
+    def lost(self) -> Decimal:
+        return sum((c.lost for c in self.credits), ZERO)
+
+
+@dataclass
+class SlaResult:
+    """Statement rows (exactly the JSON of `centrex sla compute`), warnings and the derivation data."""
+
+    profile: Profile
+    rows: list[dict]
+    warnings: list[str]
+    site_months: dict[tuple[str, int], SiteMonth]
+    as_of: int
+    effective_end: np.ndarray | None = None  # per incident: restoration used (epoch s)
+
+
+def month_start(key: int) -> int:
+    """Epoch seconds of the first instant of month `key` (year * 12 + month - 1) in Paris."""
+    return local_epoch(date(key // 12, key % 12 + 1, 1))
+
+
+def _month_starts(lo: int, hi: int) -> np.ndarray:
+    return np.array([month_start(k) for k in range(lo, hi + 2)], dtype=np.int64)
+
+
+def _epoch_month(s: int) -> int:
+    t = from_epoch(s)
+    return t.year * 12 + t.month - 1
+
+
+def default_as_of(billing: list[BillingRow]) -> int:
+    """The end of the last month of the billing file (CONTRACTS §3)."""
+    return month_start(max(b.month for b in billing) + 1) if billing else 0
+
+
+def _tiers(profile: Profile) -> list[tuple[Fraction | None, bool, Decimal]]:
+    rows = profile.resolve(profile.sla.get("tiers", [{"pct": 0}]))
+    out = []
+    for r in rows:
+        lo = r.get("min")
+        out.append(
+            (
+                None if lo is None else Fraction(str(lo)),
+                bool(r.get("inclusive", True)),
+                Decimal(str(r["pct"])),
+            )
+        )
+    return out
+
+
+def _tier(tiers: list[tuple[Fraction | None, bool, Decimal]], up_s: int, den_s: int) -> tuple[Decimal, str]:
+    """Pick the tier of availability up_s/den_s × 100 with exact integer comparisons (§13, fixed)."""
+    for lo, inclusive, pct in tiers:
+        if lo is None:
+            return pct, "below every threshold"
+        lhs, rhs = up_s * 100 * lo.denominator, lo.numerator * den_s
+        if lhs > rhs or (inclusive and lhs == rhs):
+            return pct, f"A {'≥' if inclusive else '>'} {float(lo):g} %"
+    return ZERO, "no tier"
+
+
+def _gtr_pct(profile: Profile, secs: np.ndarray) -> np.ndarray:
+    """ProgetCom GTR tier per incident (002 §4): first row whose min_hours the restoration time reaches."""
+    pct = np.zeros(len(secs), dtype=np.float64)
+    done = np.zeros(len(secs), dtype=bool)
+    for r in profile.sla["gtr_tiers"]:
+        h = r.get("min_hours")
+        hit = ~done if h is None else (~done) & (secs >= int(round(float(h) * 3600)))
+        pct[hit] = float(r["pct"])
+        done |= hit
+    cap = profile.sla.get("gtr_max_pct")
+    return np.minimum(pct, float(cap)) if cap is not None else pct  # 002 §4 « jamais au-delà de 20 % »
+
+
+def _usage_base(profile: Profile, bill: dict[tuple[str, int], BillingRow], site: str, month: int):
+    """Mean usage charges of the 3 calendar months before `month` (§13; `usage_mean` choice)."""
+    prev = [(month_text(m), bill[(site, m)].usage) for m in range(month - 3, month) if (site, m) in bill]
+    if not prev:
+        return prev, ZERO
+    total = sum((u for _, u in prev), ZERO)
+    if profile.choices.get("usage_mean", "present") == "three":
+        return prev, total / 3
+    return prev, total / len(prev)
+
+
+def compute(
+    profile: Profile,
+    incidents: Incidents,
+    billing: list[BillingRow],
+    installs: list[InstallRow] | None = None,
+    as_of: datetime | int | None = None,
+) -> SlaResult:
+    """Compute the statement of every (site, month) of the billing data under `profile`."""
+    kind = profile.sla["kind"]
+    warnings: list[str] = []
+    bill = {(b.site, b.month): b for b in billing}
+    if as_of is None:
+        as_of_s = default_as_of(billing) if billing else int(incidents.notified.max(initial=0))
+    else:
+        as_of_s = int(as_of) if isinstance(as_of, int) else int(to_epoch(as_of))
+
+    # ----- sites and their calendars ------------------------------------------------------------------
+    dep: dict[str, str | None] = {}
+    for b in billing:
+        if b.departement and not dep.get(b.site):
+            dep[b.site] = b.departement
+    if incidents.departement is not None:
+        for s, d in zip(incidents.site, incidents.departement, strict=True):
+            if d and not dep.get(s):
+                dep[s] = d
+    sites = sorted(set(incidents.site) | {b.site for b in billing} | {i.site for i in installs or []})
+    site_idx = {s: i for i, s in enumerate(sites)}
+    alsace = np.array([profile.is_alsace_moselle(dep.get(s)) for s in sites], dtype=bool)
+
+    def clock(variant: bool):
+        return profile.clock_calendar("57" if variant else None)
+
+    # ----- counted incidents ----------------------------------------------------------------------------
+    counted = np.array([profile.counts(c) for c in CAUSES], dtype=bool)[incidents.cause]
+    sidx = np.fromiter((site_idx[s] for s in incidents.site), dtype=np.int64, count=len(incidents))
+    start = incidents.notified
+    is_open = incidents.restored == NAT
+    end = np.where(is_open, np.maximum(as_of_s, start), incidents.restored)
+    if "non_response_hours" in profile.sla and incidents.pending_since is not None:
+        # 002 §4: no answer within 48 h to a pending request → the failure is deemed resolved
+        lim = int(float(profile.sla["non_response_hours"]) * 3600)
+        p, a = incidents.pending_since, incidents.answered_at
+        unanswered = (p != NAT) & ((a == NAT) | (a - p > lim))
+        deemed = p if profile.choices.get("non_response_restores_at", "request") == "request" else p + lim
+        deemed = np.maximum(deemed, start)
+        hit = unanswered & (deemed < end)
+        end = np.where(hit, deemed, end)
+        is_open = is_open & ~hit
+
+    sm: dict[tuple[str, int], SiteMonth] = {}
+    for b in billing:
+        sm[(b.site, b.month)] = SiteMonth(b.site, b.month, b, bool(alsace[site_idx[b.site]]))
+
+    down: dict[tuple[str, int], int] = {}
+    open_months: set[tuple[str, int]] = set()
+    ci = np.flatnonzero(counted)
+    if kind == "availability":
+        down = _availability_downtime(profile, sidx[ci], start[ci], end[ci], alsace, clock, sites)
+        for i in np.flatnonzero(counted & is_open):
+            for m in range(
+                _epoch_month(int(start[i])), _epoch_month(max(int(end[i]) - 1, int(start[i]))) + 1
+            ):
+                open_months.add((incidents.site[i], m))
+    elif kind == "per_incident":
+        down = _per_incident(profile, incidents, ci, sidx, start, end, is_open, alsace, clock, sites, sm)
+
+    for (site, m), secs in sorted(down.items()):
+        if (site, m) not in bill and secs > 0:
+            warnings.append(
+                f"site {site} month {month_text(m)}: {secs / 60:g} counted minutes but the month is absent "
+                "from the billing file; no statement row"
+            )
+
+    # ----- availability and its credit ------------------------------------------------------------------
+    tiers = _tiers(profile) if kind == "availability" else []
+    credited = bool(profile.sla.get("credited", False))
+    den_cache: dict[tuple[bool, int], int] = {}
+    denominator = profile.resolve(profile.sla.get("denominator", "calendar_month"))
+    for key, line in sm.items():
+        site, m = key
+        line.open = key in open_months or line.open
+        if kind == "availability":
+            line.down_s = down.get(key, 0)
+            dk = (line.alsace_moselle, m)
+            if dk not in den_cache:
+                a, b = month_start(m), month_start(m + 1)
+                if denominator == "business_window":
+                    cal = profile.calendar("57" if line.alsace_moselle else None)
+                    den_cache[dk] = int(cal.business_seconds_array(np.array([a]), np.array([b]))[0])
+                else:
+                    den_cache[dk] = b - a
+            line.den_s = den_cache[dk]
+            if line.den_s > 0:
+                line.availability = Fraction(line.den_s - line.down_s, line.den_s)
+                line.pct, line.tier_row = _tier(tiers, line.den_s - line.down_s, line.den_s)
+            if credited and line.pct > 0:
+                line.usage_months, mean = _usage_base(profile, bill, site, m)
+                # 000 §5.3 / 001 §4: recurring fees of the month + mean usage of the 3 previous months
+                line.base = line.billing.recurring + mean
+                line.amount = money(line.base * line.pct / 100)
+                last = date(m // 12, m % 12 + 1, 1) + timedelta(days=31)
+                last = last.replace(day=1) - timedelta(days=1)  # §13: dated on the last day of the month
+                line.credits.append(
+                    Credit(site, last, local_epoch(last), "", m, "availability", line.amount, _cap_base(line))
+                )
+        elif kind == "per_incident":
+            line.down_s = down.get(key, 0)
+
+    # ----- ALLEO install-delay credit (000 §5.2) --------------------------------------------------------
+    if installs:
+        spec = profile.install_delay
+        if spec is None:
+            warnings.append(f"profile {profile.name} has no install-delay credit; --installs ignored")
+        else:
+            for ins in installs:
+                cal = profile.calendar(dep.get(ins.site))
+                late = cal.business_days_between(ins.indicative_date, ins.service_start)
+                if ins.customer_caused or late <= spec.business_days or ins.handsets <= 0:
+                    continue
+                m = ins.service_start.year * 12 + ins.service_start.month - 1
+                line = sm.get((ins.site, m))
+                if line is None:
+                    warnings.append(
+                        f"site {ins.site} month {month_text(m)}: install-delay credit, month absent "
+                        "from the billing file; no statement row"
+                    )
+                    continue
+                amount = money(Decimal(spec.eur_per_handset) * ins.handsets)
+                c = Credit(
+                    ins.site,
+                    ins.service_start,
+                    local_epoch(ins.service_start),
+                    "",
+                    m,
+                    "install",
+                    amount,
+                    _cap_base(line),
+                )
+                c.notes.append(
+                    f"{ins.handsets} handsets, service start {late} business days after the indicative date"
+                )
+                line.credits.append(c)
+
+    # ----- the 30-day cap (§6) -------------------------------------------------------------------------
+    if profile.cap is not None:
+        per_site: dict[str, list[Credit]] = defaultdict(list)
+        for line in sm.values():
+            for c in line.credits:
+                if c.amount > 0:
+                    per_site[c.site].append(c)
+        mode = str(profile.choices.get("cap_window", "days"))
+        for credits in per_site.values():
+            apply_cap(credits, Decimal(str(profile.cap.pct)), mode, profile.cap.days)
+    else:
+        for line in sm.values():
+            for c in line.credits:
+                c.granted, c.lost = c.amount, ZERO
+
+    rows = [_row(profile, sm[k]) for k in sorted(sm)]
+    return SlaResult(profile, rows, warnings, sm, as_of_s, end)
+
+
+def _cap_base(line: SiteMonth) -> Decimal:
+    return line.billing.recurring + line.billing.usage
+
+
+def _availability_downtime(profile, site, s, e, alsace, clock, sites) -> dict[tuple[str, int], int]:
+    """Counted business seconds per (site, month): merge overlaps (§13 `overlap`), split at month starts."""
+    if len(s) == 0:
+        return {}
+    t0 = int(s.min())
+    if profile.choices.get("overlap", "merge") == "merge":
+        ks = site * _BIG + (s - t0)
+        ke = site * _BIG + (np.maximum(e, s) - t0)
+        order = np.argsort(ks, kind="stable")
+        ks, ke = ks[order], ke[order]
+        run = np.maximum.accumulate(ke)
+        new = np.ones(len(ks), dtype=bool)
+        new[1:] = ks[1:] > run[:-1]
+        heads = np.flatnonzero(new)
+        ms, me = ks[heads], np.maximum.reduceat(ke, heads)
+        site, s, e = ms // _BIG, ms % _BIG + t0, me % _BIG + t0
+        # me // _BIG == site because every end is within the same site block
+    m_lo, m_hi = _epoch_month(int(s.min())), _epoch_month(max(int(e.max()), int(s.min())))
+    starts = _month_starts(m_lo, m_hi)
+    mi_s = np.searchsorted(starts, s, side="right") - 1
+    mi_e = np.searchsorted(starts, np.maximum(e - 1, s), side="right") - 1
+    count = mi_e - mi_s + 1
+    rep = np.repeat(np.arange(len(s)), count)
+    offs = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+    mi = mi_s[rep] + offs
+    seg_s = np.maximum(s[rep], starts[mi])
+    seg_e = np.minimum(e[rep], starts[mi + 1])
+    seg_site = site[rep]
+    secs = np.zeros(len(rep), dtype=np.int64)
+    variant = alsace[seg_site]
+    for v in (False, True):
+        sel = variant == v
+        if sel.any():
+            secs[sel] = clock(v).business_seconds_array(seg_s[sel], seg_e[sel])
+    n_m = len(starts)
+    key = seg_site * n_m + mi
+    uk, inv = np.unique(key, return_inverse=True)
+    tot = np.bincount(inv, weights=secs.astype(np.float64))
+    return {(sites[int(k // n_m)], m_lo + int(k % n_m)): int(round(x)) for k, x in zip(uk, tot, strict=True)}
+
+
+def _per_incident(profile, inc: Incidents, ci, sidx, start, end, is_open, alsace, clock, sites, sm):
+    """ProgetCom GTR (002 §4): per incident credit on the recurring fees of the month of restoration."""
+    if len(ci) == 0:
+        return {}
+    s, e, site = start[ci], end[ci], sidx[ci]
+    secs = np.zeros(len(ci), dtype=np.int64)
+    for v in (False, True):
+        sel = alsace[site] == v
+        if sel.any():
+            secs[sel] = clock(v).business_seconds_array(s[sel], e[sel])
+    pct = _gtr_pct(profile, secs)
+    m_lo, m_hi = _epoch_month(int(e.min())), _epoch_month(int(e.max()))
+    starts = _month_starts(m_lo, m_hi)
+    mi = np.searchsorted(starts, e, side="right") - 1 + m_lo
+    down: dict[tuple[str, int], int] = defaultdict(int)
+    order = np.lexsort((np.array([inc.ticket[i] for i in ci], dtype=str), e, site))
+    for j in order:
+        i = int(ci[j])
+        key = (sites[int(site[j])], int(mi[j]))
+        down[key] += int(secs[j])
+        line = sm.get(key)
+        if line is None:
+            continue
+        p = Decimal(str(pct[j])).normalize() if pct[j] else ZERO
+        item = {
+            "ticket": inc.ticket[i],
+            "restored_at": from_epoch(int(e[j])).isoformat(),
+            "restoration_minutes": int(secs[j]) / 60,
+            "credit_pct": float(p),
+            "credit_eur": 0.0,
+        }
+        if is_open[i]:
+            item["open"] = True
+            line.open = True
+        line.incidents.append(item)
+        line.pct += p
+        if p > 0:
+            amount = money(line.billing.recurring * p / 100)  # 002 §4: monthly rent of the failed service
+            t = int(e[j])
+            c = Credit(key[0], from_epoch(t).date(), t, inc.ticket[i], key[1], "gtr", amount, _cap_base(line))
+            c.notes.append(str(len(line.incidents) - 1))
+            line.credits.append(c)
+    return dict(down)
+
+
+def _row(profile: Profile, line: SiteMonth) -> dict[str, Any]:
+    """The JSON object of one statement row."""
+    for c in line.credits:
+        if c.kind == "gtr":
+            line.incidents[int(c.notes[0])]["credit_eur"] = float(c.granted)
+    row: dict[str, Any] = {
+        "site": line.site,
+        "month": month_text(line.month),
+        "downtime_minutes": line.down_s / 60,
+        "availability": None if line.availability is None else (line.den_s - line.down_s) * 100 / line.den_s,
+        "credit_pct": float(line.pct),
+        "credit_eur": float(money(line.granted)),
+        "lost_to_cap_eur": float(money(line.lost)),
+        "open": line.open,
+    }
+    if profile.install_delay is not None:
+        row["install_credit_eur"] = float(sum((c.granted for c in line.credits if c.kind == "install"), ZERO))
+    if profile.sla["kind"] == "per_incident":
+        row["incidents"] = line.incidents
+    return row
+
+
+def load_inputs(incidents_path, billing_path, installs_path=None):
+    """Read the three input files."""
+    inc = read_incidents(incidents_path)
+    bill = read_billing(billing_path)
+    ins = read_installs(installs_path) if installs_path else None
+    return inc, bill, ins
+
+
+def compute_files(
+    profile: Profile,
+    incidents_path: str | Path,
+    billing_path: str | Path,
+    installs_path: str | Path | None = None,
+    as_of: datetime | None = None,
+) -> list[dict]:
+    """Read the files and return exactly the JSON rows of `centrex sla compute --format json`."""
+    inc, bill, ins = load_inputs(incidents_path, billing_path, installs_path)
+    return compute(profile, inc, bill, ins, as_of).rows
+
+
+def parse_instant(text: str) -> datetime:
+    """An --as-of instant: ISO 8601, Paris wall clock when it has no offset (a date means its midnight)."""
+    from contracts.errors import InputError
+
+    try:
+        t = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"not an ISO 8601 instant: {text!r}", field="--as-of") from None
+    return t if t.tzinfo else t.replace(tzinfo=PARIS)
