@@ -22,6 +22,7 @@ from contracts.channels import (
     allowance_many,
     count_users,
     parse_devices,
+    reduction_schedule,
     terms_from_section,
 )
 from contracts.errors import InputError
@@ -166,3 +167,15 @@ def size_devices(
         "clause": contract.terms.clause,
     }
     return result
+
+
+def reduction_plan(users: int, target: int, contract: ChannelContract) -> list[dict[str, Any]]:
+    """Return the quarters to go from `users` down to `target` billable users, with the allowance of each.
+
+    Quarter 0 is the starting point; at most 10 % of the users may go per quarter (003 §2, 004 §11.d).
+    """
+    counts = [users, *reduction_schedule(users, target, contract.terms)]
+    return [
+        {"quarter": q, "users": n, "allowance_channels": _channels_value(allowance(n, contract.terms))}
+        for q, n in enumerate(counts)
+    ]

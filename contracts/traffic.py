@@ -115,6 +115,8 @@ def erlang_b_many(traffic: ArrayLike, channels: ArrayLike) -> NDArray[np.float64
     """
     a = np.asarray(traffic, dtype=np.float64)
     x = np.asarray(channels, dtype=np.float64)
+    if not (np.isfinite(a).all() and np.isfinite(x).all()) or (a < 0).any() or (x < 0).any():
+        raise InputError("offered traffic and channels must be finite numbers >= 0")
     a, x = np.broadcast_arrays(a, x)
     out = np.empty(a.shape, dtype=np.float64)
     zero = a == 0

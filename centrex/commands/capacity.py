@@ -11,7 +11,14 @@ from centrex.output import Format, emit, info, to_csv
 from contracts import atomic
 from contracts.channels import KIND_HELP
 from contracts.errors import InputError
-from contracts.sizing import erlangs_per_user, load_channel_contract, size, size_devices, size_table
+from contracts.sizing import (
+    erlangs_per_user,
+    load_channel_contract,
+    reduction_plan,
+    size,
+    size_devices,
+    size_table,
+)
 
 SIZING_COLUMNS = (
     "users",
@@ -161,6 +168,29 @@ def _html(rows: list[dict], provenance: str) -> str:
         f"<h1>Capacity table</h1>\n<p><code>{escape(provenance)}</code></p>\n{chart}\n"
         f'<table id="capacity"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>\n'
         "</body></html>\n"
+    )
+
+
+@app.command("reduce")
+def reduce(
+    users: int = typer.Option(..., "--users", help="Billable users at the start of the quarter."),
+    to: int = typer.Option(..., "--to", help="Target number of billable users."),
+    contract: str = _CONTRACT,
+    set_: list[str] = _SET,
+    fmt: Format = _FMT,
+) -> None:
+    """Plan a reduction of billable users: at most 10 % per quarter (003 §2, 004 §11.d).
+
+    Example: centrex capacity reduce --users 100 --to 80
+    """
+    terms = load_channel_contract(contract, set_)
+    rows = reduction_plan(users, to, terms)
+    emit(
+        rows,
+        fmt,
+        columns=("quarter", "users", "allowance_channels"),
+        provenance=terms.provenance,
+        title="reduction plan",
     )
 
 

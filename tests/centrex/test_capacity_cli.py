@@ -136,3 +136,11 @@ def test_kinds_lists_every_device_kind():
     assert r.returncode == 0
     kinds = {row["kind"]: row["counts_as"] for row in json.loads(r.stdout)}
     assert kinds["door_phone"] == "none" and kinds["common_room_phone"] == "per_phone"
+
+
+def test_reduce_plans_quarters_and_refuses_the_impossible():
+    r = run("reduce", "--users", "100", "--to", "80", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert [row["users"] for row in json.loads(r.stdout)] == [100, 90, 81, 80]
+    r = run("reduce", "--users", "9", "--to", "5")
+    assert r.returncode == 2 and r.stdout == "" and "cannot be reduced" in r.stderr

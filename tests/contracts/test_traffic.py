@@ -147,3 +147,10 @@ def test_negative_load_or_channels_is_an_input_error():
         erlang_b(-1, 3)
     with pytest.raises(InputError):
         erlang_b(1, -3)
+
+
+def test_vectorised_forms_reject_negative_values():
+    with pytest.raises(InputError):
+        erlang_b_many([1.0, -1.0], 3)
+    with pytest.raises(InputError):
+        channels_for_blocking_many([1.0, -2.0], 0.01)
