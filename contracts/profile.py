@@ -315,3 +315,35 @@ def load_profile(name_or_path: str, overrides: Mapping[str, Any] | Sequence[str]
     path = profile_path(name_or_path)
     base = _load_file(str(path), path.stat().st_mtime)
     return base.with_choices(overrides) if overrides else base
+
+
+def describe(profile: Profile) -> dict[str, Any]:
+    """A plain summary of a profile: rules, causes, choices in force (for `centrex contract show`)."""
+    return {
+        "name": profile.name,
+        "title": profile.title,
+        "seed": profile.seed,
+        "path": profile.path,
+        "sha256": profile.sha256,
+        "provenance": profile.provenance(),
+        "calendar": {
+            "window": profile.calendar_spec.window,
+            "holidays_off": profile.holidays_off(),
+            "clause": profile.calendar_spec.clause,
+        },
+        "rules": [r.model_dump() for r in profile.rules],
+        "causes": {c: {"counts": profile.counts(c), "clause": r.clause} for c, r in profile.causes.items()},
+        "choices": {
+            k: {
+                "value": _norm(profile.choices[k]),
+                "default": _norm(s.default),
+                "allowed": s.allowed(),
+                "clause": s.clause,
+                "help": s.help,
+            }
+            for k, s in profile.choice_specs.items()
+        },
+        "cap": None if profile.cap is None else profile.cap.model_dump(),
+        "objectives": profile.objectives,
+        "warranty_months": profile.warranty_months,
+    }

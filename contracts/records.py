@@ -441,3 +441,20 @@ def read_installs(path: str | Path) -> list[InstallRow]:
             raise InputError(f"expected true/false, got {cc!r}", file=f, line=ln, field="customer_caused")
         out.append(InstallRow(site, handsets, ind, start, cc in _TRUE, ln))
     return out
+
+
+def subset(inc: Incidents, idx: np.ndarray) -> Incidents:
+    """The incidents at positions `idx` (e.g. one site's, for `sla explain`)."""
+    pick = [int(i) for i in idx]
+    return Incidents(
+        inc.file,
+        [inc.ticket[i] for i in pick],
+        [inc.site[i] for i in pick],
+        inc.notified[idx],
+        inc.restored[idx],
+        inc.cause[idx],
+        None if inc.pending_since is None else inc.pending_since[idx],
+        None if inc.answered_at is None else inc.answered_at[idx],
+        None if inc.departement is None else [inc.departement[i] for i in pick],
+        inc.line[idx],
+    )

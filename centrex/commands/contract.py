@@ -1,9 +1,58 @@
-"""`centrex contract` commands (placeholder until its issue lands)."""
+"""`centrex contract show`: a contract profile's rules and the choices in force."""
 
 from __future__ import annotations
 
 import typer
 
+from centrex.output import Format, emit
+from contracts.profile import load_profile
+
+app = typer.Typer(
+    help="Contract profiles: rules with their clauses, and the named choices.", no_args_is_help=True
+)
+
+
+@app.command("show")
+def show(
+    name: str = typer.Argument(..., help="alleo, allset, progetcom, allocloud, or a path to a profile YAML."),
+    sets: list[str] = typer.Option([], "--set", help="Flip a choice: key=value (repeatable)."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+) -> None:
+    """Print the rules of a contract (each with its clause) and its choices with the values in force.
+
+    Example: centrex contract show alleo --set tier_at_99_2=8
+    """
+    from contracts.profile import describe
+
+    data = describe(load_profile(name, sets))
+    if fmt is Format.json:
+        emit(data, fmt)
+        return
+    rows = [
+        {"kind": "rule", "key": r["clause"], "value": r["text"], "clause": r["clause"]} for r in data["rules"]
+    ]
+    rows += [
+        {"kind": "cause", "key": c, "value": "counts" if v["counts"] else "excluded", "clause": v["clause"]}
+        for c, v in data["causes"].items()
+    ]
+    rows += [
+        {
+            "kind": "choice",
+            "key": k,
+            "value": f"{v['value']} (default {v['default']}; allowed {v['allowed']})",
+            "clause": v["clause"],
+        }
+        for k, v in data["choices"].items()
+    ]
+    emit(
+        rows,
+        fmt,
+        columns=["kind", "key", "value", "clause"],
+        provenance=data["provenance"],
+        title=data["title"],
+    )
+
 
 def register(root: typer.Typer) -> None:
     """Add the `contract` commands to the root app."""
+    root.add_typer(app, name="contract")

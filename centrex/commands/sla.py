@@ -1,9 +1,167 @@
-"""`centrex sla` commands (placeholder until its issue lands)."""
+"""`centrex sla compute|explain|diff|choices`: SLA statements from incident tickets and bills."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
+
+from centrex.output import Format, emit, warn
+from contracts.explain import choices_table, diff, explain, read_theirs
+from contracts.profile import load_profile
+from contracts.sla import compute, load_inputs, parse_instant
+
+app = typer.Typer(
+    help="SLA statements: availability, service credits and caps per site and month.", no_args_is_help=True
+)
+
+CONTRACT = typer.Option(
+    ..., "--contract", "-c", help="Profile name (alleo, allset, progetcom, allocloud) or YAML path."
+)
+INCIDENTS = typer.Option(
+    ..., "--incidents", help="incidents.csv: ticket,site,notified_at,restored_at,cause[,…]"
+)
+BILLING = typer.Option(..., "--billing", help="billing.csv: site,month,recurring_fees,usage_charges")
+INSTALLS = typer.Option(
+    None, "--installs", help="installs.csv: site,handsets,indicative_date,service_start,customer_caused"
+)
+AS_OF = typer.Option(
+    None, "--as-of", help="Count open incidents up to this instant (default: end of the last billed month)."
+)
+FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+SET = typer.Option([], "--set", help="Flip a contract choice: key=value (repeatable).")
+
+
+def _load(contract, incidents, billing, installs, as_of, sets):
+    profile = load_profile(contract, sets)
+    inc, bill, ins = load_inputs(incidents, billing, installs)
+    return profile, inc, bill, ins, parse_instant(as_of) if as_of else None
+
+
+@app.command("compute")
+def compute_cmd(
+    contract: str = CONTRACT,
+    incidents: Path = INCIDENTS,
+    billing: Path = BILLING,
+    installs: Path = INSTALLS,
+    as_of: str = AS_OF,
+    fmt: Format = FORMAT,
+    sets: list[str] = SET,
+) -> None:
+    """Compute the statement of every (site, month) of the billing file.
+
+    Example: centrex sla compute --contract alleo --incidents inc.csv --billing billing.csv --format json
+    """
+    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    res = compute(profile, inc, bill, ins, at)
+    for w in res.warnings:
+        warn(w)
+    emit(
+        res.rows,
+        fmt,
+        columns=_columns(res.rows, profile),
+        provenance=profile.provenance(),
+        title="SLA statement",
+    )
+
+
+def _columns(rows, profile):
+    cols = [
+        "site",
+        "month",
+        "downtime_minutes",
+        "availability",
+        "credit_pct",
+        "credit_eur",
+        "lost_to_cap_eur",
+        "open",
+    ]
+    if profile.install_delay is not None:
+        cols.append("install_credit_eur")
+    return cols
+
+
+@app.command("explain")
+def explain_cmd(
+    site: str = typer.Option(..., "--site", help="Site id."),
+    month: str = typer.Option(..., "--month", help="Month YYYY-MM."),
+    contract: str = CONTRACT,
+    incidents: Path = INCIDENTS,
+    billing: Path = BILLING,
+    installs: Path = INSTALLS,
+    as_of: str = AS_OF,
+    fmt: Format = FORMAT,
+    sets: list[str] = SET,
+) -> None:
+    """Explain one site-month step by step, every step with its clause.
+
+    Example: centrex sla explain --contract alleo --incidents i.csv --billing b.csv --site E01 --month 2026-03
+    """
+    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    lines = explain(profile, inc, bill, ins, at, site, month)
+    if fmt is Format.table:
+        sys.stdout.write("\n".join(lines) + "\n")
+    elif fmt is Format.json:
+        emit({"site": site, "month": month, "provenance": profile.provenance(), "steps": lines[1:]}, fmt)
+    else:
+        emit([{"step": x} for x in lines[1:]], fmt, columns=["step"], provenance=profile.provenance())
+
+
+@app.command("diff")
+def diff_cmd(
+    theirs: Path = typer.Option(..., "--theirs", help="Another system's statement: site,month,credit_eur."),
+    contract: str = CONTRACT,
+    incidents: Path = INCIDENTS,
+    billing: Path = BILLING,
+    installs: Path = INSTALLS,
+    as_of: str = AS_OF,
+    fmt: Format = FORMAT,
+    sets: list[str] = SET,
+) -> None:
+    """List every site-month where another system's credit disagrees with ours, with our explanation.
+
+    Example: centrex sla diff --contract allset --incidents i.csv --billing b.csv --theirs their_statement.csv
+    """
+    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    their = read_theirs(theirs)
+    res = compute(profile, inc, bill, ins, at)
+    for w in res.warnings:
+        warn(w)
+    rows = diff(res, their)
+    cols = ["site", "month", "ours_eur", "theirs_eur", "difference_eur", "explanation"]
+    emit(rows, fmt, columns=cols, provenance=profile.provenance(), title=f"{len(rows)} disagreement(s)")
+
+
+@app.command("choices")
+def choices_cmd(
+    contract: str = CONTRACT,
+    incidents: Path = INCIDENTS,
+    billing: Path = BILLING,
+    installs: Path = INSTALLS,
+    as_of: str = AS_OF,
+    fmt: Format = FORMAT,
+    sets: list[str] = SET,
+) -> None:
+    """For each contract choice, the total credit under each reading, side by side.
+
+    Example: centrex sla choices --contract alleo --incidents incidents.csv --billing billing.csv
+    """
+    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    rows = choices_table(profile, inc, bill, ins, at)
+    cols = [
+        "choice",
+        "value",
+        "current",
+        "default",
+        "total_credit_eur",
+        "lost_to_cap_eur",
+        "vs_current_eur",
+        "clause",
+    ]
+    emit(rows, fmt, columns=cols, provenance=profile.provenance(), title="Credit under each reading")
 
 
 def register(root: typer.Typer) -> None:
     """Add the `sla` commands to the root app."""
+    root.add_typer(app, name="sla")

@@ -1,0 +1,279 @@
+"""Explain a statement: the derivation of one site-month in words and numbers, each step with its clause;
+compare with another system's statement; total credits under every reading of each [choice]."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from contracts.calendar import from_epoch, month_bounds
+from contracts.cap import ZERO, money
+from contracts.causes import CAUSES
+from contracts.errors import InputError
+from contracts.profile import Profile
+from contracts.records import NAT, BillingRow, Incidents, InstallRow, month_key, month_text, subset
+from contracts.sla import SlaResult, compute
+
+
+def _t(s: int) -> str:
+    return from_epoch(s).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _min(secs: int | float) -> str:
+    m = secs / 60
+    return f"{m:g}" if m == int(m) else f"{m:.2f}"
+
+
+def explain(
+    profile: Profile,
+    incidents: Incidents,
+    billing: list[BillingRow],
+    installs: list[InstallRow] | None,
+    as_of: datetime | None,
+    site: str,
+    month: str,
+) -> list[str]:
+    """Return the derivation of (site, month) as lines of text."""
+    mk = month_key(month, field="--month")
+    sel = np.flatnonzero(np.array([s == site for s in incidents.site], dtype=bool))
+    inc = subset(incidents, sel)
+    bill = [b for b in billing if b.site == site]
+    if not any(b.month == mk for b in bill):
+        raise InputError(f"no billing row for site {site} month {month}", field="--site/--month")
+    ins = [i for i in installs or [] if i.site == site] or None
+    as_of_s = None
+    if as_of is None and billing:
+        from contracts.sla import default_as_of
+
+        as_of_s = default_as_of(billing)  # same default as the whole statement, not this site's months
+    res = compute(profile, inc, bill, ins, as_of if as_of is not None else as_of_s)
+    line = res.site_months[(site, mk)]
+    sla = profile.sla
+    kind = sla["kind"]
+    out = [f"# {profile.provenance()}", f"Site {site}, month {month} — {profile.title or profile.name}"]
+    cal = profile.calendar("57" if line.alsace_moselle else None)
+    clock = profile.resolve(sla.get("clock", "business"))
+    out.append(
+        f"1. Calendar ({profile.calendar_spec.clause}): window {profile.calendar_spec.window}, "
+        f"public holidays {'off' if cal.holidays_off else 'worked'}"
+        + (", Alsace-Moselle (Good Friday, 26 Dec off; CONTRACTS §1)" if line.alsace_moselle else "")
+        + f"; restoration clock: {clock}."
+    )
+    a, b = month_bounds(mk // 12, mk % 12 + 1)
+    ccal = profile.clock_calendar("57" if line.alsace_moselle else None)
+    out.append("2. Incidents of the site (CONTRACTS §2 causes):")
+    ends = res.effective_end
+    shown = 0
+    for j in range(len(inc)):
+        s, e = int(inc.notified[j]), int(ends[j])
+        cause = CAUSES[int(inc.cause[j])]
+        if kind == "per_incident":
+            touches = a <= e < b
+        else:
+            touches = s < b and e > a
+        if not touches:
+            continue
+        shown += 1
+        counts = profile.counts(cause)
+        tail = (
+            "open, counted up to --as-of"
+            if inc.restored[j] == NAT
+            else f"restored {_t(int(inc.restored[j]))}"
+        )
+        if e != (int(inc.restored[j]) if inc.restored[j] != NAT else e):
+            tail += f"; deemed resolved at {_t(e)} ({sla.get('non_response_clause', '002 §4')})"
+        desc = f"   - {inc.ticket[j]} (line {int(inc.line[j])}): {cause}, notified {_t(s)}, {tail}: "
+        if not counts:
+            out.append(desc + f"EXCLUDED ({profile.cause_clause(cause)})")
+            continue
+        if kind == "per_incident":
+            secs = ccal.business_seconds_array(np.array([s]), np.array([e]))[0]
+            item = next((x for x in line.incidents if x["ticket"] == inc.ticket[j]), None)
+            pct = item["credit_pct"] if item else 0
+            out.append(
+                desc
+                + f"counts ({profile.cause_clause(cause)}); restoration time {_min(secs)} {clock} minutes "
+                f"= {secs / 3600:.4g} h → GTR tier {pct:g} % ({sla.get('tiers_clause', '')})"
+            )
+        else:
+            secs = ccal.business_seconds_array(np.array([max(s, a)]), np.array([min(e, b)]))[0]
+            start_note = ""
+            if sla.get("start") == "first_business_minute":
+                first = ccal.next_business_instant(from_epoch(s))
+                start_note = (
+                    f"; clock starts {first.strftime('%Y-%m-%d %H:%M')} ({sla.get('start_clause', '')})"
+                )
+            out.append(
+                desc
+                + f"counts ({profile.cause_clause(cause)}){start_note}; "
+                + f"{_min(secs)} {clock} minutes in {month}"
+            )
+    if not shown:
+        out.append("   (none in this month)")
+    if kind == "availability":
+        ov = profile.choices.get("overlap", "merge")
+        out.append(
+            f"3. Counted downtime in {month}: {_min(line.down_s)} minutes (overlaps {ov}d; overlap choice, "
+            "CONTRACTS §13)."
+        )
+        den = profile.resolve(sla.get("denominator", "calendar_month"))
+        if den == "business_window":
+            days = cal.business_days_in_month(mk // 12, mk % 12 + 1)
+            per = line.den_s // 60 // days if days else 0
+            out.append(
+                f"4. Period: {per} min × {days} business days = {_min(line.den_s)} min "
+                f"({sla.get('denominator_clause')})."
+            )
+        else:
+            out.append(
+                f"4. Period: the calendar month = {_min(line.den_s)} wall-clock minutes "
+                f"({sla.get('denominator_clause')})."
+            )
+        if line.availability is not None:
+            out.append(
+                f"5. Availability = 1 − {_min(line.down_s)} / {_min(line.den_s)} = {line.availability} "
+                f"= {float(line.availability) * 100:.6f} % (exact comparison, CONTRACTS §13)."
+            )
+        if not sla.get("credited"):
+            out.append(f"6. No credit under this contract ({sla.get('tiers_clause', sla.get('clause'))}).")
+        else:
+            tchoice = sla["tiers"].get("choice") if isinstance(sla.get("tiers"), dict) else None
+            tnote = f"; {tchoice}={profile.choices.get(tchoice)}" if tchoice else ""
+            out.append(f"6. Tier: {line.tier_row} → {line.pct:g} % ({sla.get('tiers_clause')}{tnote}).")
+            if line.pct > 0:
+                um = ", ".join(f"{m} {u}" for m, u in line.usage_months) or "none present"
+                mean = line.base - line.billing.recurring
+                out.append(
+                    f"7. Base = recurring fees {line.billing.recurring} + mean usage of the 3 months before "
+                    f"({um}; usage_mean={profile.choices.get('usage_mean', 'present')}) {money(mean)} = "
+                    f"{money(line.base)} € ({sla.get('base_clause')})."
+                )
+                out.append(
+                    f"8. Credit = {line.pct:g} % × {money(line.base)} = {line.amount} € (half-up, cent)."
+                )
+    else:
+        out.append(
+            f"3. Restoration minutes of incidents restored in {month}: {_min(line.down_s)}; sum of tiers "
+            f"{line.pct:g} %; each credit on the recurring fees of the month, {line.billing.recurring} € "
+            f"({sla.get('base_clause')})."
+        )
+    for c in line.credits:
+        if c.kind == "install":
+            out.append(
+                f"   Install-delay credit {c.amount} € "
+                f"({'; '.join(c.notes)}; {profile.install_delay.clause})."
+            )
+    if profile.cap is not None and line.credits:
+        out.append(
+            f"9. 30-day cap ({profile.cap.clause}; cap_window={profile.choices.get('cap_window', 'days')}):"
+        )
+        for c in line.credits:
+            what = c.ticket or c.kind
+            out.append(
+                f"   - {what} dated {c.day}: {c.amount} €; window {c.window_from}…{c.day} already granted "
+                f"{c.window_before} €; cap {profile.cap.pct} % × "
+                f"({line.billing.recurring} + {line.billing.usage}) "
+                f"= {c.cap_eur} € → granted {c.granted} €, lost {c.lost} €."
+            )
+    out.append(f"Result: credit {money(line.granted)} €, lost to the cap {money(line.lost)} €.")
+    return out
+
+
+def read_theirs(path: str | Path) -> dict[tuple[str, int], Decimal]:
+    """Read another system's statement `site,month,credit_eur`."""
+    f = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+    except FileNotFoundError:
+        raise InputError("file not found", file=f) from None
+    if not rows:
+        raise InputError("empty file", file=f, line=1)
+    header = [h.strip().lower() for h in rows[0]]
+    for c in ("site", "month", "credit_eur"):
+        if c not in header:
+            raise InputError(f"missing column {c}", file=f, line=1)
+    js, jm, jc = header.index("site"), header.index("month"), header.index("credit_eur")
+    out = {}
+    for i, r in enumerate(rows[1:], start=2):
+        if len(r) != len(header):
+            raise InputError(f"malformed row: {len(r)} fields, expected {len(header)}", file=f, line=i)
+        try:
+            v = Decimal(r[jc].strip() or "0")
+        except InvalidOperation:
+            raise InputError(f"not a number: {r[jc]!r}", file=f, line=i, field="credit_eur") from None
+        out[(r[js].strip(), month_key(r[jm], file=f, line=i))] = v
+    return out
+
+
+def diff(result: SlaResult, theirs: dict[tuple[str, int], Decimal]) -> list[dict[str, Any]]:
+    """Every site-month where our credit and theirs differ by a cent or more, with our reasoning."""
+    ours = {(r["site"], r["month"]): r for r in result.rows}
+    keys = sorted({(s, month_text(m)) for s, m in theirs} | set(ours))
+    out = []
+    for site, month in keys:
+        r = ours.get((site, month))
+        mine = Decimal(str(r["credit_eur"])) if r else None
+        their = theirs.get((site, month_key(month)))
+        if mine is not None and their is not None and abs(mine - their) < Decimal("0.01"):
+            continue
+        if r is None:
+            why = "no statement row: the month is absent from our billing file"
+        else:
+            line = result.site_months[(site, month_key(month))]
+            avail = "" if r["availability"] is None else f"availability {r['availability']:.4f} %, "
+            why = (
+                f"{avail}downtime {r['downtime_minutes']:g} min, tier {r['credit_pct']:g} %, "
+                f"credit before cap {sum((c.amount for c in line.credits), ZERO)} €, "
+                f"lost to cap {r['lost_to_cap_eur']} €"
+            )
+        out.append(
+            {
+                "site": site,
+                "month": month,
+                "ours_eur": None if mine is None else float(mine),
+                "theirs_eur": None if their is None else float(their),
+                "difference_eur": None if mine is None or their is None else float(mine - their),
+                "explanation": why,
+            }
+        )
+    return out
+
+
+def choices_table(
+    profile: Profile,
+    incidents: Incidents,
+    billing: list[BillingRow],
+    installs: list[InstallRow] | None = None,
+    as_of: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """For each [choice], the total credit (and lost to cap) under each allowed reading, side by side."""
+    base = compute(profile, incidents, billing, installs, as_of)
+    base_total = sum((Decimal(str(r["credit_eur"])) for r in base.rows), ZERO)
+    out = []
+    for key, spec in sorted(profile.choice_specs.items()):
+        if spec.values is None:
+            continue  # a numeric range (claim_rate): simulation only, no reading to compare
+        for v in spec.values:
+            p = profile.with_choices({key: v})
+            res = base if p.choices == profile.choices else compute(p, incidents, billing, installs, as_of)
+            total = sum((Decimal(str(r["credit_eur"])) for r in res.rows), ZERO)
+            lost = sum((Decimal(str(r["lost_to_cap_eur"])) for r in res.rows), ZERO)
+            out.append(
+                {
+                    "choice": key,
+                    "value": v if not isinstance(v, bool) else str(v).lower(),
+                    "current": p.choices == profile.choices,
+                    "default": v == spec.default,
+                    "total_credit_eur": float(total),
+                    "lost_to_cap_eur": float(lost),
+                    "vs_current_eur": float(total - base_total),
+                    "clause": spec.clause,
+                }
+            )
+    return out
