@@ -1,0 +1,367 @@
+"""The checks of `centrex sip check`: registration, channel limits, security, a pyVoIP phone.
+
+Exact assertions go through the project's own user agent (`sip.ua`); the pyVoIP check shows that a
+real softphone library works against the PBX within its limits. Evidence = the SIP codes seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from contracts.errors import InputError
+from sip import control, enumeration, fuzz, phone
+from sip.choices import LIMIT_CODE, LIMIT_HEADER
+from sip.inventory import PbxInventory, build_inventory
+from sip.pbx import Pbx, PbxSettings, free_udp_port, options_ping, start_pbx
+from sip.report import CheckResult, Report
+from sip.ua import Call, Identity, SipTimeout, UserAgent, settle
+
+WRONG_HA1 = "0" * 32
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the checks talk to: the PBX address, its control FIFO and its inventory."""
+
+    host: str
+    port: int
+    fifo: Path
+    inventory: PbxInventory
+
+    @classmethod
+    def of(cls, pbx: Pbx) -> Target:
+        """The target of a started or attached PBX."""
+        return cls(pbx.settings.host, pbx.settings.port, pbx.fifo, pbx.inventory)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """(host, port)."""
+        return (self.host, self.port)
+
+
+def _codes(codes: list[int]) -> str:
+    return "→".join(str(c) for c in codes) or "none"
+
+
+async def _timed(name: str, group: str, fn: Callable[[], Awaitable[tuple[bool, str]]]) -> CheckResult:
+    start = time.perf_counter()
+    try:
+        passed, evidence = await fn()
+    except SipTimeout as exc:
+        passed, evidence = False, f"timeout: {exc}"
+    return CheckResult(name, passed, evidence, time.perf_counter() - start, group)
+
+
+# -- registration --------------------------------------------------------------------------------------
+
+
+async def check_registration(target: Target, ident: Identity) -> tuple[bool, str]:
+    """Right HA1 → 200; wrong password → 401/403; unregister → 200 and the binding is gone."""
+    async with await UserAgent.open(target.address, target.host) as ua:
+        ok = await ua.register(ident)
+        bad = await ua.register(ident, ha1=WRONG_HA1)
+        gone = await ua.unregister(ident)
+        # After unregistering, a call to the account must find nobody (404).
+        probe = await ua.invite(ident, ident.username) if ok.code == 200 else None
+    probe_code = probe.code if probe is not None else None
+    passed = ok.code == 200 and bad.code in (401, 403) and gone.code == 200 and probe_code == 404
+    evidence = (
+        f"register {_codes(ok.codes)}; wrong password {_codes(bad.codes)}; "
+        f"unregister {_codes(gone.codes)}; call after unregister {_codes(probe.codes if probe else [])}"
+    )
+    return passed, evidence
+
+
+def sample_accounts(inventory: PbxInventory, sample: int | None, tenant: str | None = None) -> list[Identity]:
+    """Every account (of `tenant`), or a reproducible sample of `sample` of them."""
+    accounts = sorted(inventory.accounts, key=lambda a: (a.tenant, a.username))
+    if tenant is not None:
+        inventory.tenant(tenant)
+        accounts = [a for a in accounts if a.tenant == tenant]
+    if sample is not None:
+        if sample < 1:
+            raise InputError("--sample must be at least 1", field="sample")
+        if sample < len(accounts):
+            accounts = sorted(random.Random(0).sample(accounts, sample), key=lambda a: (a.tenant, a.username))
+    return [Identity.of(inventory, a) for a in accounts]
+
+
+# -- channel limits --------------------------------------------------------------------------------------
+
+
+async def _hangup_all(ua: UserAgent, calls: list[Call]) -> None:
+    await asyncio.gather(*(ua.hangup(c) for c in calls if c.state == "up"))
+
+
+async def check_channel_limit(target: Target, tenant: str) -> tuple[bool, str]:
+    """004 §11.d: N calls up, the N+1st refused 503 with the limit header, a freed channel reusable."""
+    inv = target.inventory
+    limit = inv.tenant(tenant).channel_limit
+    accounts = inv.accounts_of(tenant)
+    if not accounts:
+        return False, f"tenant {tenant} has no SIP account: its limit cannot be exercised"
+    caller = Identity.of(inv, accounts[0])
+    callee = Identity.of(inv, accounts[1] if len(accounts) > 1 else accounts[0])
+    async with (
+        await UserAgent.open(target.address, target.host) as a,
+        await UserAgent.open(target.address, target.host) as b,
+    ):
+        regs = [await a.register(caller), await b.register(callee)]
+        if any(r.code != 200 for r in regs):
+            return False, f"registration failed: {[_codes(r.codes) for r in regs]}"
+        before = control.active_calls(target.fifo)
+        calls = list(await asyncio.gather(*(a.invite(caller, callee.username) for _ in range(limit))))
+        up = [c for c in calls if c.state == "up"]
+        await settle()
+        active = control.active_calls(target.fifo) - before
+        extra = await a.invite(caller, callee.username)
+        header = extra.final.get(LIMIT_HEADER) if extra.final is not None else None
+        reuse_code, freed = None, None
+        if up:
+            freed = await a.hangup(up.pop())
+            await settle()
+            again = await a.invite(caller, callee.username)
+            reuse_code = again.code
+            if again.state == "up":
+                up.append(again)
+        await _hangup_all(a, up)
+        await settle()
+        after = control.active_calls(target.fifo) - before
+        await a.unregister(caller)
+        if callee != caller:
+            await b.unregister(callee)
+    codes = sorted({c.code for c in calls if c.code is not None})
+    passed = (
+        len([c for c in calls if c.code == 200]) == limit
+        and active == limit
+        and extra.code == LIMIT_CODE
+        and header == str(limit)
+        and (limit == 0 or (freed == 200 and reuse_code == 200))
+        and after == 0
+    )
+    evidence = (
+        f"limit {limit}: {limit} calls → {codes or 'none'} ({active} dialogs up); call {limit + 1} → "
+        f"{_codes(extra.codes)} '{extra.final.reason if extra.final else ''}' {LIMIT_HEADER}: {header}; "
+        f"BYE → {freed}, new call → {reuse_code}; dialogs left {after}"
+    )
+    return passed, evidence
+
+
+# -- security --------------------------------------------------------------------------------------------
+
+
+async def check_enumeration(target: Target) -> tuple[bool, str]:
+    """svwar (REGISTER and INVITE scans, real usernames in its dictionary) finds no extension."""
+    users = sorted({a.username for a in target.inventory.accounts})
+    results = [
+        await asyncio.to_thread(enumeration.scan, target.host, target.port, users, m)
+        for m in ("REGISTER", "INVITE")
+    ]
+    passed = all(r.found_nothing for r in results)
+    evidence = "; ".join(
+        f"svwar {r.method} ({len(users)} real + decoy names): "
+        + ("found nothing" if r.found_nothing else f"FOUND {', '.join(r.found) or '?'}")
+        for r in results
+    )
+    return passed, evidence
+
+
+async def check_malformed(target: Target) -> tuple[bool, str]:
+    """Hostile packets (scapy) leave the PBX answering OPTIONS."""
+    sport = free_udp_port(target.host)
+    packets = fuzz.payloads(target.host, target.port, sport)
+    how = await asyncio.to_thread(fuzz.send_all, target.host, target.port, packets, sport)
+    await settle(0.2)
+    codes = [options_ping(target.host, target.port) for _ in range(3)]
+    passed = all(c == 200 for c in codes)
+    biggest = max(len(p) for _, p in packets)
+    evidence = (
+        f"{len(packets)} packets via {how} ({', '.join(n for n, _ in packets)}; largest {biggest} B); "
+        f"then OPTIONS → {', '.join(str(c) for c in codes)}"
+    )
+    return passed, evidence
+
+
+async def check_unauthenticated(target: Target) -> tuple[bool, str]:
+    """An INVITE without credentials is refused (401/407) and sets up no dialog."""
+    inv = target.inventory
+    account = inv.accounts[0]
+    ident = Identity.of(inv, account)
+    async with await UserAgent.open(target.address, target.host) as ua:
+        await ua.register(ident)
+        before = control.active_calls(target.fifo)
+        call = await ua.invite(ident, ident.username, authenticate=False)
+        spoof = await ua.invite(Identity(ident.username, ident.domain, WRONG_HA1), ident.username)
+        await settle()
+        after = control.active_calls(target.fifo)
+        await ua.unregister(ident)
+    passed = call.code in (401, 407) and spoof.code in (401, 403, 407) and after == before
+    evidence = (
+        f"INVITE without credentials → {_codes(call.codes)}; with a wrong password → "
+        f"{_codes(spoof.codes)}; dialogs created {after - before}"
+    )
+    return passed, evidence
+
+
+async def check_open_relay(target: Target) -> tuple[bool, str]:
+    """Requests for foreign domains are refused, even from an authenticated account."""
+    inv = target.inventory
+    ident = Identity.of(inv, inv.accounts[0])
+    async with await UserAgent.open(target.address, target.host) as ua:
+        call = await ua.invite(ident, "someone", "relay.example.net")
+        reg = await ua.register(Identity(ident.username, "relay.example.net", ident.ha1))
+    passed = call.code == 403 and reg.code == 403
+    evidence = (
+        f"INVITE sip:someone@relay.example.net → {_codes(call.codes)}; "
+        f"REGISTER foreign domain → {_codes(reg.codes)}"
+    )
+    return passed, evidence
+
+
+# -- pyVoIP ------------------------------------------------------------------------------------------------
+
+
+async def check_pyvoip(target: Target) -> tuple[bool, str]:
+    """A pyVoIP phone registers and calls an extension of its tenant; the call is answered and hung up."""
+    inv = target.inventory
+    counts: dict[str, int] = {}
+    for a in inv.accounts:
+        counts[a.username] = counts.get(a.username, 0) + 1
+    # pyVoIP sends the PBX address as its domain: only a username unique across tenants resolves a realm,
+    # and the tenant needs a free channel.
+    candidates = [
+        a
+        for a in sorted(inv.accounts, key=lambda a: (a.tenant, a.username))
+        if counts[a.username] == 1 and inv.tenant(a.tenant).channel_limit > 0
+    ]
+    if not candidates:
+        return False, "no account with a username unique across tenants in a tenant with channels"
+    account = candidates[0]
+    mates = [a for a in inv.accounts_of(account.tenant) if a.username != account.username]
+    callee = Identity.of(inv, mates[0] if mates else account)
+    async with await UserAgent.open(target.address, target.host) as ua:
+        reg = await ua.register(callee)
+        seen: list[str] = []
+        ua.on_request = lambda req: seen.append(req.method)
+        outcome = await asyncio.to_thread(
+            phone.register_and_call, target.host, target.port, account.username, account.ha1, callee.username
+        )
+        await settle(0.3)
+        await ua.unregister(callee)
+    passed = (
+        reg.code == 200
+        and outcome.registered
+        and outcome.call_state == "ANSWERED"
+        and outcome.hung_up
+        and "INVITE" in seen
+        and "BYE" in seen
+    )
+    evidence = (
+        f"pyVoIP {account.username}@{account.tenant}: registered={outcome.registered}, call to "
+        f"{callee.username} {outcome.call_state}, hung up={outcome.hung_up}; our callee saw "
+        f"{'/'.join(dict.fromkeys(seen)) or 'nothing'}" + (f"; {outcome.detail}" if outcome.detail else "")
+    )
+    return passed, evidence
+
+
+# -- the whole run ---------------------------------------------------------------------------------------
+
+
+async def run_checks_async(
+    target: Target,
+    *,
+    sample: int | None = None,
+    tenant: str | None = None,
+    groups: tuple[str, ...] = ("registration", "channels", "security", "pyvoip"),
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> Report:
+    """Run the selected check groups in order and return the report."""
+    target.inventory.require_accounts()
+    tenants = [target.inventory.tenant(tenant).name] if tenant else [t.name for t in target.inventory.tenants]
+    plan: list[tuple[str, str, Callable[[], Awaitable[tuple[bool, str]]]]] = []
+    if "registration" in groups:
+        for ident in sample_accounts(target.inventory, sample, tenant):
+            plan.append(
+                (
+                    f"registration:{ident.username}@{ident.domain}",
+                    "registration",
+                    lambda i=ident: check_registration(target, i),
+                )
+            )
+    if "channels" in groups:
+        for name in tenants:
+            plan.append(
+                (f"channel_limit:{name}", "channel_limit", lambda n=name: check_channel_limit(target, n))
+            )
+    if "security" in groups:
+        plan += [
+            ("security:unauthenticated_invite", "security", lambda: check_unauthenticated(target)),
+            ("security:open_relay", "security", lambda: check_open_relay(target)),
+            ("security:enumeration", "security", lambda: check_enumeration(target)),
+            ("security:malformed_packets", "security", lambda: check_malformed(target)),
+        ]
+    if "pyvoip" in groups:
+        plan.append(("pyvoip:register_and_call", "pyvoip", lambda: check_pyvoip(target)))
+    results = []
+    for name, group, fn in plan:
+        result = await _timed(name, group, fn)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return Report(results)
+
+
+def run_checks(target: Target, **kw: object) -> Report:
+    """Synchronous wrapper of `run_checks_async`."""
+    return asyncio.run(run_checks_async(target, **kw))  # type: ignore[arg-type]
+
+
+# -- the capacity helper's API ----------------------------------------------------------------------
+
+
+def verify_channel_limit(limit: int, *, extra: int = 1) -> dict[str, object]:
+    """Start a throwaway PBX with one tenant limited to `limit` channels, place `limit + extra` calls at
+    once, and return what happened: {limit, attempted, accepted, refused, refusal_codes, limit_header,
+    active_at_peak}. Used by `centrex capacity verify --users N`."""
+    if limit < 0:
+        raise InputError("channel limit must be ≥ 0", field="limit")
+    inventory = build_inventory({"verify": (limit, ["caller", "callee"])})
+    with (
+        tempfile.TemporaryDirectory(prefix="centrex-verify-") as tmp,
+        start_pbx(inventory, Path(tmp) / "pbx", PbxSettings(port=0)) as pbx,
+    ):
+        return asyncio.run(_verify(Target.of(pbx), limit, extra))
+
+
+async def _verify(target: Target, limit: int, extra: int) -> dict[str, object]:
+    inv = target.inventory
+    caller, callee = (Identity.of(inv, a) for a in inv.accounts_of("verify"))
+    async with (
+        await UserAgent.open(target.address, target.host) as a,
+        await UserAgent.open(target.address, target.host) as b,
+    ):
+        await a.register(caller)
+        await b.register(callee)
+        calls = list(await asyncio.gather(*(a.invite(caller, callee.username) for _ in range(limit + extra))))
+        await settle()
+        peak = control.active_calls(target.fifo)
+        refused = [c for c in calls if c.state != "up"]
+        await _hangup_all(a, calls)
+    headers = sorted(
+        {c.final.get(LIMIT_HEADER) for c in refused if c.final is not None and c.final.get(LIMIT_HEADER)}
+    )
+    return {
+        "limit": limit,
+        "attempted": len(calls),
+        "accepted": len(calls) - len(refused),
+        "refused": len(refused),
+        "refusal_codes": sorted({c.code for c in refused if c.code}),
+        "limit_header": headers[0] if headers else None,
+        "active_at_peak": peak,
+    }

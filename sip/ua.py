@@ -1,0 +1,449 @@
+"""A small asyncio UDP SIP user agent for exact assertions against the test PBX.
+
+One UDP socket can act for many identities (each identity's Contact carries its username). As a
+client it registers, unregisters, places calls and hangs up, answering 401 *and* 407 digest challenges
+from HA1 (no password needed), sending the hop-by-hop ACK for a non-2xx final response and a proper
+ACK/BYE along the Record-Route set for a 2xx (RFC 3261 §13, §17.1.1.3). As a server it answers every
+INVITE at once with 200 OK + SDP, answers BYE, CANCEL and OPTIONS. Retransmits over UDP (timer A/E).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sip.digest import Challenge, authorization
+from sip.inventory import Account, PbxInventory
+from sip.message import (
+    SipMessage,
+    SipParseError,
+    new_branch,
+    new_call_id,
+    new_tag,
+    request,
+    response_to,
+    tag_of,
+    uri_of,
+)
+
+T1 = 0.5
+T2 = 4.0
+
+
+class SipTimeout(Exception):
+    """No final response arrived in time."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the agent acts as: username, SIP domain (the realm) and HA1."""
+
+    username: str
+    domain: str
+    ha1: str
+
+    @classmethod
+    def of(cls, inventory: PbxInventory, account: Account) -> Identity:
+        """Return the identity of an inventory account."""
+        return cls(account.username, inventory.domain_of(account), account.ha1)
+
+    @property
+    def aor(self) -> str:
+        """The address of record, sip:user@domain."""
+        return f"sip:{self.username}@{self.domain}"
+
+
+@dataclass
+class Result:
+    """The outcome of a client request: final response and every code seen (the evidence)."""
+
+    final: SipMessage
+    codes: list[int]
+
+    @property
+    def code(self) -> int:
+        """The final status code."""
+        return self.final.code
+
+
+@dataclass
+class Call:
+    """One dialog, on the caller or the callee side."""
+
+    call_id: str
+    local_uri: str
+    local_tag: str
+    remote_uri: str
+    role: str  # "caller" | "callee"
+    remote_tag: str | None = None
+    remote_target: str | None = None
+    route_set: list[str] = field(default_factory=list)
+    local_cseq: int = 1
+    invite_cseq: int = 1
+    state: str = "calling"  # calling | up | refused | ended
+    codes: list[int] = field(default_factory=list)
+    final: SipMessage | None = None
+    ack: bytes | None = None
+
+    @property
+    def code(self) -> int | None:
+        """Final status code of the INVITE (None while calling)."""
+        return self.final.code if self.final is not None else None
+
+
+@dataclass
+class _Tx:
+    """A pending client transaction."""
+
+    data: bytes
+    future: asyncio.Future[SipMessage]
+    invite: bool
+    codes: list[int] = field(default_factory=list)
+    interval: float = T1
+    timer: asyncio.TimerHandle | None = None
+
+
+_SDP = (
+    "v=0\r\no=centrex 1 1 IN IP4 {host}\r\ns=centrex-lab\r\nc=IN IP4 {host}\r\nt=0 0\r\n"
+    "m=audio {rtp} RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n"
+)
+
+
+class UserAgent(asyncio.DatagramProtocol):
+    """A UDP user agent bound to `host:port`, talking to the PBX at `pbx`."""
+
+    def __init__(self, pbx: tuple[str, int], host: str = "127.0.0.1", *, timeout: float = 8.0) -> None:
+        self.pbx = pbx
+        self.host = host
+        self.timeout = timeout
+        self.port = 0
+        self.transport: asyncio.DatagramTransport | None = None
+        self.calls: dict[str, Call] = {}
+        self.garbage = 0
+        self.on_request: Callable[[SipMessage], None] | None = None
+        self._tx: dict[str, _Tx] = {}
+        self._reg: dict[str, tuple[str, str, int]] = {}  # username@domain -> (call-id, from tag, cseq)
+        self._answers: dict[tuple[str, int], bytes] = {}  # (call-id, cseq) -> our 200 to that INVITE
+
+    # -- life cycle -------------------------------------------------------------------------------
+    @classmethod
+    async def open(
+        cls, pbx: tuple[str, int], host: str = "127.0.0.1", port: int = 0, **kw: float
+    ) -> UserAgent:
+        """Bind a new agent to `host:port` (0: any free port)."""
+        loop = asyncio.get_running_loop()
+        _, ua = await loop.create_datagram_endpoint(lambda: cls(pbx, host, **kw), local_addr=(host, port))
+        return ua
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # noqa: D102
+        self.transport = transport  # type: ignore[assignment]
+        self.port = transport.get_extra_info("sockname")[1]
+
+    def close(self) -> None:
+        """Close the socket and fail every pending transaction."""
+        for tx in self._tx.values():
+            if tx.timer:
+                tx.timer.cancel()
+            if not tx.future.done():
+                tx.future.set_exception(SipTimeout("agent closed"))
+        self._tx.clear()
+        if self.transport is not None:
+            self.transport.close()
+
+    async def __aenter__(self) -> UserAgent:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- wire ----------------------------------------------------------------------------------------
+    def send(self, data: bytes, addr: tuple[str, int] | None = None) -> None:
+        """Send raw bytes (to the PBX unless `addr`)."""
+        assert self.transport is not None
+        self.transport.sendto(data, addr or self.pbx)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # noqa: D102
+        try:
+            msg = SipMessage.parse(data)
+            if msg.is_request:
+                self._on_request(msg, addr)
+            else:
+                self._on_response(msg)
+        except (SipParseError, ValueError, IndexError):
+            self.garbage += 1
+
+    def _on_response(self, msg: SipMessage) -> None:
+        tx = self._tx.get(msg.branch or "")
+        if tx is None:
+            call = self.calls.get(msg.call_id)
+            if msg.method == "INVITE" and 200 <= msg.code < 300 and call is not None and call.ack:
+                self.send(call.ack)  # a retransmitted 2xx: ACK again
+            return
+        tx.codes.append(msg.code)
+        if msg.code < 200:
+            if tx.invite and tx.timer:
+                tx.timer.cancel()
+                tx.timer = None
+            return
+        if tx.timer:
+            tx.timer.cancel()
+        self._tx.pop(msg.branch or "", None)
+        if not tx.future.done():
+            tx.future.set_result(msg)
+
+    def _retransmit(self, branch: str) -> None:
+        tx = self._tx.get(branch)
+        if tx is None or tx.future.done():
+            return
+        self.send(tx.data)
+        tx.interval = tx.interval * 2 if tx.invite else min(tx.interval * 2, T2)
+        tx.timer = asyncio.get_running_loop().call_later(tx.interval, self._retransmit, branch)
+
+    async def transact(self, req: SipMessage) -> tuple[SipMessage, list[int]]:
+        """Send `req` as a client transaction; return its final response and every code seen."""
+        branch = req.branch or ""
+        loop = asyncio.get_running_loop()
+        tx = _Tx(req.encode(), loop.create_future(), req.method == "INVITE")
+        self._tx[branch] = tx
+        self.send(tx.data)
+        tx.timer = loop.call_later(T1, self._retransmit, branch)
+        try:
+            final = await asyncio.wait_for(tx.future, self.timeout)
+        except TimeoutError as exc:
+            raise SipTimeout(f"no final response to {req.method} {req.uri} within {self.timeout}s") from exc
+        finally:
+            popped = self._tx.pop(branch, None)
+            if popped and popped.timer:
+                popped.timer.cancel()
+        return final, tx.codes
+
+    # -- building ---------------------------------------------------------------------------------
+    def via(self, branch: str | None = None) -> str:
+        """Our Via header value with a fresh (or given) branch."""
+        return f"SIP/2.0/UDP {self.host}:{self.port};branch={branch or new_branch()};rport"
+
+    def contact(self, ident: Identity) -> str:
+        """Our Contact for `ident`."""
+        return f"<sip:{ident.username}@{self.host}:{self.port}>"
+
+    async def _with_auth(
+        self,
+        ident: Identity,
+        build: Callable[[int, tuple[str, str] | None], SipMessage],
+        cseq: int,
+        ha1: str | None = None,
+    ) -> tuple[Result, SipMessage, int]:
+        """Send build(cseq, None); answer one 401/407 challenge (cseq+1). Return result, request, cseq."""
+        req = build(cseq, None)
+        final, codes = await self.transact(req)
+        all_codes = list(codes)
+        if final.code in (401, 407):
+            if req.method == "INVITE":
+                self._ack_non2xx(req, final)
+            name = "Proxy-Authenticate" if final.code == 407 else "WWW-Authenticate"
+            challenge = Challenge.parse(final.get(name, ""), proxy=final.code == 407)
+            uri = req.uri
+            cseq += 1
+            value = authorization(
+                challenge, username=ident.username, ha1_hex=ha1 or ident.ha1, method=req.method, uri=uri
+            )
+            req = build(cseq, (challenge.reply_header, value))
+            final, codes = await self.transact(req)
+            all_codes += codes
+        if req.method == "INVITE" and final.code >= 300:
+            self._ack_non2xx(req, final)
+        return Result(final, all_codes), req, cseq
+
+    def _ack_non2xx(self, invite: SipMessage, final: SipMessage) -> None:
+        """RFC 3261 §17.1.1.3: the ACK of a non-2xx final response, in the INVITE's transaction."""
+        headers = [
+            ("Via", invite.get("Via", "")),
+            ("Max-Forwards", "70"),
+            ("From", invite.get("From", "")),
+            ("To", final.get("To", "")),
+            ("Call-ID", invite.call_id),
+            ("CSeq", f"{invite.cseq[0]} ACK"),
+        ]
+        headers += [("Route", r) for r in invite.get_all("Route")]
+        self.send(request("ACK", invite.uri, headers).encode())
+
+    # -- registration ------------------------------------------------------------------------------
+    async def register(self, ident: Identity, expires: int = 300, *, ha1: str | None = None) -> Result:
+        """REGISTER `ident` with our contact (expires 0: unregister); `ha1` overrides (wrong password)."""
+        key = f"{ident.username}@{ident.domain}"
+        call_id, tag, cseq = self._reg.get(key) or (new_call_id(self.host), new_tag(), 1)
+
+        def build(n: int, auth: tuple[str, str] | None) -> SipMessage:
+            headers = [
+                ("Via", self.via()),
+                ("Max-Forwards", "70"),
+                ("From", f"<{ident.aor}>;tag={tag}"),
+                ("To", f"<{ident.aor}>"),
+                ("Call-ID", call_id),
+                ("CSeq", f"{n} REGISTER"),
+                ("Contact", self.contact(ident)),
+                ("Expires", str(expires)),
+            ]
+            if auth:
+                headers.append(auth)
+            return request("REGISTER", f"sip:{ident.domain}", headers)
+
+        result, _, cseq = await self._with_auth(ident, build, cseq, ha1)
+        self._reg[key] = (call_id, tag, cseq + 1)
+        return result
+
+    async def unregister(self, ident: Identity) -> Result:
+        """Remove our binding of `ident` (REGISTER with Expires: 0)."""
+        return await self.register(ident, expires=0)
+
+    async def options(self) -> int:
+        """OPTIONS to the PBX itself; return the status code."""
+        headers = [
+            ("Via", self.via()),
+            ("Max-Forwards", "70"),
+            ("From", f"<sip:probe@{self.host}>;tag={new_tag()}"),
+            ("To", f"<sip:{self.pbx[0]}:{self.pbx[1]}>"),
+            ("Call-ID", new_call_id(self.host)),
+            ("CSeq", "1 OPTIONS"),
+        ]
+        final, _ = await self.transact(request("OPTIONS", f"sip:{self.pbx[0]}:{self.pbx[1]}", headers))
+        return final.code
+
+    # -- calls -----------------------------------------------------------------------------------------
+    async def invite(
+        self,
+        caller: Identity,
+        callee_user: str,
+        callee_domain: str | None = None,
+        *,
+        authenticate: bool = True,
+    ) -> Call:
+        """Call `callee_user@domain` as `caller`; return the Call (state up or refused, codes seen)."""
+        domain = callee_domain or caller.domain
+        target = f"sip:{callee_user}@{domain}"
+        call = Call(new_call_id(self.host), caller.aor, new_tag(), target, "caller")
+        self.calls[call.call_id] = call
+        body = _SDP.format(host=self.host, rtp=self.port + 1).encode()
+
+        def build(n: int, auth: tuple[str, str] | None) -> SipMessage:
+            headers = [
+                ("Via", self.via()),
+                ("Max-Forwards", "70"),
+                ("From", f"<{caller.aor}>;tag={call.local_tag}"),
+                ("To", f"<{target}>"),
+                ("Call-ID", call.call_id),
+                ("CSeq", f"{n} INVITE"),
+                ("Contact", self.contact(caller)),
+                ("Content-Type", "application/sdp"),
+            ]
+            if auth:
+                headers.append(auth)
+            return request("INVITE", target, headers, body)
+
+        if authenticate:
+            result, req, cseq = await self._with_auth(caller, build, 1)
+            final, codes = result.final, result.codes
+        else:
+            req = build(1, None)
+            final, codes = await self.transact(req)
+            cseq = 1
+            if final.code >= 300:
+                self._ack_non2xx(req, final)
+        call.codes, call.final, call.invite_cseq, call.local_cseq = codes, final, cseq, cseq
+        if 200 <= final.code < 300:
+            call.state = "up"
+            call.remote_tag = tag_of(final.get("To"))
+            call.remote_target = uri_of(final.get("Contact", target))
+            call.route_set = list(reversed(final.get_all("Record-Route")))
+            call.ack = self._in_dialog(call, "ACK", cseq=cseq).encode()
+            self.send(call.ack)
+        else:
+            call.state = "refused"
+            self.calls.pop(call.call_id, None)
+        return call
+
+    def _in_dialog(self, call: Call, method: str, *, cseq: int) -> SipMessage:
+        """Build an in-dialog request along the route set (loose routing)."""
+        headers = [("Via", self.via()), ("Max-Forwards", "70")]
+        headers += [("Route", r) for r in call.route_set]
+        headers += [
+            ("From", f"<{call.local_uri}>;tag={call.local_tag}"),
+            ("To", f"<{call.remote_uri}>" + (f";tag={call.remote_tag}" if call.remote_tag else "")),
+            ("Call-ID", call.call_id),
+            ("CSeq", f"{cseq} {method}"),
+        ]
+        return request(method, call.remote_target or call.remote_uri, headers)
+
+    async def hangup(self, call: Call) -> int:
+        """Send BYE in `call`'s dialog; return the final status code."""
+        call.local_cseq += 1
+        final, _ = await self.transact(self._in_dialog(call, "BYE", cseq=call.local_cseq))
+        call.state = "ended"
+        self.calls.pop(call.call_id, None)
+        return final.code
+
+    # -- server side -----------------------------------------------------------------------------------
+    def _reply(self, req: SipMessage, addr: tuple[str, int], code: int, reason: str, **kw: object) -> bytes:
+        data = response_to(req, code, reason, **kw).encode()  # type: ignore[arg-type]
+        self.send(data, addr)
+        return data
+
+    def _on_request(self, req: SipMessage, addr: tuple[str, int]) -> None:
+        if self.on_request is not None:
+            self.on_request(req)
+        method = req.method
+        if method == "INVITE":
+            self._on_invite(req, addr)
+        elif method == "ACK":
+            call = self.calls.get(req.call_id)
+            if call is not None and call.role == "callee":
+                call.state = "up"
+        elif method == "BYE":
+            call = self.calls.pop(req.call_id, None)
+            if call is not None:
+                call.state = "ended"
+            self._reply(req, addr, 200 if call else 481, "OK" if call else "Call/Transaction Does Not Exist")
+        elif method in ("OPTIONS", "CANCEL"):
+            self._reply(req, addr, 200, "OK")
+        else:
+            self._reply(req, addr, 405, "Method Not Allowed")
+
+    def _on_invite(self, req: SipMessage, addr: tuple[str, int]) -> None:
+        key = (req.call_id, req.cseq[0])
+        if key in self._answers:  # a retransmitted INVITE: same answer
+            self.send(self._answers[key], addr)
+            return
+        local_tag = new_tag()
+        user = uri_of(req.uri).split(":", 1)[-1].split("@")[0]
+        call = Call(
+            req.call_id,
+            uri_of(req.get("To", "")),
+            local_tag,
+            uri_of(req.get("From", "")),
+            "callee",
+            remote_tag=tag_of(req.get("From")),
+            remote_target=uri_of(req.get("Contact", "")),
+            route_set=req.get_all("Record-Route"),
+            state="answered",
+            local_cseq=0,
+        )
+        self.calls[req.call_id] = call
+        body = _SDP.format(host=self.host, rtp=self.port + 1).encode()
+        contact = f"<sip:{user}@{self.host}:{self.port}>"
+        self._answers[key] = self._reply(
+            req,
+            addr,
+            200,
+            "OK",
+            to_tag=local_tag,
+            body=body,
+            extra=[("Contact", contact), ("Content-Type", "application/sdp")],
+        )
+
+
+async def settle(delay: float = 0.05) -> None:
+    """Give in-flight datagrams (an ACK, a BYE's relay) a moment to land."""
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.sleep(delay)
