@@ -179,3 +179,9 @@ def reduction_plan(users: int, target: int, contract: ChannelContract) -> list[d
         {"quarter": q, "users": n, "allowance_channels": _channels_value(allowance(n, contract.terms))}
         for q, n in enumerate(counts)
     ]
+
+
+def pbx_channel_limit(users: int, contract: ChannelContract) -> int:
+    """Return the whole number of concurrent calls a PBX enforces for `users` (the allowance, floored:
+    a switch counts whole calls, so `channels_rounding: exact` 9.75 is enforced as 9)."""
+    return math.floor(allowance(users, contract.terms))

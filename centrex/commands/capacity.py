@@ -14,6 +14,7 @@ from contracts.errors import InputError
 from contracts.sizing import (
     erlangs_per_user,
     load_channel_contract,
+    pbx_channel_limit,
     reduction_plan,
     size,
     size_devices,
@@ -192,6 +193,38 @@ def reduce(
         provenance=terms.provenance,
         title="reduction plan",
     )
+
+
+@app.command("verify")
+def verify(
+    users: int = typer.Option(
+        ..., "--users", help="Billable users; the tenant gets their channel allowance."
+    ),
+    contract: str = _CONTRACT,
+    set_: list[str] = _SET,
+    fmt: Format = _FMT,
+) -> None:
+    """Check the allowance on the test PBX: a throwaway Kamailio with a tenant limited to the users'
+    allowance takes allowance + 1 simultaneous calls; expect allowance accepted, 1 refused (exit 1 if not).
+
+    Example: centrex capacity verify --users 20 --format json
+    """
+    from sip.checks import verify_channel_limit  # imported here: only this command needs Kamailio
+
+    terms = load_channel_contract(contract, set_)
+    limit = pbx_channel_limit(users, terms)
+    result = verify_channel_limit(limit)
+    ok = result["accepted"] == limit and result["refused"] == result["attempted"] - limit
+    out = {"users": users, "allowance_channels": limit, **result, "verdict": "pass" if ok else "fail"}
+    emit(
+        out,
+        fmt,
+        columns=("users", "allowance_channels", "attempted", "accepted", "refused", "verdict"),
+        provenance=terms.provenance,
+        title="capacity verify",
+    )
+    if not ok:
+        raise typer.Exit(1)
 
 
 @app.command("kinds")

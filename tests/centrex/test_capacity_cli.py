@@ -144,3 +144,14 @@ def test_reduce_plans_quarters_and_refuses_the_impossible():
     assert [row["users"] for row in json.loads(r.stdout)] == [100, 90, 81, 80]
     r = run("reduce", "--users", "9", "--to", "5")
     assert r.returncode == 2 and r.stdout == "" and "cannot be reduced" in r.stderr
+
+
+@pytest.mark.sip
+@pytest.mark.parametrize(("users", "limit"), [(20, 12), (0, 0)])
+def test_verify_on_the_test_pbx_accepts_the_allowance_and_refuses_one_more(users, limit):
+    r = run("verify", "--users", str(users), "--format", "json")
+    assert r.returncode == 0, r.stderr  # a missing Kamailio fails here with its apt-get line
+    out = json.loads(r.stdout)
+    assert out["allowance_channels"] == limit and out["attempted"] == limit + 1
+    assert (out["accepted"], out["refused"], out["verdict"]) == (limit, 1, "pass")
+    assert out["active_at_peak"] == limit
