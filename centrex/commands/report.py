@@ -1,9 +1,34 @@
-"""`centrex report` commands (placeholder until its issue lands)."""
+"""`centrex report RUN_DIR`: rebuild a run's HTML report from the files of its run directory."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from centrex.output import info
+from centrex.report import write_report
+
+
+def report(
+    run_dir: Path = typer.Argument(..., help="A run directory written by `centrex run … --out DIR`."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Where to write the HTML (default RUN_DIR/report.html)."
+    ),
+) -> None:
+    """Rebuild the HTML report of a scenario run: one self-contained file that opens offline.
+
+    Sections: availability per profile, worst sites, credits by cause, liability (P50/P95), restorations,
+    installs, porting, the scenario and its choices. `centrex run` writes the same file at the end of a run.
+
+    Example:
+
+        centrex report runs/demo --out /tmp/demo-report.html
+    """
+    path = write_report(run_dir, out)
+    info(f"wrote {path}")
 
 
 def register(root: typer.Typer) -> None:
-    """Add the `report` commands to the root app."""
+    """Add the `report` command to the root app."""
+    root.command("report")(report)

@@ -1,0 +1,96 @@
+"""Render the report (and the capacity page) to one self-contained HTML file: inline CSS and SVG, no CDN."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from centrex import plots
+from centrex.report.rundir import Run, load_run
+from centrex.report.sections import Section, Table, build_sections
+from contracts import atomic
+
+REPORT_FILE = "report.html"
+
+_env = Environment(
+    loader=PackageLoader("centrex", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def _facts(run: Run) -> list[tuple[str, str]]:
+    s = run.summary
+    sites = ", ".join(f"{n} {p}" for p, n in s["sites"].items())
+    return [
+        ("scenario", str(s["scenario"])),
+        ("seed", str(s["seed"])),
+        ("replications", str(s["replications"])),
+        ("sites", f"{sum(int(n) for n in s['sites'].values())}"),
+        ("profiles", sites),
+        ("component events", f"{sum(run.event_kinds.values()):,}"),
+        ("tickets (rep. 0)", f"{sum(1 for i in run.incidents if i.get('replication', 0) == 0):,}"),
+    ]
+
+
+def render_report(run: Run) -> str:
+    """Return the report's HTML for a loaded run."""
+    sections = build_sections(run)
+    return _env.get_template("report.html.j2").render(
+        title=f"centrex run report — {run.summary['scenario']}",
+        facts=_facts(run),
+        sections=sections,
+    )
+
+
+def write_report(run_dir: Path, out: Path | None = None) -> Path:
+    """Build the report of `run_dir` and write it atomically to `out` (default RUN_DIR/report.html).
+
+    Raises InputError naming the missing or malformed file when the run directory is incomplete.
+    """
+    run = load_run(Path(run_dir))
+    target = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
+    atomic.write_text(target, render_report(run))
+    return target
+
+
+def render_capacity_html(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    x: str = "users",
+    ys: Sequence[str] = ("allowance_channels", "channels_needed"),
+    title: str = "Capacity curve",
+    subtitle: str = "",
+    step: bool = True,
+) -> str:
+    """Return a self-contained HTML page drawing the capacity curve (`ys` against `x`) like the run report.
+
+    `rows` are the rows `centrex capacity table` prints; the page also lists them in a table.
+    """
+    series = {y: [(float(r[x]), float(r[y])) for r in rows if r.get(y) is not None] for y in ys}
+    chart = plots.line_chart(
+        "plot-capacity", series, title=title, x_label=x.replace("_", " "), y_label="channels", step=step
+    )
+    columns = list(rows[0]) if rows else [x, *ys]
+    columns = [c for c in columns if not isinstance(rows[0].get(c) if rows else None, dict | list)]
+    table = Table(
+        "table-capacity",
+        "Capacity table",
+        columns,
+        [["" if r.get(c) is None else str(r.get(c)) for c in columns] for r in rows],
+        set(range(len(columns))),
+    )
+    section = Section("capacity", title, subtitle, [chart], [table])
+    return _env.get_template("capacity.html.j2").render(title=title, sections=[section], facts=[])
+
+
+def write_capacity_html(rows: Sequence[Mapping[str, Any]], out: Path, **kwargs: Any) -> Path:
+    """Write `render_capacity_html(rows, **kwargs)` atomically to `out`; return `out`."""
+    atomic.write_text(out, render_capacity_html(rows, **kwargs))
+    return Path(out)
