@@ -249,10 +249,12 @@ async def check_pyvoip(target: Target) -> tuple[bool, str]:
         reg = await ua.register(callee)
         seen: list[str] = []
         ua.on_request = lambda req: seen.append(req.method)
+        before = control.active_calls(target.fifo)
         outcome = await asyncio.to_thread(
             phone.register_and_call, target.host, target.port, account.username, account.ha1, callee.username
         )
         await settle(0.3)
+        left = control.active_calls(target.fifo) - before
         await ua.unregister(callee)
     passed = (
         reg.code == 200
@@ -261,11 +263,13 @@ async def check_pyvoip(target: Target) -> tuple[bool, str]:
         and outcome.hung_up
         and "INVITE" in seen
         and "BYE" in seen
+        and left == 0
     )
     evidence = (
         f"pyVoIP {account.username}@{account.tenant}: registered={outcome.registered}, call to "
         f"{callee.username} {outcome.call_state}, hung up={outcome.hung_up}; our callee saw "
-        f"{'/'.join(dict.fromkeys(seen)) or 'nothing'}" + (f"; {outcome.detail}" if outcome.detail else "")
+        f"{'/'.join(dict.fromkeys(seen)) or 'nothing'}; dialogs left {left}"
+        + (f"; {outcome.detail}" if outcome.detail else "")
     )
     return passed, evidence
 

@@ -58,7 +58,14 @@ class Challenge:
 
 
 def authorization(
-    challenge: Challenge, *, username: str, ha1_hex: str, method: str, uri: str, nc: int = 1
+    challenge: Challenge,
+    *,
+    username: str,
+    ha1_hex: str,
+    method: str,
+    uri: str,
+    nc: int = 1,
+    cnonce: str | None = None,
 ) -> str:
     """Return the value of the Authorization header answering `challenge` for `method uri`."""
     ha2 = md5_hex(f"{method}:{uri}")
@@ -69,7 +76,7 @@ def authorization(
         f'uri="{uri}"',
     ]
     if challenge.qop:
-        cnonce = secrets.token_hex(8)
+        cnonce = cnonce or secrets.token_hex(8)
         ncs = f"{nc:08x}"
         response = md5_hex(f"{ha1_hex}:{challenge.nonce}:{ncs}:{cnonce}:{challenge.qop}:{ha2}")
         parts += [f"qop={challenge.qop}", f"nc={ncs}", f'cnonce="{cnonce}"']

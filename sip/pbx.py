@@ -65,7 +65,17 @@ class PbxSettings:
 
 
 def kamailio_binary() -> str:
-    """Return the kamailio executable; StateError with the apt-get line when it is not installed."""
+    """Return the kamailio executable; StateError with the apt-get line when it is not installed.
+
+    CENTREX_KAMAILIO names the binary explicitly (used by tests to simulate a missing install).
+    """
+    explicit = os.environ.get("CENTREX_KAMAILIO")
+    if explicit is not None:
+        if not os.access(explicit, os.X_OK):
+            raise StateError(
+                f"kamailio is not installed ({explicit} not found); install it with: {APT_INSTALL}"
+            )
+        return explicit
     path = shutil.which("kamailio") or next(
         (p for p in ("/usr/sbin/kamailio", "/usr/local/sbin/kamailio") if os.access(p, os.X_OK)), None
     )

@@ -1,9 +1,106 @@
-"""`centrex sip` commands (placeholder until its issue lands)."""
+"""`centrex sip check|load`: registration, channel-limit and security checks; load against the PBX."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
+
+from centrex.output import Format, emit, info
+from contracts import atomic
+from sip import service
+from sip.choices import ReportFormat
+from sip.report import CheckResult
+
+app = typer.Typer(
+    help="Check and load the local test PBX (start it with `centrex pbx up`).\n\n"
+    "Example: centrex sip check --format junit --out sip-check.xml",
+    no_args_is_help=True,
+)
+
+_RUN_DIR = typer.Option(
+    None, "--run-dir", help="Run directory of the PBX; default CENTREX_PBX_DIR or runs/pbx."
+)
+_TENANT = typer.Option(None, "--tenant", help="Only this tenant.")
+
+
+def _print_result(result: CheckResult) -> None:
+    info(f"{'PASS' if result.passed else 'FAIL'} {result.name}: {result.evidence}")
+
+
+@app.command("check")
+def check(
+    fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", help="table, json or junit."),
+    out: Path | None = typer.Option(None, "--out", help="Write the report to FILE instead of stdout."),
+    sample: int | None = typer.Option(
+        None, "--sample", help="Register only N accounts (reproducible sample)."
+    ),
+    tenant: str | None = _TENANT,
+    run_dir: Path | None = _RUN_DIR,
+    start: bool = typer.Option(
+        False, "--start", help="Start a PBX for the duration instead of using the running one."
+    ),
+    demo: bool = typer.Option(
+        False, "--demo", help="With --start: the demo inventory instead of the database."
+    ),
+    db: str | None = typer.Option(None, "--db", help="With --start: inventory database URL."),
+) -> None:
+    """Registration (right/wrong password, unregister), channel limits (N up, N+1 refused, freed channel
+    reusable), security (svwar finds nothing, malformed packets, unauthenticated INVITE, open relay) and a
+    pyVoIP phone. Exit 1 when a check fails.
+
+    Example: centrex sip check --sample 20 --format json
+    """
+    report = service.sip_check(
+        run_dir=run_dir,
+        sample=sample,
+        tenant=tenant,
+        start=start,
+        demo=demo,
+        db_url=db,
+        on_result=_print_result,
+    )
+    if fmt is ReportFormat.table and out is None:
+        emit(
+            report.rows(),
+            Format.table,
+            columns=["result", "name", "evidence"],
+            title="sip check: " + ("PASSED" if report.passed else "FAILED"),
+        )
+    else:
+        text = report.to_junit() if fmt is ReportFormat.junit else report.to_json() + "\n"
+        if fmt is ReportFormat.table:
+            text = "\n".join(f"{r['result']}\t{r['name']}\t{r['evidence']}" for r in report.rows()) + "\n"
+        if out is not None:
+            atomic.write_text(out, text)
+            info(f"report written to {out}")
+        else:
+            sys.stdout.write(text)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+@app.command("load")
+def load(
+    registrations: int = typer.Option(1000, "--registrations", help="Digest REGISTERs to send."),
+    rate: float = typer.Option(0.0, "--rate", help="REGISTERs per second to offer (0: as fast as possible)."),
+    calls: int = typer.Option(0, "--calls", help="Concurrent calls to set up across tenants, then hang up."),
+    hold: float = typer.Option(0.0, "--hold", help="Seconds to hold the calls before hanging up."),
+    tenant: str | None = _TENANT,
+    run_dir: Path | None = _RUN_DIR,
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+) -> None:
+    """Drive registrations and concurrent calls; print what the PBX sustained.
+
+    Example: centrex sip load --registrations 2000 --rate 500 --calls 7
+    """
+    result = service.sip_load(
+        run_dir=run_dir, registrations=registrations, rate=rate, calls=calls, tenant=tenant, hold=hold
+    )
+    emit(result, fmt)
 
 
 def register(root: typer.Typer) -> None:
     """Add the `sip` commands to the root app."""
+    root.add_typer(app, name="sip")

@@ -1,0 +1,194 @@
+"""`centrex sip load`: drive digest registrations at a rate and concurrent calls across tenants."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from contracts.errors import InputError
+from sip import control
+from sip.checks import Target
+from sip.choices import LIMIT_CODE
+from sip.ua import Call, Identity, SipTimeout, UserAgent, settle
+
+
+@dataclass(frozen=True)
+class RegistrationLoad:
+    """What the PBX sustained for registrations."""
+
+    attempted: int
+    ok: int
+    failed: int
+    seconds: float
+    codes: dict[int, int]
+
+    @property
+    def rate(self) -> float:
+        """Successful digest REGISTERs per second."""
+        return self.ok / self.seconds if self.seconds > 0 else 0.0
+
+
+async def drive_registrations(
+    target: Target,
+    count: int,
+    rate: float = 0.0,
+    concurrency: int = 50,
+    identities: list[Identity] | None = None,
+) -> RegistrationLoad:
+    """Send `count` digest REGISTERs (cycling over the accounts) at `rate`/s (0: as fast as possible)."""
+    idents = identities or [Identity.of(target.inventory, a) for a in target.inventory.accounts]
+    if not idents:
+        raise InputError("the inventory has no SIP accounts to register", field="accounts")
+    codes: Counter[int] = Counter()
+    gate = asyncio.Semaphore(concurrency)
+    async with await UserAgent.open(target.address, target.host) as ua:
+        start = time.perf_counter()
+
+        async def one(i: int) -> None:
+            if rate > 0:
+                delay = start + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            async with gate:
+                try:
+                    codes[(await ua.register(idents[i % len(idents)])).code] += 1
+                except SipTimeout:
+                    codes[0] += 1  # 0 = no answer
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+        seconds = time.perf_counter() - start
+    ok = codes.get(200, 0)
+    return RegistrationLoad(count, ok, count - ok, seconds, dict(sorted(codes.items())))
+
+
+def plan_calls(target: Target, count: int, tenant: str | None = None) -> list[str]:
+    """Spread `count` calls over the tenants (round robin over those with a free channel first, then
+    the rest, which the PBX must refuse). Tenants without accounts cannot call and are left out."""
+    inv = target.inventory
+    names = [inv.tenant(tenant).name] if tenant else [t.name for t in inv.tenants]
+    names = [n for n in names if inv.accounts_of(n)]
+    if count > 0 and not names:
+        raise InputError("no tenant has a SIP account to call from", field="tenant")
+    room = {n: inv.tenant(n).channel_limit for n in names}
+    plan: list[str] = []
+    while len(plan) < count and any(room.values()):
+        for n in names:
+            if room[n] > 0 and len(plan) < count:
+                plan.append(n)
+                room[n] -= 1
+    i = 0
+    while len(plan) < count:
+        plan.append(names[i % len(names)])
+        i += 1
+    return plan
+
+
+async def drive_calls(
+    target: Target, count: int, tenant: str | None = None, hold: float = 0.0
+) -> dict[str, object]:
+    """Set up `count` calls at once across tenants, hold them, count what the PBX accepted and refused.
+
+    A refusal is *wrong* when the tenant still had a free channel; an acceptance past the limit is an
+    over-admission. Both must be 0.
+    """
+    inv = target.inventory
+    plan = plan_calls(target, count, tenant)
+    async with (
+        await UserAgent.open(target.address, target.host) as callers,
+        await UserAgent.open(target.address, target.host) as callees,
+    ):
+        pairs: dict[str, tuple[Identity, Identity]] = {}
+        for name in dict.fromkeys(plan):
+            accounts = inv.accounts_of(name)
+            caller = Identity.of(inv, accounts[0])
+            callee = Identity.of(inv, accounts[1] if len(accounts) > 1 else accounts[0])
+            await callers.register(caller)
+            await callees.register(callee)
+            pairs[name] = (caller, callee)
+        before = control.active_calls(target.fifo)
+        start = time.perf_counter()
+
+        async def one(name: str) -> Call | None:
+            caller, callee = pairs[name]
+            try:
+                return await callers.invite(caller, callee.username)
+            except SipTimeout:
+                return None
+
+        calls = list(await asyncio.gather(*(one(n) for n in plan)))
+        setup_seconds = time.perf_counter() - start
+        await settle()
+        held = control.active_calls(target.fifo) - before
+        if hold > 0:
+            await asyncio.sleep(hold)
+        byes = await asyncio.gather(*(callers.hangup(c) for c in calls if c is not None and c.state == "up"))
+        for caller, callee in pairs.values():
+            await callers.unregister(caller)
+            await callees.unregister(callee)
+    per_tenant: dict[str, dict[str, int]] = {}
+    for name, call in zip(plan, calls, strict=True):
+        row = per_tenant.setdefault(
+            name,
+            {
+                "limit": inv.tenant(name).channel_limit,
+                "placed": 0,
+                "accepted": 0,
+                "refused_at_limit": 0,
+                "failed": 0,
+            },
+        )
+        row["placed"] += 1
+        if call is not None and call.state in ("up", "ended"):
+            row["accepted"] += 1
+        elif call is not None and call.code == LIMIT_CODE:
+            row["refused_at_limit"] += 1
+        else:
+            row["failed"] += 1
+    wrongly_refused = sum(max(0, min(r["placed"], r["limit"]) - r["accepted"]) for r in per_tenant.values())
+    over_admitted = sum(max(0, r["accepted"] - r["limit"]) for r in per_tenant.values())
+    return {
+        "calls_placed": count,
+        "calls_held": held,
+        "calls_accepted": sum(r["accepted"] for r in per_tenant.values()),
+        "refused_at_limit": sum(r["refused_at_limit"] for r in per_tenant.values()),
+        "wrongly_refused": wrongly_refused,
+        "over_admitted": over_admitted,
+        "failed": sum(r["failed"] for r in per_tenant.values()),
+        "bye_ok": sum(1 for c in byes if c == 200),
+        "setup_seconds": round(setup_seconds, 3),
+        "tenants": per_tenant,
+    }
+
+
+async def run_load_async(
+    target: Target, registrations: int, rate: float, calls: int, tenant: str | None = None, hold: float = 0.0
+) -> dict[str, object]:
+    """Registrations first, then concurrent calls; one result dict."""
+    if registrations < 0 or calls < 0 or rate < 0:
+        raise InputError("--registrations, --rate and --calls must be ≥ 0", field="load")
+    target.inventory.require_accounts()
+    idents = None
+    if tenant is not None:
+        target.inventory.tenant(tenant)
+        idents = [Identity.of(target.inventory, a) for a in target.inventory.accounts_of(tenant)]
+        if not idents:
+            raise InputError(f"tenant {tenant!r} has no SIP accounts", field="tenant")
+    reg = await drive_registrations(target, registrations, rate, identities=idents)
+    result: dict[str, object] = {
+        "registrations": reg.attempted,
+        "registrations_ok": reg.ok,
+        "registrations_failed": reg.failed,
+        "register_per_second": round(reg.rate, 1),
+        "register_codes": {str(k): v for k, v in reg.codes.items()},
+    }
+    result.update(await drive_calls(target, calls, tenant, hold))
+    return result
+
+
+def run_load(
+    target: Target, registrations: int, rate: float, calls: int, tenant: str | None = None, hold: float = 0.0
+) -> dict[str, object]:
+    """Synchronous wrapper of `run_load_async`."""
+    return asyncio.run(run_load_async(target, registrations, rate, calls, tenant, hold))
