@@ -1,0 +1,110 @@
+"""`centrex sla …` and `centrex contract show` end to end: formats, provenance, warnings, exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parents[1] / "contracts" / "data" / "calendar_edges"
+FILES = ["--incidents", str(DATA / "incidents.csv"), "--billing", str(DATA / "billing.csv")]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "centrex.cli", *args], capture_output=True, text=True)
+
+
+def test_compute_json_matches_examples():
+    r = run("sla", "compute", "--contract", "allset", *FILES, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    want = json.loads((DATA / "expected_allset.json").read_text())
+    assert [x["credit_eur"] for x in rows] == [w["credit_eur"] for w in want]
+    assert {
+        "site",
+        "month",
+        "downtime_minutes",
+        "availability",
+        "credit_pct",
+        "credit_eur",
+        "lost_to_cap_eur",
+    } <= set(rows[0])
+
+
+def test_progetcom_json_has_incidents_and_csv_has_provenance():
+    rows = json.loads(run("sla", "compute", "-c", "progetcom", *FILES, "-f", "json").stdout)
+    e03 = next(x for x in rows if x["site"] == "E03")
+    assert e03["incidents"][0]["ticket"] == "E-03" and e03["incidents"][0]["credit_eur"] == 50.0
+    r = run("sla", "compute", "-c", "progetcom", *FILES, "-f", "csv", "--set", "clock=wallclock")
+    first, header = r.stdout.splitlines()[:2]
+    assert first.startswith("# profile=progetcom sha256=") and "clock=wallclock" in first
+    assert header.startswith("site,month,downtime_minutes") and "incidents" not in header
+
+
+def test_explain_diff_choices(tmp_path):
+    r = run("sla", "explain", "-c", "alleo", *FILES, "--site", "E13", "--month", "2026-02")
+    assert r.returncode == 0 and "000 §5.3" in r.stdout and "000 §5.6" in r.stdout and "12000" in r.stdout
+    theirs = tmp_path / "theirs.csv"
+    theirs.write_text("site,month,credit_eur\nE01,2026-03,88.00\nE13,2026-02,220.00\n")
+    r = run("sla", "diff", "-c", "allset", *FILES, "--theirs", str(theirs), "-f", "json")
+    rows = json.loads(r.stdout)
+    assert ("E13", "2026-02") in {(x["site"], x["month"]) for x in rows}
+    assert ("E01", "2026-03") in {(x["site"], x["month"]) for x in rows}  # ALLSET gives 220, theirs 88
+    r = run("sla", "choices", "-c", "alleo", *FILES, "-f", "json")
+    rows = json.loads(r.stdout)
+    assert {x["choice"] for x in rows} >= {"tier_at_99_2", "router_counts", "overlap", "cap_window"}
+
+
+def test_missing_month_warns_on_stderr(tmp_path):
+    b = tmp_path / "b.csv"
+    b.write_text("site,month,recurring_fees,usage_charges\nE01,2026-02,10,1\n")
+    r = run(
+        "sla",
+        "compute",
+        "-c",
+        "alleo",
+        "--incidents",
+        str(DATA / "incidents.csv"),
+        "--billing",
+        str(b),
+        "-f",
+        "json",
+    )
+    assert r.returncode == 0
+    assert "site E01 month 2026-03" in r.stderr
+    assert len(json.loads(r.stdout)) == 1
+
+
+@pytest.mark.parametrize(
+    "content,args,needle",
+    [
+        ("T1,S,2026-03-02T10:00,2026-03-02T09:00,network\n", [], ":2: restored_at"),
+        ("T1,S,2026-03-02T10:00,,volcano\n", [], ":2: cause: unknown cause"),
+        ("T1,S,2026-03-02T10:00,,network\n", ["--set", "tier_at_99_2=9"], "allowed: 5, 8"),
+        ("T1,S,2026-03-02T10:00,,network\n", ["--set", "colour=red"], "unknown choice"),
+    ],
+)
+def test_bad_input_exit_2_nothing_on_stdout(tmp_path, content, args, needle):
+    i = tmp_path / "i.csv"
+    i.write_text("ticket,site,notified_at,restored_at,cause\n" + content)
+    r = run(
+        "sla", "compute", "-c", "alleo", "--incidents", str(i), "--billing", str(DATA / "billing.csv"), *args
+    )
+    assert r.returncode == 2 and r.stdout == ""
+    assert needle in r.stderr and r.stderr.startswith("error: ")
+
+
+def test_unknown_profile_exit_2():
+    r = run("sla", "compute", "-c", "telco", *FILES)
+    assert r.returncode == 2 and r.stdout == "" and "unknown profile" in r.stderr
+
+
+def test_contract_show():
+    r = run("contract", "show", "ALLSET", "--set", "clock=business", "-f", "json")
+    data = json.loads(r.stdout)
+    assert data["choices"]["clock"]["value"] == "business"
+    r = run("contract", "show", "alleo")
+    assert r.returncode == 0 and "000 §5.3" in r.stdout and r.stdout.startswith("# profile=alleo")
