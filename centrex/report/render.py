@@ -27,13 +27,13 @@ _env = Environment(
 
 def _facts(run: Run) -> list[tuple[str, str]]:
     s = run.summary
-    sites = ", ".join(f"{n} {p}" for p, n in s["sites"].items())
+    sites = " · ".join(f"{p} {n}" for p, n in s["sites"].items())
     return [
         ("scenario", str(s["scenario"])),
         ("seed", str(s["seed"])),
         ("replications", str(s["replications"])),
         ("sites", f"{sum(int(n) for n in s['sites'].values())}"),
-        ("profiles", sites),
+        ("sites per profile", sites),
         ("component events", f"{sum(run.event_kinds.values()):,}"),
         ("tickets (rep. 0)", f"{sum(1 for i in run.incidents if i.get('replication', 0) == 0):,}"),
     ]
@@ -65,28 +65,42 @@ def render_capacity_html(
     *,
     x: str = "users",
     ys: Sequence[str] = ("allowance_channels", "channels_needed"),
+    labels: Mapping[str, str] | None = None,
+    columns: Sequence[str] | None = None,
     title: str = "Capacity curve",
     subtitle: str = "",
+    x_label: str = "billable users",
     step: bool = True,
 ) -> str:
     """Return a self-contained HTML page drawing the capacity curve (`ys` against `x`) like the run report.
 
-    `rows` are the rows `centrex capacity table` prints; the page also lists them in a table.
+    `rows` are the rows `centrex capacity table` prints; `labels` names the curves in the legend
+    (default: the column names); `columns` picks the table's columns (default: every scalar key);
+    `subtitle` is printed above the chart (e.g. the provenance line).
     """
-    series = {y: [(float(r[x]), float(r[y])) for r in rows if r.get(y) is not None] for y in ys}
+    labels = labels or {}
+    series = {
+        labels.get(y, y.replace("_", " ")): [(float(r[x]), float(r[y])) for r in rows if r.get(y) is not None]
+        for y in ys
+    }
     chart = plots.line_chart(
-        "plot-capacity", series, title=title, x_label=x.replace("_", " "), y_label="channels", step=step
+        "plot-capacity",
+        series,
+        title="Channels allowed vs channels needed",
+        x_label=x_label,
+        y_label="channels",
+        step=step,
     )
-    columns = list(rows[0]) if rows else [x, *ys]
-    columns = [c for c in columns if not isinstance(rows[0].get(c) if rows else None, dict | list)]
+    if columns is None:
+        columns = [c for c, v in (rows[0].items() if rows else []) if not isinstance(v, dict | list)]
     table = Table(
         "table-capacity",
         "Capacity table",
-        columns,
+        list(columns),
         [["" if r.get(c) is None else str(r.get(c)) for c in columns] for r in rows],
         set(range(len(columns))),
     )
-    section = Section("capacity", title, subtitle, [chart], [table])
+    section = Section("capacity", "Capacity curve", subtitle, [chart], [table])
     return _env.get_template("capacity.html.j2").render(title=title, sections=[section], facts=[])
 
 
