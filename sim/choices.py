@@ -1,0 +1,76 @@
+"""Enumerations of the simulation: component kinds, distributions, install and porting outcomes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from contracts.causes import Cause
+
+
+class Kind(StrEnum):
+    """A component of a site's topology (the `kind` column of events.csv)."""
+
+    platform = "platform"  # provider PoP / core / call-handling platform, shared by every site
+    access_link = "access_link"  # SDSL primary link
+    backup_link = "backup_link"  # ADSL backup link (optional)
+    router = "router"  # provider's site router ("Matériel")
+    handset = "handset"
+
+
+#: Kinds a site owns (the platform is shared), in the order of their bit in a site's down-mask.
+SITE_KINDS: tuple[Kind, ...] = (Kind.access_link, Kind.backup_link, Kind.router, Kind.handset)
+
+#: The cause a provider records for an ordinary failure of each kind (CONTRACTS §2 cause table).
+DEFAULT_CAUSE: dict[Kind, Cause] = {
+    Kind.platform: Cause.network,
+    Kind.access_link: Cause.access_link,
+    Kind.backup_link: Cause.access_link,
+    Kind.router: Cause.router,
+    Kind.handset: Cause.router,  # provider-supplied site equipment
+}
+
+
+class Distribution(StrEnum):
+    """Time-to-failure distributions."""
+
+    exponential = "exponential"
+    weibull = "weibull"
+
+
+class DurationLaw(StrEnum):
+    """Distributions of repair, travel and notification durations."""
+
+    exponential = "exponential"
+    fixed = "fixed"
+
+
+class RepairWindow(StrEnum):
+    """When technicians work: in the profile's business window, or round the clock."""
+
+    business = "business"
+    always = "always"
+
+
+class InstallOutcome(StrEnum):
+    """How an ALLEO install ends (000 §3.3)."""
+
+    in_service = "in_service"
+    terminated = "terminated"  # major non-conformity after the 3rd appointment, or 3 missed appointments
+
+
+class PortingOutcome(StrEnum):
+    """Outcome of a site's portability mandate (the `outcome` column of porting.csv)."""
+
+    ported = "ported"
+    rejected = "rejected"
+    resubmitted_ported = "resubmitted_ported"
+    expired = "expired"
+
+
+class RejectionReason(StrEnum):
+    """Why the local-loop operator (OBL) rejects a port (000 §2.3)."""
+
+    wrong_address = "wrong_address"
+    wrong_holder = "wrong_holder"
+    temporary_subscription = "temporary_subscription"
+    non_exhaustive_list = "non_exhaustive_list"

@@ -1,0 +1,135 @@
+"""The ALLEO install lifecycle (000 §3): indicative date, audit, install date, postponement, appointments.
+
+Days, not minutes: every step is dated to the day; the service starts at noon of its day. The install
+credit itself (000 §5.2) is computed by the SLA engine from installs.csv; here we only record what
+happened and whether the delay was the customer's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from contracts.calendar import BusinessCalendar, local_epoch
+from sim.choices import DurationLaw, InstallOutcome
+from sim.scenario import Duration, Installs
+
+SERVICE_START_MINUTE = 12 * 60  # installs are done in the morning; calls work from noon
+MAX_APPOINTMENTS = 3  # 000 §3.3
+
+
+@dataclass(frozen=True)
+class Install:
+    """What happened to one site's install."""
+
+    site: str
+    profile: str
+    handsets: int
+    signed: date
+    indicative_date: date
+    service_start: date | None
+    customer_caused: bool
+    appointments: int
+    outcome: InstallOutcome
+    reservations: bool = False
+
+
+def _days(rng: np.random.Generator, d: Duration) -> int:
+    minutes = d.mean_minutes if d.law is DurationLaw.fixed else rng.exponential(d.mean_minutes)
+    return math.ceil(minutes / 1440)
+
+
+def simulate_install(
+    rng: np.random.Generator,
+    p: Installs,
+    cal: BusinessCalendar,
+    *,
+    site: str,
+    profile: str,
+    handsets: int,
+    signed: date,
+    late_after_business_days: int = 20,
+) -> Install:
+    """Run one site through 000 §3 and return its record.
+
+    `late_after_business_days` (000 §5.2, from the profile) only decides `customer_caused`: the delay is
+    the customer's when, without the days the customer caused, service would have started in time.
+    """
+    customer_days = 0
+    # 000 §3.1: an indicative service-start date once the signed documents are received.
+    indicative = cal.add_business_days(signed, p.indicative_business_days)
+    # 000 §3.2: site audit; unmet prerequisites are fixed by the customer, at its cost and time.
+    ready = cal.add_business_days(signed, p.audit_business_days)
+    if rng.random() < p.prerequisites_fail:
+        fix = _days(rng, p.prerequisites_fix_days)
+        ready += timedelta(days=fix)
+        customer_days += fix
+    # 000 §3.1: the provider orders the access link from the OBL; the site is ready when both are done.
+    delivered = cal.add_business_days(signed, math.ceil(rng.exponential(p.link_delivery_business_days)))
+    ready = max(ready, delivered)
+    email = cal.add_business_days(ready, p.email_business_days)
+    # 000 §3.3: install date 5 to 10 calendar days after the e-mail.
+    when = email + timedelta(days=int(rng.integers(5, 11)))
+    # 000 §3.3: postponement asked within 3 business days of the e-mail; new date at most 8 business
+    # days after the first one.
+    if rng.random() < p.postpone:
+        new = cal.add_business_days(when, int(rng.integers(1, 9)))
+        customer_days += (new - when).days
+        when = new
+    appointments = 0
+    missed_in_a_row = 0
+    start: date | None = None
+    reservations = False
+    outcome = InstallOutcome.terminated
+    while appointments < MAX_APPOINTMENTS:
+        appointments += 1
+        u = rng.random()
+        if u < p.missed_appointment:
+            # 000 §3.3: the customer misses the appointment (3 consecutive: the provider may not activate).
+            missed_in_a_row += 1
+            nxt = cal.add_business_days(when, p.retest_business_days)
+            customer_days += (nxt - when).days
+            when = nxt
+            continue
+        missed_in_a_row = 0
+        u = rng.random()
+        if u < p.major_nonconformity:
+            # 000 §3.3: a major non-conformity prevents use: the PV is postponed, re-test on a date the
+            # provider sets; persisting after the 3rd appointment, the provider may terminate.
+            when = cal.add_business_days(when, p.retest_business_days)
+            continue
+        # 000 §3.3: service start = the earlier of PV signature and the first day calls can be made. With
+        # minor reservations calls already work, so the service starts at this appointment either way.
+        reservations = u < p.major_nonconformity + p.minor_reservations
+        start = when
+        outcome = InstallOutcome.in_service
+        break
+    customer_caused = False
+    if start is not None and customer_days:
+        late = cal.business_days_between(indicative, start) > late_after_business_days
+        without = cal.business_days_between(indicative, start - timedelta(days=customer_days))
+        customer_caused = late and without <= late_after_business_days
+    elif start is None:
+        customer_caused = missed_in_a_row >= MAX_APPOINTMENTS
+    return Install(
+        site,
+        profile,
+        handsets,
+        signed,
+        indicative,
+        start,
+        customer_caused,
+        appointments,
+        outcome,
+        reservations,
+    )
+
+
+def service_start_minute(start: date | None, origin_epoch: int) -> float:
+    """Simulation minute at which a site enters service (inf when it never does)."""
+    if start is None:
+        return math.inf
+    return (local_epoch(start, SERVICE_START_MINUTE) - origin_epoch) / 60.0

@@ -1,0 +1,306 @@
+"""The SimPy model of one replication: component failures, common-cause events, crews and repairs.
+
+Only components that fail get a process: first failure times are drawn for every component in bulk with
+numpy and a process is started for those that fall inside the horizon; after a repair the next time to
+failure is drawn for that component alone (an alternating renewal process per component). Site-level
+outages are not simulated event by event: they follow from the component down intervals and the
+topology table (`sim.outages`), which keeps handset failures — partial degradations — cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import accumulate
+
+import numpy as np
+import simpy
+
+from contracts.calendar import local_epoch, to_epoch
+from contracts.causes import Cause
+from sim.choices import DEFAULT_CAUSE, SITE_KINDS, Distribution, DurationLaw, Kind
+from sim.clock import BusinessClock
+from sim.fleet import Fleet
+from sim.scenario import Duration, FailureLaw, Scenario
+
+DEFAULT_ON_SITE = Duration(mean_minutes=120)
+
+
+@dataclass
+class RawRun:
+    """What the model produced: component down intervals and platform (shared) down intervals."""
+
+    intervals: list[tuple[int, float, float, str]] = field(default_factory=list)  # comp, down, up, cause
+    platform: list[tuple[float, float, str]] = field(default_factory=list)  # down, up, cause
+    events: int = 0  # SimPy events processed
+
+
+def mean_minutes(law: FailureLaw) -> float:
+    """Mean time to failure in minutes."""
+    return law.mtbf_hours * 60.0
+
+
+class Buffered:
+    """Scalar draws served from blocks drawn in bulk: numpy's per-call overhead dominates a scalar draw.
+
+    Deterministic: the block size is fixed and the draws are consumed in event order.
+    """
+
+    __slots__ = ("_draw", "_buf", "_i")
+
+    def __init__(self, draw_block) -> None:
+        self._draw = draw_block
+        self._buf: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        if self._i >= len(self._buf):
+            self._buf = self._draw(BLOCK).tolist()
+            self._i = 0
+        self._i += 1
+        return self._buf[self._i - 1]
+
+
+BLOCK = 256
+
+
+def ttf_sampler(rng: np.random.Generator, law: FailureLaw):
+    """Return (draw one, draw n) time-to-failure samplers in minutes; Weibull scaled to the same mean."""
+    mean = mean_minutes(law)
+    if law.distribution is Distribution.exponential:
+
+        def bulk(n):
+            return rng.exponential(mean, n)
+    else:
+        k = law.shape
+        scale = mean / math.gamma(1.0 + 1.0 / k)
+
+        def bulk(n):
+            return scale * rng.weibull(k, n)
+
+    return Buffered(bulk), bulk
+
+
+def duration_sampler(rng: np.random.Generator, d: Duration):
+    """Return a function drawing one duration in minutes."""
+    m = d.mean_minutes
+    if d.law is DurationLaw.fixed or m == 0:
+        return lambda: m
+    return Buffered(lambda n: rng.exponential(m, n))
+
+
+def uniform_sampler(rng: np.random.Generator) -> Buffered:
+    """Uniform [0, 1) draws, buffered."""
+    return Buffered(rng.random)
+
+
+def cause_sampler(rng: np.random.Generator, law: FailureLaw, kind: Kind):
+    """Return a function drawing the cause recorded for one failure of `kind`."""
+    if not law.causes:
+        c = DEFAULT_CAUSE[kind].value
+        return lambda: c
+    names = [c.value for c in law.causes]
+    cum = list(accumulate(law.causes.values()))
+    u = uniform_sampler(rng)
+    return lambda: names[min(bisect_right(cum, u()), len(names) - 1)]
+
+
+def maintenance_intervals(scenario: Scenario, origin: int, horizon: float) -> list[tuple[float, float, str]]:
+    """Planned platform maintenance windows (local wall-clock, so DST-safe), cause `maintenance`."""
+    m = scenario.maintenance
+    if m is None:
+        return []
+    out = []
+    first = m.first
+    minute = first.hour * 60 + first.minute
+    d = first.date()
+    while True:
+        t = (local_epoch(d, minute) - origin) / 60.0
+        if t >= horizon:
+            return out
+        if t >= 0:
+            out.append((t, t + m.duration_minutes, Cause.maintenance.value))
+        d += timedelta(days=m.every_days)
+
+
+class FleetModel:
+    """One replication's SimPy environment over a fleet."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        fleet: Fleet,
+        active_from: np.ndarray,
+        clocks: list[BusinessClock],
+        rng_first: np.random.Generator,
+        rng: np.random.Generator,
+    ) -> None:
+        """`active_from[site]`: service start in minutes (inf: never); `clocks[group]`: crews' window."""
+        self.s = scenario
+        self.fleet = fleet
+        self.active_from = active_from
+        self.clocks = clocks
+        self.rng_first = rng_first
+        self.rng = rng
+        self.env = simpy.Environment()
+        self.horizon = scenario.duration_days * 1440.0
+        self.origin = local_epoch(scenario.start)
+        self.out = RawRun()
+        self.busy: set[int] = set()
+        rep = scenario.repair
+        crews: dict[tuple[str, str], simpy.Resource] = {}
+        self.group_crew = []
+        for g in scenario.site_groups:
+            key = (g.profile, g.region)  # each provider has its own crews in each region
+            if key not in crews:
+                crews[key] = simpy.Resource(self.env, capacity=rep.crews[g.region])
+            self.group_crew.append(crews[key])
+        self.comp_group = fleet.group[fleet.comp_site].tolist()
+        self.comp_kind = fleet.comp_kind.tolist()
+        laws: dict[Kind, FailureLaw | None] = {
+            Kind.access_link: scenario.failures.access_link,
+            Kind.backup_link: scenario.failures.backup_link,
+            Kind.router: scenario.failures.router,
+            Kind.handset: scenario.failures.handset,
+        }
+        self.laws = laws
+        self.ttf = [ttf_sampler(rng, laws[k])[0] if laws[k] else None for k in SITE_KINDS]
+        self.cause = [cause_sampler(rng, laws[k], k) if laws[k] else None for k in SITE_KINDS]
+        self.remote = [rep.remote_share.get(k, 0.0) for k in SITE_KINDS]
+        self.on_site = [duration_sampler(rng, rep.on_site.get(k, DEFAULT_ON_SITE)) for k in SITE_KINDS]
+        self.spare = [rep.spare_part_hours.get(k, 0.0) * 60.0 for k in SITE_KINDS]
+        self.notify = duration_sampler(rng, scenario.notification)
+        self.diagnose = duration_sampler(rng, rep.diagnosis)
+        self.travel = duration_sampler(rng, rep.travel)
+        self.uniform = uniform_sampler(rng)
+
+    # ----- processes ------------------------------------------------------------------------------
+    def _repair(self, code: int, group: int, visit: bool):
+        """Notification, remote diagnosis (a remote fix for a share), spare part, then a crew visit."""
+        env = self.env
+        clock = self.clocks[group]
+        d = self.notify()
+        if d > 0:
+            yield env.timeout(d)
+        end = clock.add(env.now, self.diagnose())
+        if end > env.now:
+            yield env.timeout(end - env.now)
+        if not visit and self.uniform() < self.remote[code]:
+            return
+        if self.spare[code]:
+            yield env.timeout(self.spare[code])
+        crew = self.group_crew[group]
+        req = crew.request()
+        yield req
+        end = clock.add(env.now, self.travel() + self.on_site[code]())
+        if end > env.now:
+            yield env.timeout(end - env.now)
+        crew.release(req)
+
+    def _life(self, cid: int, t: float):
+        """Alternate failures and repairs of one component until its next failure is past the horizon."""
+        env = self.env
+        code = self.comp_kind[cid]
+        group = self.comp_group[cid]
+        ttf, cause = self.ttf[code], self.cause[code]
+        busy, out = self.busy, self.out.intervals
+        while True:
+            yield env.timeout(t - env.now)
+            if cid in busy:  # already down (storm damage being repaired): this failure is moot
+                t = env.now + ttf()
+            else:
+                busy.add(cid)
+                down = env.now
+                c = cause()
+                yield from self._repair(code, group, False)
+                busy.discard(cid)
+                out.append((cid, down, env.now, c))
+                t = env.now + ttf()
+            if t >= self.horizon:
+                return
+
+    def _storm_repair(self, cid: int):
+        down = self.env.now
+        yield from self._repair(self.comp_kind[cid], self.comp_group[cid], True)
+        self.busy.discard(cid)
+        self.out.intervals.append((cid, down, self.env.now, Cause.force_majeure.value))
+
+    def _storms(self):
+        """Regional storms: force majeure cutting both links of a share of the sites of a region."""
+        env, rng, fleet = self.env, self.rng, self.fleet
+        occ = []
+        for si, st in enumerate(self.s.storms):
+            t = 0.0
+            mean = 525_960.0 / st.rate_per_year  # minutes per year / rate
+            while True:
+                t += rng.exponential(mean)
+                if t >= self.horizon:
+                    break
+                occ.append((t, si))
+        occ.sort()
+        region = np.array([g.region for g in self.s.site_groups])[fleet.group]
+        offsets = np.concatenate(([0], np.cumsum(2 + fleet.backup.astype(np.int64) + fleet.handsets)[:-1]))
+        for t, si in occ:
+            yield env.timeout(t - env.now)
+            st = self.s.storms[si]
+            reg = st.regions[int(rng.integers(len(st.regions)))]
+            cand = np.nonzero((region == reg) & (self.active_from <= t))[0]
+            hit = cand[rng.random(len(cand)) < st.share_of_sites]
+            for s in hit.tolist():
+                links = [int(offsets[s])] + ([int(offsets[s]) + 1] if fleet.backup[s] else [])
+                for cid in links:
+                    if cid not in self.busy:
+                        self.busy.add(cid)
+                        env.process(self._storm_repair(cid))
+
+    def _platform(self):
+        """Platform outages as an alternating renewal process: up ~ exp(1/rate), down ~ duration."""
+        po = self.s.platform_outage
+        env, rng = self.env, self.rng
+        mean_up = 525_960.0 / po.rate_per_year
+        dur = duration_sampler(rng, po.duration)
+        t = 0.0
+        while True:
+            t += rng.exponential(mean_up)
+            if t >= self.horizon:
+                return
+            yield env.timeout(t - env.now)
+            yield env.timeout(dur())
+            self.out.platform.append((t, env.now, Cause.network.value))
+            t = env.now
+
+    # ----- run ------------------------------------------------------------------------------------
+    def run(self) -> RawRun:
+        """Draw first failures in bulk, start the processes, run to completion."""
+        fleet, env = self.fleet, self.env
+        starts = self.active_from[fleet.comp_site]
+        first = np.full(len(fleet.comp_site), np.inf)
+        for k in SITE_KINDS:
+            law = self.laws[k]
+            idx = fleet.components_of(k)
+            if law is None or not len(idx):
+                continue
+            first[idx] = starts[idx] + ttf_sampler(self.rng_first, law)[1](len(idx))
+        for cid in np.nonzero(first < self.horizon)[0].tolist():
+            env.process(self._life(cid, float(first[cid])))
+        if self.s.platform_outage is not None:
+            env.process(self._platform())
+        if self.s.storms:
+            env.process(self._storms())
+        env.run()
+        self.out.platform.extend(maintenance_intervals(self.s, self.origin, self.horizon))
+        self.out.platform.sort()
+        self.out.events = next(env._eid)  # SimPy's event counter: every event ever scheduled
+        return self.out
+
+
+def epoch_of(origin: int, t: float) -> int:
+    """Whole epoch second of simulation minute `t`."""
+    return origin + round(t * 60.0)
+
+
+def minute_of(origin: int, when: datetime) -> float:
+    """Simulation minute of an aware instant."""
+    return (to_epoch(when) - origin) / 60.0

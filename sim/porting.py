@@ -1,0 +1,67 @@
+"""Number porting per site after service start (000 §2.3; ARCEP 2013-0830 for the delay)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from contracts.calendar import french_holidays
+from sim.choices import PortingOutcome, RejectionReason
+from sim.scenario import Porting
+
+_REASONS = tuple(RejectionReason)
+
+
+@dataclass(frozen=True)
+class Port:
+    """One site's portability mandate and what became of it."""
+
+    site: str
+    mandate: str
+    submitted_at: date
+    outcome: PortingOutcome
+    reason: str
+    ported_at: date | None
+
+
+def add_working_days(d: date, n: int) -> date:
+    """Add `n` jours ouvrables (Monday–Saturday, public holidays off): the ARCEP porting unit."""
+    while n > 0:
+        d += timedelta(days=1)
+        if d.weekday() != 6 and d not in french_holidays(d.year, False):
+            n -= 1
+    return d
+
+
+def simulate_port(
+    rng: np.random.Generator, p: Porting, add_business_days, *, site: str, service_start: date
+) -> Port:
+    """Submit the mandate after service start and follow it to its outcome.
+
+    `add_business_days(d, n)` is the site's business calendar (jours ouvrés). Porting only takes effect
+    after the service-start date (000 §2.3).
+    """
+    mandate = f"M-{site}"
+    submitted = add_business_days(service_start, max(1, p.submit_business_days))
+    u = rng.random()
+    if u < p.expire:
+        # 000 §2.3: not ported by the mandate's expiry date: a new mandate must be signed.
+        return Port(site, mandate, submitted, PortingOutcome.expired, "", None)
+    if u < p.expire + p.reject:
+        # 000 §2.3: the OBL may reject; the customer may resubmit after fixing the cause.
+        reason = _REASONS[int(rng.integers(len(_REASONS)))].value
+        if rng.random() < p.resubmit:
+            again = add_business_days(submitted, p.fix_business_days)
+            return Port(
+                site,
+                mandate,
+                submitted,
+                PortingOutcome.resubmitted_ported,
+                reason,
+                add_working_days(again, 1),
+            )
+        return Port(site, mandate, submitted, PortingOutcome.rejected, reason, None)
+    # ARCEP 2013-0830: a fixed-number port takes effect within 1 jour ouvrable of the eligibility check.
+    return Port(site, mandate, submitted, PortingOutcome.ported, "", add_working_days(submitted, 1))

@@ -1,0 +1,539 @@
+"""One replication, end to end: installs → SimPy model → outages → tickets → bills → the SLA engine.
+
+Runs in a worker process (multiprocessing or Dask), so it returns plain data: CSV text chunks already
+sorted with a total order, and the metrics of the summary. Its random streams come from the scenario
+seed and the replication index only (numpy SeedSequence), so the result does not depend on which worker
+ran it or in what order.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from contracts.calendar import PARIS, local_epoch
+from contracts.causes import CAUSES
+from contracts.profile import Profile, load_profile
+from contracts.records import NAT, BillingRow, Incidents, InstallRow
+from contracts.sla import compute
+from sim.billing import Bill, end_date, money, site_bills
+from sim.choices import SITE_KINDS, InstallOutcome, Kind, RepairWindow
+from sim.clock import BusinessClock
+from sim.fleet import Fleet, build_fleet
+from sim.installs import Install, service_start_minute, simulate_install
+from sim.model import FleetModel, RawRun, duration_sampler
+from sim.outages import Sweep, Ticket, sweep, tickets
+from sim.porting import Port, simulate_port
+from sim.scenario import Scenario
+
+STREAMS = ("installs", "first_failures", "dynamics", "notification", "porting", "billing")
+CSV_EOL = "\n"
+_CAUSE_CODE = {c: i for i, c in enumerate(CAUSES)}
+
+
+def replication_rngs(seed: int, index: int) -> dict[str, np.random.Generator]:
+    """Independent generators of replication `index` (child `index` of SeedSequence(seed), whatever N)."""
+    children = np.random.SeedSequence(seed, spawn_key=(index,)).spawn(len(STREAMS))
+    return {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
+
+
+def scenario_profiles(s: Scenario) -> dict[str, Profile]:
+    """Load the scenario's profiles with its choices (raises InputError on an unknown one)."""
+    return {p: load_profile(p, s.profiles[p].set if p in s.profiles else {}) for p in s.profile_names}
+
+
+def iso(epoch_s: int) -> str:
+    """ISO 8601 with the Paris offset, whole seconds."""
+    return datetime.fromtimestamp(epoch_s, UTC).astimezone(PARIS).isoformat()
+
+
+@dataclass
+class Context:
+    """What every replication of a scenario shares (built once per worker process)."""
+
+    s: Scenario
+    fleet: Fleet
+    profiles: dict[str, Profile]
+    clocks: list[BusinessClock]  # per group: the crews' working window
+    origin: int
+    horizon: float
+    end: date
+
+
+_CONTEXTS: dict[str, Context] = {}
+
+
+def context(s: Scenario) -> Context:
+    """Build (or reuse) the shared context of a scenario."""
+    key = s.model_dump_json()
+    ctx = _CONTEXTS.get(key)
+    if ctx is None:
+        profiles = scenario_profiles(s)
+        days = s.duration_days + 400  # repairs may end after the horizon
+        cache: dict[tuple[str, str], BusinessClock] = {}
+        clocks = []
+        for g in s.site_groups:
+            k = (g.profile, g.departement)
+            if k not in cache:
+                cal = (
+                    None
+                    if s.repair.window is RepairWindow.always
+                    else profiles[g.profile].calendar(g.departement)
+                )
+                cache[k] = BusinessClock(cal, s.start, days)
+            clocks.append(cache[k])
+        ctx = Context(
+            s,
+            build_fleet(s),
+            profiles,
+            clocks,
+            local_epoch(s.start),
+            s.duration_days * 1440.0,
+            end_date(s.start, s.duration_days),
+        )
+        _CONTEXTS.clear()
+        _CONTEXTS[key] = ctx
+    return ctx
+
+
+@dataclass
+class Result:
+    """What a replication sends back."""
+
+    index: int
+    metrics: dict[str, Any]
+    events_csv: str
+    restorations_csv: str
+    sim_events: int
+    sim_seconds: float
+    # replication 0 only
+    incidents_csv: str = ""
+    billing_csv: str = ""
+    installs_csv: str = ""
+    porting_csv: str = ""
+    statements: dict[str, list[dict]] = field(default_factory=dict)
+
+
+def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) -> Result:
+    """Run replication `index` of scenario `s` with base `seed`.
+
+    Replication 0 also returns the files written for one replication (incidents, billing, installs,
+    porting, statements). `full=False` keeps only the ground-truth metrics: no SLA engine, no CSV.
+    """
+    ctx = context(s)
+    fleet = ctx.fleet
+    rngs = replication_rngs(seed, index)
+
+    installs = _installs(ctx, rngs["installs"])
+    active = np.zeros(len(fleet))
+    start_day: list[date | None] = [s.start] * len(fleet)
+    for i, ins in installs.items():
+        active[i] = service_start_minute(ins.service_start, ctx.origin)
+        start_day[i] = ins.service_start
+    active[active >= ctx.horizon] = np.inf
+
+    t0 = time.perf_counter()
+    raw = FleetModel(s, fleet, active, ctx.clocks, rngs["first_failures"], rngs["dynamics"]).run()
+    sim_seconds = time.perf_counter() - t0
+    sw = sweep(fleet, active, raw)
+    tks = tickets(sw.outages, duration_sampler(rngs["notification"], s.notification), ctx.horizon, index)
+    if not full:
+        return Result(
+            index, _metrics(ctx, active, raw, sw, tks, {}, installs), "", "", raw.events, sim_seconds
+        )
+    bills = _bills(ctx, rngs["billing"], start_day)
+    statements = _statements(ctx, tks, bills, installs)
+    metrics = _metrics(ctx, active, raw, sw, tks, statements, installs)
+    res = Result(
+        index,
+        metrics,
+        _events_csv(ctx, index, raw, sw),
+        _restorations_csv(ctx, index, tks),
+        raw.events,
+        sim_seconds,
+    )
+    if index == 0:
+        res.incidents_csv = _incidents_csv(ctx, tks)
+        res.billing_csv = _billing_csv(bills)
+        res.installs_csv = _installs_csv(installs)
+        res.porting_csv = _porting_csv(ctx, rngs["porting"], start_day)
+        res.statements = statements
+    return res
+
+
+# ----- lifecycle ------------------------------------------------------------------------------------
+def _installs(ctx: Context, rng: np.random.Generator) -> dict[int, Install]:
+    s, fleet = ctx.s, ctx.fleet
+    out: dict[int, Install] = {}
+    for i, site in enumerate(fleet.sites):
+        g = fleet.groups[fleet.group[i]]
+        if not g.install:
+            continue
+        prof = ctx.profiles[g.profile]
+        late = prof.install_delay.business_days if prof.install_delay is not None else 20
+        signed = s.start + timedelta(days=int(rng.integers(0, s.installs.wave_days + 1)))
+        out[i] = simulate_install(
+            rng,
+            s.installs,
+            prof.calendar(g.departement),
+            site=site,
+            profile=g.profile,
+            handsets=g.handsets,
+            signed=signed,
+            late_after_business_days=late,
+        )
+    return out
+
+
+def _bills(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> list[Bill]:
+    fleet = ctx.fleet
+    out: list[Bill] = []
+    for i, site in enumerate(fleet.sites):
+        d = start_day[i]
+        if d is None or d >= ctx.end:
+            continue
+        g = fleet.groups[fleet.group[i]]
+        out.extend(
+            site_bills(
+                rng,
+                site=site,
+                profile=g.profile,
+                departement=g.departement,
+                recurring=g.recurring_eur,
+                usage_mean=g.usage_eur,
+                service_start=d,
+                end=ctx.end,
+            )
+        )
+    return out
+
+
+def _statements(ctx: Context, tks: list[Ticket], bills: list[Bill], installs: dict[int, Install]):
+    """The SLA engine's statement rows per profile (the engine does every contract computation)."""
+    fleet = ctx.fleet
+    as_of = ctx.origin + round(ctx.horizon * 60)
+    out: dict[str, list[dict]] = {}
+    for name, prof in ctx.profiles.items():
+        mine = [t for t in tks if fleet.profile(t.site) == name]
+        inc = Incidents(
+            file="<simulation>",
+            ticket=[t.ticket for t in mine],
+            site=[fleet.sites[t.site] for t in mine],
+            notified=np.array([_epoch(ctx, t.notified) for t in mine], dtype=np.int64),
+            restored=np.array(
+                [NAT if t.restored is None else _epoch(ctx, t.restored) for t in mine], dtype=np.int64
+            ),
+            cause=np.array([_CAUSE_CODE[t.cause] for t in mine], dtype=np.int8),
+            line=np.arange(2, len(mine) + 2, dtype=np.int64),
+        )
+        billing = [
+            BillingRow(b.site, _month_key(b.month), b.recurring_fees, b.usage_charges, b.departement, k + 2)
+            for k, b in enumerate(bills)
+            if b.profile == name
+        ]
+        ins = [
+            InstallRow(x.site, x.handsets, x.indicative_date, x.service_start, x.customer_caused, k + 2)
+            for k, x in enumerate(installs.values())
+            if x.profile == name and x.service_start is not None and x.service_start < ctx.end
+        ]
+        use_installs = ins if prof.install_delay is not None else None
+        out[name] = compute(prof, inc, billing, use_installs, as_of).rows
+    return out
+
+
+def _epoch(ctx: Context, t: float) -> int:
+    return ctx.origin + round(t * 60.0)
+
+
+def _month_key(text: str) -> int:
+    return int(text[:4]) * 12 + int(text[5:7]) - 1
+
+
+# ----- metrics --------------------------------------------------------------------------------------
+def objective(prof: Profile) -> tuple[float | None, str]:
+    """Restoration objective of a profile in minutes and the clock it is measured on (000 §5.4, 001 §4,
+    002 §4): `business` (the profile's window) or `clock` (the SLA clock of the profile)."""
+    obj = prof.objectives or {}
+    for key, how in (("restoration_business_hours", "business"), ("restoration_hours", "clock")):
+        spec = obj.get(key)
+        if spec is not None:
+            v = spec["value"] if "value" in spec else prof.resolve(spec)
+            return float(v) * 60, how
+    return None, ""
+
+
+def _restoration_rows(ctx: Context, tks: list[Ticket]):
+    """Per restored ticket: (ticket, business min, wallclock min, objective min, within) in ticket order."""
+    fleet = ctx.fleet
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for k, t in enumerate(tks):
+        if t.restored is not None:
+            g = fleet.groups[fleet.group[t.site]]
+            groups[(g.profile, g.departement)].append(k)
+    rows: dict[int, tuple] = {}
+    for (pname, dep), ks in groups.items():
+        prof = ctx.profiles[pname]
+        a = np.array([_epoch(ctx, tks[k].notified) for k in ks], dtype=np.int64)
+        b = np.array([_epoch(ctx, tks[k].restored) for k in ks], dtype=np.int64)
+        bus = prof.calendar(dep).business_seconds_array(a, b) / 60.0
+        wall = (b - a) / 60.0
+        obj, how = objective(prof)
+        measured = bus if how == "business" else prof.clock_calendar(dep).business_seconds_array(a, b) / 60.0
+        for j, k in enumerate(ks):
+            within = None if obj is None else bool(measured[j] <= obj)
+            rows[k] = (float(bus[j]), float(wall[j]), obj, within)
+    return rows
+
+
+def _metrics(
+    ctx: Context, active: np.ndarray, raw: RawRun, sw: Sweep, tks: list[Ticket], statements, installs
+) -> dict:
+    fleet, horizon = ctx.fleet, ctx.horizon
+    prof_of = [fleet.profile(i) for i in range(len(fleet))]
+    topo_of = [fleet.topology(i) for i in range(len(fleet))]
+    up_min: dict[str, float] = defaultdict(float)
+    topo_min: dict[str, float] = defaultdict(float)
+    for i in range(len(fleet)):
+        if active[i] < horizon:
+            up_min[prof_of[i]] += horizon - active[i]
+            topo_min[topo_of[i]] += horizon - active[i]
+    down: dict[str, float] = defaultdict(float)
+    tdown: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    for o in sw.outages:
+        d = max(0.0, min(o.end, horizon) - o.start)  # up to the end of the scenario
+        down[prof_of[o.site]] += d
+        tdown[topo_of[o.site]] += d
+        count[prof_of[o.site]] += 1
+    names = sorted(ctx.profiles)
+    avail = {p: (float(100.0 * (1 - down[p] / up_min[p])) if up_min[p] else None) for p in names}
+    tavail = {t: float(100.0 * (1 - tdown[t] / topo_min[t])) for t in sorted(topo_min)}
+    rest = _restoration_rows(ctx, tks)
+    within: dict[str, list[bool]] = defaultdict(list)
+    for k, r in rest.items():
+        if r[3] is not None and tks[k].cause != "maintenance":
+            within[prof_of[tks[k].site]].append(r[3])
+    owed, claimed, inst = {}, {}, Decimal(0)
+    for p in names:
+        rows = statements.get(p, [])
+        total = sum((Decimal(str(r["credit_eur"])) for r in rows), Decimal(0))
+        inst += sum((Decimal(str(r.get("install_credit_eur", 0))) for r in rows), Decimal(0))
+        owed[p] = float(money(total))
+        rate = Decimal(str(ctx.profiles[p].choices.get("claim_rate", 1.0)))
+        claimed[p] = float(money(total * rate))  # §14 claim_rate: credits are paid only on request
+    done = [x for x in installs.values() if x.outcome is InstallOutcome.in_service]
+    return {
+        "availability": avail,
+        "availability_by_topology": tavail,
+        "credits_owed_eur": owed,
+        "credits_claimed_eur": claimed,
+        "restoration_within_objective": {
+            p: (sum(within[p]) / len(within[p]) if within[p] else None) for p in names
+        },
+        "install_credits_eur": float(money(inst)),
+        "outages": {p: count[p] for p in names},
+        "tickets": len(tks),
+        "installs_in_service": len(done),
+        "installs_terminated": sum(1 for x in installs.values() if x.outcome is InstallOutcome.terminated),
+        "down_minutes_by_kind": _down_by_kind(ctx, raw),
+    }
+
+
+def _down_by_kind(ctx: Context, raw: RawRun) -> dict[str, list[float]]:
+    """[count, total minutes] of ordinary (not force-majeure, not planned) down time per kind: the
+    observed MTTR that `centrex validate` sets beside the nominal one."""
+    out: dict[str, list[float]] = {}
+    kinds = ctx.fleet.comp_kind
+    for cid, d, u, c in raw.intervals:
+        if c != "force_majeure":
+            acc = out.setdefault(SITE_KINDS[kinds[cid]].value, [0, 0.0])
+            acc[0] += 1
+            acc[1] += u - d
+    for d, u, c in raw.platform:
+        if c == "network":
+            acc = out.setdefault("platform", [0, 0.0])
+            acc[0] += 1
+            acc[1] += u - d
+    return out
+
+
+# ----- CSV ------------------------------------------------------------------------------------------
+def _csv(rows) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=CSV_EOL)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def _component_names(fleet: Fleet) -> list[str]:
+    out = []
+    kinds = fleet.comp_kind.tolist()
+    sites = fleet.comp_site.tolist()
+    h = 0
+    prev = -1
+    for cid, (s, k) in enumerate(zip(sites, kinds, strict=True)):
+        if s != prev:
+            h, prev = 0, s
+        kind = SITE_KINDS[k]
+        if kind is Kind.handset:
+            h += 1
+            out.append(f"{fleet.sites[s]}/handset-{h:03d}")
+        else:
+            out.append(f"{fleet.sites[s]}/{kind.value}")
+        del cid
+    return out
+
+
+def _events_csv(ctx: Context, index: int, raw: RawRun, sw: Sweep) -> str:
+    fleet = ctx.fleet
+    names = _names(ctx)
+    rows = []
+    for j, (d, u, c) in enumerate(raw.platform):
+        rows.append(
+            (
+                d,
+                -1,
+                j,
+                (
+                    index,
+                    "platform",
+                    "platform",
+                    "",
+                    "",
+                    _iso(ctx, d),
+                    _iso(ctx, u),
+                    c,
+                    int(sw.platform_total[j]),
+                ),
+            )
+        )
+    for i, (cid, d, u, c) in enumerate(raw.intervals):
+        s = int(fleet.comp_site[cid])
+        rows.append(
+            (
+                d,
+                cid,
+                i,
+                (
+                    index,
+                    names[cid],
+                    SITE_KINDS[fleet.comp_kind[cid]].value,
+                    fleet.sites[s],
+                    fleet.profile(s),
+                    _iso(ctx, d),
+                    _iso(ctx, u),
+                    c,
+                    int(sw.comp_total[i]),
+                ),
+            )
+        )
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    return _csv(r[3] for r in rows)
+
+
+def _names(ctx: Context) -> list[str]:
+    n = ctx.__dict__.get("_names")
+    if n is None:
+        n = _component_names(ctx.fleet)
+        ctx.__dict__["_names"] = n
+    return n
+
+
+def _iso(ctx: Context, t: float) -> str:
+    return iso(_epoch(ctx, t))
+
+
+def _restorations_csv(ctx: Context, index: int, tks: list[Ticket]) -> str:
+    fleet = ctx.fleet
+    rest = _restoration_rows(ctx, tks)
+    rows = []
+    for k, t in enumerate(tks):
+        if k not in rest:
+            continue
+        bus, wall, obj, within = rest[k]
+        rows.append(
+            (
+                index,
+                t.ticket,
+                fleet.sites[t.site],
+                fleet.profile(t.site),
+                t.cause,
+                t.outage.kind,
+                _iso(ctx, t.notified),
+                _iso(ctx, t.restored),
+                _num(bus),
+                _num(wall),
+                "" if obj is None else _num(obj),
+                "" if within is None else int(within),
+            )
+        )
+    return _csv(rows)
+
+
+def _num(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def _incidents_csv(ctx: Context, tks: list[Ticket]) -> str:
+    fleet = ctx.fleet
+    return _csv(
+        (
+            t.ticket,
+            fleet.sites[t.site],
+            _iso(ctx, t.notified),
+            "" if t.restored is None else _iso(ctx, t.restored),
+            t.cause,
+            fleet.profile(t.site),
+            fleet.groups[fleet.group[t.site]].departement,
+        )
+        for t in tks
+    )
+
+
+def _billing_csv(bills: list[Bill]) -> str:
+    return _csv((b.site, b.month, b.recurring_fees, b.usage_charges, b.departement, b.profile) for b in bills)
+
+
+def _installs_csv(installs: dict[int, Install]) -> str:
+    return _csv(
+        (
+            x.site,
+            x.handsets,
+            x.indicative_date.isoformat(),
+            "" if x.service_start is None else x.service_start.isoformat(),
+            int(x.customer_caused),
+            x.appointments,
+            x.profile,
+            x.outcome.value,
+            int(x.reservations),
+            x.signed.isoformat(),
+        )
+        for _, x in sorted(installs.items())
+    )
+
+
+def _porting_csv(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> str:
+    s, fleet = ctx.s, ctx.fleet
+    if s.porting is None:
+        return ""
+    rows = []
+    for i, site in enumerate(fleet.sites):
+        g = fleet.groups[fleet.group[i]]
+        d = start_day[i]
+        if not g.porting or d is None or d >= ctx.end:
+            continue
+        cal = ctx.profiles[g.profile].calendar(g.departement)
+        p: Port = simulate_port(rng, s.porting, cal.add_business_days, site=site, service_start=d)
+        if p.submitted_at >= ctx.end:
+            continue
+        ported = p.ported_at.isoformat() if p.ported_at is not None and p.ported_at < ctx.end else ""
+        rows.append((p.site, p.mandate, p.submitted_at.isoformat(), p.outcome.value, p.reason, ported))
+    return _csv(rows)

@@ -1,0 +1,89 @@
+"""`centrex run` as one domain function: validate, simulate the replications, write the run directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from contracts.errors import InputError
+from sim.outputs import default_out_dir, provenance, write_run
+from sim.replication import Result, scenario_profiles
+from sim.runner import run_replications
+from sim.scenario import Scenario, load_scenario
+from sim.summary import summarize
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Where the run was written and its summary."""
+
+    out: Path
+    summary: dict[str, Any]
+    results: list[Result]
+
+
+def prepare(path: str | Path, replications: int | None, seed: int | None) -> tuple[Scenario, str]:
+    """Load and validate the scenario, with the command-line overrides applied."""
+    scenario = load_scenario(path)
+    if replications is not None:
+        if replications < 1:
+            raise InputError("must be at least 1", field="--replications")
+        scenario = scenario.model_copy(update={"replications": replications})
+    if seed is not None:
+        if seed < 0:
+            raise InputError("must be >= 0", field="--seed")
+        scenario = scenario.model_copy(update={"seed": seed})
+    return scenario, Path(path).read_text(encoding="utf-8")
+
+
+def run_scenario(
+    path: str | Path,
+    *,
+    out: str | Path | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_result: Callable[[Result], None] | None = None,
+    on_start: Callable[[Scenario], None] | None = None,
+) -> RunOutcome:
+    """Run a scenario file and write its run directory; bad input raises InputError before any output."""
+    scenario, text = prepare(path, replications, seed)
+    if workers < 1:
+        raise InputError("must be at least 1", field="--workers")
+    target = Path(out) if out is not None else default_out_dir(scenario.name)
+    if target.exists():
+        raise InputError("output directory already exists", file=str(target), field="--out")
+    profiles = scenario_profiles(scenario)
+    if on_start is not None:
+        on_start(scenario)
+    results = run_replications(
+        scenario,
+        scenario.replications,
+        scenario.seed,
+        workers=workers,
+        scheduler=scheduler,
+        on_result=on_result,
+    )
+    sites: dict[str, int] = {}
+    for g in scenario.site_groups:
+        sites[g.profile] = sites.get(g.profile, 0) + g.count
+    sites = dict(sorted(sites.items()))
+    summary = summarize(
+        scenario.name,
+        scenario.seed,
+        results,
+        sites,
+        {n: v["choices"] for n, v in provenance(profiles).items()},
+    )
+    write_run(
+        target,
+        scenario_text=text,
+        resolved=scenario.model_dump(mode="json"),
+        results=results,
+        profiles=profiles,
+        summary=summary,
+    )
+    return RunOutcome(target, summary, results)

@@ -1,0 +1,318 @@
+"""Scenario files: a pydantic model of the YAML (unknown keys are errors) and its loader.
+
+Every error is reported as one `InputError` naming the file, the line and the key path
+(`site_groups.2.count`), so `centrex run` can exit 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from contracts.calendar import PARIS
+from contracts.causes import Cause
+from contracts.errors import InputError
+from contracts.profile import load_profile
+from sim.choices import Distribution, DurationLaw, Kind, RepairWindow
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_DEPARTEMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Duration(_Model):
+    """A random duration in minutes: exponential with that mean, or fixed."""
+
+    law: DurationLaw = DurationLaw.exponential
+    mean_minutes: NonNegative
+
+
+class FailureLaw(_Model):
+    """Time to failure of one component kind: exponential, or Weibull with `shape` and the same mean."""
+
+    distribution: Distribution = Distribution.exponential
+    mtbf_hours: Positive
+    shape: Positive = 1.0
+    causes: dict[Cause, Probability] | None = None  # share of failures recorded under each cause
+
+    @model_validator(mode="after")
+    def _check(self) -> FailureLaw:
+        if self.distribution is Distribution.exponential and self.shape != 1.0:
+            raise ValueError("shape is only for distribution: weibull")
+        if self.causes is not None and abs(sum(self.causes.values()) - 1.0) > 1e-9:
+            raise ValueError("cause shares must add up to 1")
+        return self
+
+
+class Failures(_Model):
+    """Failure laws of the site components."""
+
+    access_link: FailureLaw
+    backup_link: FailureLaw | None = None
+    router: FailureLaw
+    handset: FailureLaw
+
+
+class PlatformOutage(_Model):
+    """Common-cause outage of the shared platform: hits every site, cause `network`."""
+
+    rate_per_year: Positive
+    duration: Duration
+
+
+class Storm(_Model):
+    """Regional storm: force majeure cutting the links of a share of the sites of its regions."""
+
+    name: str
+    rate_per_year: Positive
+    regions: list[str] = Field(min_length=1)
+    share_of_sites: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class Maintenance(_Model):
+    """Planned maintenance of the platform (cause `maintenance`): every `every_days` from `first`."""
+
+    first: datetime
+    every_days: Annotated[int, Field(gt=0)]
+    duration_minutes: Positive
+
+    @field_validator("first")
+    @classmethod
+    def _paris(cls, v: datetime) -> datetime:
+        return v if v.tzinfo else v.replace(tzinfo=PARIS)
+
+
+class Repair(_Model):
+    """Technician crews per region working in the profile's business window (or round the clock)."""
+
+    window: RepairWindow = RepairWindow.business
+    crews: dict[str, Annotated[int, Field(gt=0)]] = Field(min_length=1)
+    diagnosis: Duration = Duration(mean_minutes=30)  # remote diagnosis / remote fix, business time
+    remote_share: dict[Kind, Probability] = {}
+    travel: Duration = Duration(mean_minutes=60)
+    on_site: dict[Kind, Duration] = {}
+    spare_part_hours: dict[Kind, NonNegative] = {}  # wall-clock lead time of a replacement part
+
+    @field_validator("remote_share", "on_site", "spare_part_hours")
+    @classmethod
+    def _site_kinds(cls, v: dict) -> dict:
+        if Kind.platform in v:
+            raise ValueError("the platform is repaired by its outage duration, not by crews")
+        return v
+
+
+class Installs(_Model):
+    """Parameters of the ALLEO install process (000 §3) for groups with `install: true`."""
+
+    wave_days: Annotated[int, Field(ge=0)] = 90
+    indicative_business_days: Annotated[int, Field(ge=0)] = 25
+    audit_business_days: Annotated[int, Field(ge=0)] = 5
+    link_delivery_business_days: NonNegative = 15.0  # mean (exponential): the OBL delivers the access link
+    prerequisites_fail: Probability = 0.2
+    prerequisites_fix_days: Duration = Duration(mean_minutes=10 * 1440)
+    email_business_days: Annotated[int, Field(ge=0)] = 2
+    postpone: Probability = 0.1
+    minor_reservations: Probability = 0.15
+    major_nonconformity: Probability = 0.05
+    retest_business_days: Annotated[int, Field(gt=0)] = 5
+    missed_appointment: Probability = 0.05
+
+
+class Porting(_Model):
+    """Number porting per site, after service start (000 §2.3)."""
+
+    submit_business_days: Annotated[int, Field(ge=0)] = 2
+    reject: Probability = 0.15
+    resubmit: Probability = 0.7
+    fix_business_days: Annotated[int, Field(gt=0)] = 5
+    expire: Probability = 0.02
+
+
+class ProfileSettings(_Model):
+    """Choices of a contract profile flipped for this scenario (`--set key=value`)."""
+
+    set: dict[str, Any] = {}
+
+
+class SiteGroup(_Model):
+    """`count` identical sites under one contract profile."""
+
+    name: str
+    profile: str
+    count: Annotated[int, Field(gt=0, le=100_000)]
+    departement: str
+    region: str
+    backup_link: bool = False
+    handsets: Annotated[int, Field(gt=0, le=1000)] = 4
+    recurring_eur: Annotated[Decimal, Field(gt=0, decimal_places=2)]
+    usage_eur: Annotated[Decimal, Field(ge=0, decimal_places=2)] = Decimal("0")
+    install: bool = False
+    porting: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError("use letters, digits, '-' and '_'")
+        return v
+
+    @field_validator("departement", mode="before")
+    @classmethod
+    def _dep(cls, v: Any) -> str:
+        v = f"{v:02d}" if isinstance(v, int) else str(v)
+        if not _DEPARTEMENT.match(v):
+            raise ValueError(f"{v!r} is not a French département code")
+        return v
+
+
+class Scenario(_Model):
+    """A fleet, its contracts, what breaks, who repairs, over a period."""
+
+    name: str
+    description: str = ""
+    start: date
+    duration_days: Annotated[int, Field(gt=0, le=3660)] = 365
+    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[int, Field(gt=0)] = 10
+    profiles: dict[str, ProfileSettings] = {}
+    site_groups: list[SiteGroup] = Field(min_length=1)
+    failures: Failures
+    platform_outage: PlatformOutage | None = None
+    storms: list[Storm] = []
+    maintenance: Maintenance | None = None
+    notification: Duration = Duration(mean_minutes=15)
+    repair: Repair
+    installs: Installs = Installs()
+    porting: Porting | None = Porting()
+
+    @model_validator(mode="after")
+    def _cross(self) -> Scenario:
+        names = [g.name for g in self.site_groups]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"site group names must be unique: {dup}")
+        for i, g in enumerate(self.site_groups):
+            if g.region not in self.repair.crews:
+                raise _PathError(
+                    ("site_groups", i, "region"), f"no crews for region {g.region!r} in repair.crews"
+                )
+            if g.backup_link and self.failures.backup_link is None:
+                raise _PathError(("site_groups", i, "backup_link"), "needs failures.backup_link")
+        for i, s in enumerate(self.storms):
+            for r in s.regions:
+                if r not in self.repair.crews:
+                    raise _PathError(("storms", i, "regions"), f"unknown region {r!r}")
+        return self
+
+    @property
+    def profile_names(self) -> list[str]:
+        """Profiles used by the site groups, sorted."""
+        return sorted({g.profile for g in self.site_groups})
+
+
+class _PathError(ValueError):
+    """A cross-field error located at a key path (pydantic keeps only the model's path)."""
+
+    def __init__(self, path: tuple, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+def _line_of(node: yaml.Node | None, path: tuple) -> int | None:
+    """Return the 1-based line of the YAML node at `path` (the deepest one found)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in path:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == str(key)), None)
+            if nxt is None:
+                hit = next((k for k, _ in node.value if k.value == str(key)), None)
+                return hit.start_mark.line + 1 if hit is not None else line
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def parse_scenario(text: str, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
+    """Validate scenario YAML text; raise InputError naming file, line and key path."""
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}", file=source, line=mark.line + 1 if mark else None
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError("a scenario is a YAML mapping", file=source)
+    data.setdefault("name", default_name)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = tuple(err["loc"])
+        ctx = (err.get("ctx") or {}).get("error")
+        if isinstance(ctx, _PathError):
+            path, reason = ctx.path, str(ctx)
+        elif err["type"] == "extra_forbidden":
+            reason = "unknown key"
+        else:
+            reason = err["msg"].removeprefix("Value error, ")
+        field = ".".join(str(p) for p in path) or None
+        raise InputError(reason, file=source, line=_line_of(root, path), field=field) from None
+    _check_profiles(scenario, source, root)
+    return scenario
+
+
+def _check_profiles(scenario: Scenario, source: str, root: yaml.Node) -> None:
+    """Every profile named must load, and every choice set must be one of its choices."""
+    for i, g in enumerate(scenario.site_groups):
+        try:
+            load_profile(g.profile)
+        except InputError as exc:
+            path = ("site_groups", i, "profile")
+            raise InputError(
+                exc.reason, file=source, line=_line_of(root, path), field=".".join(map(str, path))
+            ) from None
+    for name, ps in scenario.profiles.items():
+        if name not in scenario.profile_names:
+            path = ("profiles", name)
+            raise InputError(
+                "no site group uses this profile",
+                file=source,
+                line=_line_of(root, path),
+                field=f"profiles.{name}",
+            )
+        try:
+            load_profile(name, ps.set)
+        except InputError as exc:
+            path = ("profiles", name, "set", exc.field or "")
+            raise InputError(
+                exc.reason, file=source, line=_line_of(root, path), field=".".join(map(str, path))
+            ) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (its name defaults to the file stem)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read scenario: {exc.strerror}", file=str(p)) from None
+    return parse_scenario(text, source=str(p), default_name=p.stem)

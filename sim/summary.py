@@ -1,0 +1,114 @@
+"""Aggregate replications: means with confidence intervals, credit percentiles (P50/P95)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from sim.replication import Result
+
+
+def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval across replications (a single value: a zero-width one)."""
+    x = np.asarray([v for v in values if v is not None], dtype=float)
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if x.size < 2:
+        return m, m, m
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return m, m - half, m + half
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float]:
+    """Mean, P50 and P95 in euros (rounded to the cent)."""
+    x = np.asarray(values, dtype=float)
+    if x.size == 0:
+        return {"mean": 0.0, "p50": 0.0, "p95": 0.0}
+    return {
+        k: round(float(v), 2)
+        for k, v in (("mean", x.mean()), ("p50", np.percentile(x, 50)), ("p95", np.percentile(x, 95)))
+    }
+
+
+def _r(x: float | None, nd: int = 6) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
+
+
+def summarize(
+    name: str, seed: int, results: list[Result], sites: dict[str, int], choices: dict[str, dict]
+) -> dict[str, Any]:
+    """The summary.json object (format in run-outputs.md)."""
+    profiles = sorted(sites)
+    per = []
+    for r in results:
+        m = r.metrics
+        per.append(
+            {
+                "replication": r.index,
+                "availability": {p: _r(m["availability"][p]) for p in profiles},
+                "credits_owed_eur": m["credits_owed_eur"],
+                "credits_claimed_eur": m["credits_claimed_eur"],
+                "restoration_within_objective": {
+                    p: _r(m["restoration_within_objective"][p]) for p in profiles
+                },
+                "install_credits_eur": m["install_credits_eur"],
+                "outages": m["outages"],
+                "tickets": m["tickets"],
+                "installs_in_service": m["installs_in_service"],
+                "installs_terminated": m["installs_terminated"],
+            }
+        )
+    agg: dict[str, Any] = {
+        "availability": {},
+        "credits_owed_eur": {},
+        "credits_claimed_eur": {},
+        "restoration_within_objective": {},
+    }
+    for p in profiles:
+        m, lo, hi = mean_ci([x["availability"][p] for x in per])
+        agg["availability"][p] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
+        agg["credits_owed_eur"][p] = percentiles([x["credits_owed_eur"][p] for x in per])
+        agg["credits_claimed_eur"][p] = percentiles([x["credits_claimed_eur"][p] for x in per])
+        vals = [x["restoration_within_objective"][p] for x in per]
+        if all(v is None for v in vals):
+            agg["restoration_within_objective"][p] = None
+        else:
+            m, lo, hi = mean_ci(vals)
+            agg["restoration_within_objective"][p] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
+    agg["install_credits_eur"] = percentiles([x["install_credits_eur"] for x in per])
+    return {
+        "scenario": name,
+        "seed": seed,
+        "replications": len(results),
+        "sites": sites,
+        "per_replication": per,
+        "aggregate": agg,
+        "choices": choices,
+    }
+
+
+def summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per profile for the terminal: availability, credits P50/P95, restoration compliance."""
+    agg = summary["aggregate"]
+    rows = []
+    for p, n in summary["sites"].items():
+        a = agg["availability"][p]
+        rwo = agg["restoration_within_objective"][p]
+        rows.append(
+            {
+                "profile": p,
+                "sites": n,
+                "availability_pct": _r(a["mean"], 4),
+                "ci95": f"[{a['ci95'][0]:.4f}, {a['ci95'][1]:.4f}]" if a["ci95"][0] is not None else "",
+                "credits_owed_p50_eur": agg["credits_owed_eur"][p]["p50"],
+                "credits_owed_p95_eur": agg["credits_owed_eur"][p]["p95"],
+                "credits_claimed_p50_eur": agg["credits_claimed_eur"][p]["p50"],
+                "restored_within_objective": None if rwo is None else _r(rwo["mean"], 4),
+            }
+        )
+    return rows
