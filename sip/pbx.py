@@ -237,6 +237,7 @@ class Pbx:
         self.inventory = inventory
         self.process = process
         self.pid = pid
+        self.stopped = False
 
     @property
     def address(self) -> tuple[str, int]:
@@ -257,6 +258,9 @@ class Pbx:
 
     def stop(self, grace: float = 5.0) -> None:
         """SIGTERM the PBX's process group, SIGKILL after `grace` seconds; no stray process remains."""
+        if self.stopped:
+            return
+        self.stopped = True
         stop_pid(self.pid, grace, self.process)
         with contextlib.suppress(FileNotFoundError):
             (self.run_dir / STATE_FILE).unlink()
