@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -55,15 +56,15 @@ def _slow_local(value: str) -> tuple[int | None, str | None]:
     """Parse one ISO time; return (epoch seconds, None) or (None, reason)."""
     try:
         t = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if t.tzinfo is None:
+            aware = t.replace(tzinfo=PARIS)
+            back = datetime.fromtimestamp(aware.timestamp(), PARIS).replace(tzinfo=None)
+            if back != t.replace(microsecond=back.microsecond):
+                return None, f"{value!r} does not exist in Europe/Paris (skipped DST hour)"
+            t = aware
+        return int(t.timestamp() // 1), None
+    except (ValueError, OverflowError, OSError):  # not ISO, or out of range (year 1, 9999 + offset)
         return None, f"not an ISO 8601 time: {value!r}"
-    if t.tzinfo is None:
-        aware = t.replace(tzinfo=PARIS)
-        back = datetime.fromtimestamp(aware.timestamp(), PARIS).replace(tzinfo=None)
-        if back != t.replace(microsecond=back.microsecond):
-            return None, f"{value!r} does not exist in Europe/Paris (skipped DST hour)"
-        t = aware
-    return int(t.timestamp() // 1), None
 
 
 def parse_times(
@@ -83,8 +84,9 @@ def parse_times(
 
     if n == 0:
         return out
+    # slow path: an offset, or shorter than a date (numpy would take "now", "today", "NaT", "2026")
     offset = np.fromiter(
-        (len(s) > 16 and (s[-1] in "Zz" or "+" in s[16:] or "-" in s[16:]) for s in values),
+        (len(s) < 10 or s[-1] in "Zz" or "+" in s[10:] or "-" in s[10:] for s in values),
         dtype=bool,
         count=n,
     )
@@ -93,7 +95,9 @@ def parse_times(
     if naive_idx.size:
         sub = [values[i] for i in naive_idx] if slow else values
         try:
-            arr = np.array(sub, dtype="datetime64[s]")
+            with warnings.catch_warnings():  # numpy warns on zone-like suffixes; the slow path decides
+                warnings.simplefilter("ignore")
+                arr = np.array(sub, dtype="datetime64[s]")
         except ValueError:
             arr = None
         if arr is None:
@@ -142,7 +146,10 @@ def _read(path: str | Path, required: Iterable[str]) -> tuple[list[str], list[li
     p = Path(path)
     try:
         with p.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
+            first = fh.readline()
+            fh.seek(0)
+            # French spreadsheet exports separate with ";" (decimal comma in amounts): accepted
+            rows = list(csv.reader(fh, delimiter=";" if first.count(";") > first.count(",") else ","))
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
     except UnicodeDecodeError as exc:
