@@ -77,24 +77,6 @@ class LineType(StrEnum):
     temporary = "temporary"
 
 
-class Profile(StrEnum):
-    """Contract profiles a site can be under (file names of contracts/profiles/*.yaml)."""
-
-    alleo = "alleo"
-    allset = "allset"
-    progetcom = "progetcom"
-    allocloud = "allocloud"
-
-
-# Warranty on sold equipment, months from delivery (CONTRACTS §11).
-WARRANTY_MONTHS = {
-    Profile.alleo: 24,  # 000 §2.6 (leased: the lease length, 000 §2.7)
-    Profile.allset: 12,  # 001 §3
-    Profile.progetcom: 12,  # 002 §3
-    Profile.allocloud: 12,  # 004 §8 "d'un an"
-}
-
-
 class EquipmentKind(StrEnum):
     """Kinds of equipment on a site."""
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,11 @@ from contracts.errors import InputError, StateError
 DEFAULT_URL = "sqlite:///centrex.db"
 SQLITE_BUSY_TIMEOUT_S = 60
 T = TypeVar("T")
+
+
+class RetryableConflict(Exception):
+    """A concurrent writer changed what the transaction read; the whole transaction may simply be rerun."""
+
 
 _engines: dict[tuple[str, int], Engine] = {}
 _ready: set[tuple[str, int]] = set()
@@ -174,15 +179,29 @@ def _retryable(exc: Exception) -> bool:
     return isinstance(exc, DBAPIError) and sqlstate in {"40001", "40P01"}  # serialization / deadlock
 
 
-def in_transaction(url: str | None, work: Callable[[Session], T], retries: int = 20) -> T:
-    """Run `work(session)` in its own transaction, retrying when the database reports a lock conflict."""
+@contextmanager
+def connection_scope(url: str | None = None) -> Iterator[Connection]:
+    """Yield a Core connection in one transaction (the lean path for hot loops such as allocation)."""
+    ensure_schema(url)
+    with engine_for(url).begin() as conn:
+        yield conn
+
+
+def in_transaction(
+    url: str | None, work: Callable[[Session], T], retries: int = 20, *, core: bool = False
+) -> T:
+    """Run `work` in its own transaction, retrying when the database reports a lock conflict.
+
+    `work` gets a Session, or a Core Connection when `core` is true.
+    """
     delay = 0.01
+    scope = connection_scope if core else session_scope
     for attempt in range(retries + 1):
         try:
-            with session_scope(url) as session:
-                return work(session)
-        except DBAPIError as exc:
-            if attempt == retries or not _retryable(exc):
+            with scope(url) as handle:
+                return work(handle)
+        except (DBAPIError, RetryableConflict) as exc:
+            if attempt == retries or not (isinstance(exc, RetryableConflict) or _retryable(exc)):
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)

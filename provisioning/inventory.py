@@ -25,7 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contracts.errors import InputError
-from provisioning.choices import WARRANTY_MONTHS, EquipmentKind, Profile
+from contracts.profile import BUILTIN_PROFILES, load_profile
+from provisioning.choices import EquipmentKind
 from provisioning.models import Customer, Equipment, Site
 from provisioning.plan import departement_of
 
@@ -59,8 +60,8 @@ def parse_profile(
 ) -> str:
     """Return the profile name `text` if it is one of the known contract profiles."""
     name = text.strip().lower()
-    if name not in {p.value for p in Profile}:
-        known = ", ".join(p.value for p in Profile)
+    if name not in BUILTIN_PROFILES:
+        known = ", ".join(BUILTIN_PROFILES)
         raise InputError(f"unknown profile {text!r} (one of {known})", file=file, line=line, field=field)
     return name
 
@@ -168,12 +169,12 @@ def add_months(day: date, months: int) -> date:
 def warranty_end(profile: str, delivered: date, lease_months: int | None = None) -> date:
     """Return the end of the warranty of equipment delivered on `delivered` (CONTRACTS §11)."""
     if lease_months is not None:
-        if profile != Profile.alleo:
+        if profile != "alleo":
             raise InputError(
                 "a lease length only applies to ALLEO equipment (000 §2.7)", field="lease_months"
             )
         return add_months(delivered, lease_months)  # 000 §2.7: warranty for the lease length
-    return add_months(delivered, WARRANTY_MONTHS[Profile(profile)])
+    return add_months(delivered, load_profile(profile).warranty_months)  # 000 §2.6, 001 §3, 002 §3, 004 §8
 
 
 def add_equipment(

@@ -55,6 +55,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def postal_address(site) -> str:
+    """Return the one-line postal address of a site (or a row with address, postcode, city)."""
+    return f"{site.address}, {site.postcode} {site.city}"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -91,7 +96,7 @@ class Site(Base):
     @property
     def postal_address(self) -> str:
         """Return the one-line postal address carried by the site's number blocks (004 §7)."""
-        return f"{self.address}, {self.postcode} {self.city}"
+        return postal_address(self)
 
 
 class Equipment(Base):

@@ -1,9 +1,167 @@
-"""`centrex inventory` commands (placeholder until its issue lands)."""
+"""`centrex inventory` commands: sites (CSV import), equipment, tenants and SIP accounts."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
+
+from centrex.commands.db import DB_OPTION, FORMAT_OPTION, parse_day
+from centrex.output import Format, emit, info
+from contracts.errors import InputError
+from provisioning import accounts, db, inventory
+from provisioning.choices import EquipmentKind
+from provisioning.export import (
+    ACCOUNT_COLUMNS,
+    EQUIPMENT_COLUMNS,
+    SITE_COLUMNS,
+    TENANT_COLUMNS,
+    account_row,
+    equipment_row,
+    site_row,
+    tenant_row,
+)
+
+app = typer.Typer(help="Inventory: sites, equipment, tenants and SIP accounts.", no_args_is_help=True)
+
+
+@app.command("import")
+def import_(
+    sites_csv: Path = typer.Argument(
+        ..., help="CSV: site,customer,address,postcode,city,profile[,service_start]."
+    ),
+    db_url: str | None = DB_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Import sites (created or updated; all rows or none).
+
+    Columns: site, customer, address, postcode, city, profile (alleo|allset|progetcom|allocloud),
+    service_start (YYYY-MM-DD, optional).  Example: centrex inventory import sites.csv
+    """
+    with db.session_scope(db_url) as session:
+        rows = [site_row(s) for s in inventory.import_sites(session, sites_csv)]
+    info(f"{len(rows)} site(s) imported")
+    emit(rows, fmt, columns=SITE_COLUMNS, title="sites")
+
+
+@app.command("sites")
+def sites(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None:
+    """List the sites.
+
+    Example: centrex inventory sites --format csv
+    """
+    with db.session_scope(db_url) as session:
+        rows = [site_row(s) for s in inventory.list_sites(session)]
+    emit(rows, fmt, columns=SITE_COLUMNS, title="sites")
+
+
+@app.command("add-equipment")
+def add_equipment(
+    site: str = typer.Option(..., "--site"),
+    kind: EquipmentKind = typer.Option(..., "--kind"),
+    serial: str = typer.Option(..., "--serial"),
+    delivered: str = typer.Option(..., "--delivered", help="Delivery date YYYY-MM-DD."),
+    lease_months: int | None = typer.Option(
+        None, "--lease-months", help="ALLEO leased equipment: lease length."
+    ),
+    db_url: str | None = DB_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Record equipment delivered to a site; its warranty end follows the site's contract profile.
+
+    Example: centrex inventory add-equipment --site hq --kind handset --serial S1 --delivered 2026-02-01
+    """
+    day = parse_day(delivered, "--delivered")
+    with db.session_scope(db_url) as session:
+        row = equipment_row(inventory.add_equipment(session, site, kind.value, serial, day, lease_months))
+    emit(row, fmt, columns=EQUIPMENT_COLUMNS)
+
+
+@app.command("equipment")
+def equipment(
+    site: str | None = typer.Option(None, "--site"),
+    db_url: str | None = DB_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """List equipment with warranty ends.
+
+    Example: centrex inventory equipment --site paris-hq
+    """
+    with db.session_scope(db_url) as session:
+        rows = [equipment_row(e) for e in inventory.list_equipment(session, site)]
+    emit(rows, fmt, columns=EQUIPMENT_COLUMNS, title="equipment")
+
+
+@app.command("add-tenant")
+def add_tenant(
+    name: str = typer.Argument(..., help="Tenant name."),
+    domain: str = typer.Option(..., "--domain", help="SIP domain (the digest realm)."),
+    channels: int = typer.Option(..., "--channels", help="Concurrent-call limit."),
+    customer: str | None = typer.Option(None, "--customer", help="Owning customer (optional)."),
+    db_url: str | None = DB_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Create a tenant (SIP domain) with its channel limit.
+
+    Example: centrex inventory add-tenant acme --domain acme.pbx.test --channels 4
+    """
+    with db.session_scope(db_url) as session:
+        row = tenant_row(accounts.add_tenant(session, name, domain, channels, customer))
+    emit(row, fmt, columns=TENANT_COLUMNS)
+
+
+@app.command("add-account")
+def add_account(
+    tenant: str = typer.Option(..., "--tenant"),
+    username: str = typer.Option(..., "--username"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin (required: never on the command line)."
+    ),
+    db_url: str | None = DB_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Create a SIP account; the password is read from stdin and only its HA1 is stored.
+
+    Example: printf '%s' "$PW" | centrex inventory add-account --tenant acme --username 1001 --password-stdin
+    """
+    if not password_stdin:
+        raise InputError(
+            "give --password-stdin and pipe the password (it must not sit in shell history)",
+            field="--password-stdin",
+        )
+    password = sys.stdin.readline().rstrip("\r\n")
+    with db.session_scope(db_url) as session:
+        row = account_row(accounts.add_sip_account(session, tenant, username, password))
+    emit(row, fmt, columns=ACCOUNT_COLUMNS)
+
+
+@app.command("tenants")
+def tenants(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None:
+    """List tenants with their channel limits.
+
+    Example: centrex inventory tenants --format json
+    """
+    with db.session_scope(db_url) as session:
+        rows = [tenant_row(t) for t in accounts.list_tenants(session)]
+    emit(rows, fmt, columns=TENANT_COLUMNS, title="tenants")
+
+
+@app.command("accounts")
+def accounts_(
+    tenant: str | None = typer.Option(None, "--tenant"),
+    db_url: str | None = DB_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """List SIP accounts (no password, no HA1).
+
+    Example: centrex inventory accounts --tenant acme
+    """
+    with db.session_scope(db_url) as session:
+        rows = [account_row(a) for a in accounts.list_sip_accounts(session, tenant)]
+    emit(rows, fmt, columns=ACCOUNT_COLUMNS, title="SIP accounts")
 
 
 def register(root: typer.Typer) -> None:
     """Add the `inventory` commands to the root app."""
+    root.add_typer(app, name="inventory")

@@ -1,0 +1,197 @@
+"""Invariants of the inventory, verified in the database itself (`centrex db check`).
+
+Each check returns the offending rows (capped), so a failure names what to look at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.orm import Session
+
+from provisioning.choices import BLOCK_SIZES, REFUSED_PURPOSES, BlockState, MandateState, NumberState
+from provisioning.plan import format_e164
+
+LIMIT = 20
+_ALLOCATED = BlockState.allocated.value
+_N_ALLOCATED = NumberState.allocated.value
+_N_QUARANTINED = NumberState.quarantined.value
+
+
+@dataclass
+class CheckResult:
+    """One invariant: its name, what it means, and the violations found (empty when it holds)."""
+
+    name: str
+    description: str
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def _rows(conn: Connection, sql: str, **params) -> list:
+    query = text(sql + f" LIMIT {LIMIT}")
+    lists = [bindparam(k, expanding=True) for k, v in params.items() if isinstance(v, list | tuple)]
+    return list(conn.execute(query.bindparams(*lists) if lists else query, params))
+
+
+def _overlapping_blocks(conn: Connection) -> list[str]:
+    # Blocks holding numbers (allocated, or released with numbers still in quarantine), sorted by start:
+    # if any two overlap, some block overlaps the one just before it.
+    rows = _rows(
+        conn,
+        "SELECT id, start, size, prev_id, prev_end FROM ("
+        " SELECT id, start, size, LAG(id) OVER (ORDER BY start, id) AS prev_id,"
+        " LAG(start + size) OVER (ORDER BY start, id) AS prev_end FROM number_block b"
+        " WHERE state = :allocated OR EXISTS (SELECT 1 FROM number n WHERE n.block_id = b.id)"
+        ") t WHERE start < prev_end",
+        allocated=_ALLOCATED,
+    )
+    return [f"block {r.id} ({format_e164(r.start)}/{r.size}) overlaps block {r.prev_id}" for r in rows]
+
+
+def _numbers_outside_their_block(conn: Connection) -> list[str]:
+    rows = _rows(
+        conn,
+        "SELECT n.e164, n.block_id FROM number n JOIN number_block b ON b.id = n.block_id"
+        " WHERE n.e164 < b.start OR n.e164 >= b.start + b.size",
+    )
+    return [f"{format_e164(r.e164)} points at block {r.block_id} which does not contain it" for r in rows]
+
+
+def _numbers_state_consistent(conn: Connection) -> list[str]:
+    rows = _rows(
+        conn,
+        "SELECT n.e164, n.state, b.state AS bstate FROM number n"
+        " LEFT JOIN number_block b ON b.id = n.block_id"
+        " WHERE (n.state = :na AND (b.id IS NULL OR b.state <> :ba))"
+        " OR (n.state = :nq AND (b.id IS NULL OR b.state = :ba OR n.quarantine_until IS NULL))"
+        " OR (n.state = :nf AND n.block_id IS NOT NULL)"
+        " OR n.state NOT IN (:na, :nq, :nf)",
+        na=_N_ALLOCATED,
+        nq=_N_QUARANTINED,
+        nf=NumberState.free.value,
+        ba=_ALLOCATED,
+    )
+    return [f"{format_e164(r.e164)} is {r.state} but its block is {r.bstate or 'missing'}" for r in rows]
+
+
+def _blocks_without_numbers(conn: Connection) -> list[str]:
+    rows = _rows(
+        conn,
+        "SELECT b.id, b.start, b.size, COALESCE(c.n, 0) AS held FROM number_block b LEFT JOIN"
+        " (SELECT block_id, COUNT(*) AS n FROM number WHERE state = :na GROUP BY block_id) c"
+        " ON c.block_id = b.id WHERE b.state = :ba AND COALESCE(c.n, 0) <> b.size",
+        na=_N_ALLOCATED,
+        ba=_ALLOCATED,
+    )
+    return [
+        f"block {r.id} ({format_e164(r.start)}/{r.size}) holds {r.held} of its {r.size} numbers" for r in rows
+    ]
+
+
+def _alignment(conn: Connection) -> list[str]:
+    sql = "SELECT id, start, size FROM number_block WHERE size NOT IN :sizes OR start % size <> 0"
+    rows = _rows(conn, sql, sizes=list(BLOCK_SIZES))
+    return [f"block {r.id} ({format_e164(r.start)}/{r.size}) is not size-aligned" for r in rows]
+
+
+def _emergency(conn: Connection) -> list[str]:
+    rows = _rows(
+        conn,
+        "SELECT id, purpose, emergency_address FROM number_block WHERE state = :ba AND"
+        " (emergency_address IS NULL OR TRIM(emergency_address) = '' OR purpose IN :refused)",
+        ba=_ALLOCATED,
+        refused=sorted(p.value for p in REFUSED_PURPOSES),
+    )
+    return [f"block {r.id}: purpose {r.purpose}, emergency address {r.emergency_address!r}" for r in rows]
+
+
+def _numbers_in_ranges(conn: Connection) -> list[str]:
+    rows = _rows(
+        conn,
+        "SELECT n.e164, n.range_id FROM number n JOIN number_range r ON r.id = n.range_id"
+        " WHERE n.e164 < r.start OR n.e164 >= r.start + r.size",
+    )
+    missing = _rows(
+        conn,
+        "SELECT r.id, r.size, COUNT(n.e164) AS held FROM number_range r"
+        " LEFT JOIN number n ON n.range_id = r.id"
+        " GROUP BY r.id, r.size HAVING COUNT(n.e164) <> r.size",
+    )
+    return [f"{format_e164(r.e164)} lies outside its range {r.range_id}" for r in rows] + [
+        f"range {r.id} has {r.held} of its {r.size} numbers" for r in missing
+    ]
+
+
+def _audit_trail(conn: Connection) -> list[str]:
+    problems: list[str] = []
+    states = {m.id: m.state for m in conn.execute(text("SELECT id, state FROM mandate"))}
+    last: dict[int, str | None] = {}
+    events = conn.execute(
+        text(
+            "SELECT mandate_id, id, action, from_state, to_state, actor, at FROM mandate_event"
+            " ORDER BY mandate_id, id"
+        )
+    )
+    for e in events:
+        expected = last.get(e.mandate_id)
+        if e.mandate_id not in last:
+            if e.from_state is not None or e.to_state != MandateState.draft.value or e.action != "create":
+                problems.append(f"mandate {e.mandate_id}: first event {e.id} is not its creation")
+        elif e.from_state != expected:
+            problems.append(
+                f"mandate {e.mandate_id}: event {e.id} starts from {e.from_state}, not {expected}"
+            )
+        if not e.actor or e.at is None:
+            problems.append(f"mandate {e.mandate_id}: event {e.id} does not say who or when")
+        last[e.mandate_id] = e.to_state
+    for mid, state in states.items():
+        if mid not in last:
+            problems.append(f"mandate {mid} has no audit trail")
+        elif last[mid] != state:
+            problems.append(f"mandate {mid} is {state} but its last event leads to {last[mid]}")
+    orphans = set(last) - set(states)
+    problems += [f"events of unknown mandate {mid}" for mid in sorted(orphans)]
+    return problems[:LIMIT]
+
+
+CHECKS = (
+    ("no_number_in_two_blocks", "blocks holding numbers never overlap", _overlapping_blocks),
+    (
+        "numbers_inside_their_block",
+        "every number points only at a block that contains it",
+        _numbers_outside_their_block,
+    ),
+    (
+        "number_states",
+        "allocated ↔ allocated block, quarantined ↔ released block with an end, free ↔ no block",
+        _numbers_state_consistent,
+    ),
+    (
+        "no_block_without_its_numbers",
+        "every allocated block holds exactly its size in numbers",
+        _blocks_without_numbers,
+    ),
+    ("block_alignment", "block sizes are 1/10/100/1000 and start on a multiple of the size", _alignment),
+    (
+        "emergency_address",
+        "every allocated block has its site's address, none is for alarm/lift lines (004 §2, §7)",
+        _emergency,
+    ),
+    ("ranges_complete", "every range holds exactly its numbers", _numbers_in_ranges),
+    (
+        "audit_trail_complete",
+        "every mandate's events chain from its creation to its current state",
+        _audit_trail,
+    ),
+)
+
+
+def check(session: Session) -> list[CheckResult]:
+    """Run every invariant on the database; return one result per check, in a fixed order."""
+    conn = session.connection()
+    return [CheckResult(name, description, fn(conn)) for name, description, fn in CHECKS]
