@@ -189,9 +189,13 @@ def read_theirs(path: str | Path) -> dict[tuple[str, int], Decimal]:
     f = str(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [r for r in csv.reader(fh) if r and not r[0].startswith("#")]
+            lines = [x for x in fh if x.strip() and not x.startswith("#")]
+        delim = ";" if lines and lines[0].count(";") > lines[0].count(",") else ","  # French exports
+        rows = [r for r in csv.reader(lines, delimiter=delim) if r]
     except FileNotFoundError:
         raise InputError("file not found", file=f) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read: {exc}", file=f) from None
     if not rows:
         raise InputError("empty file", file=f, line=1)
     header = [h.strip().lower() for h in rows[0]]
@@ -204,9 +208,11 @@ def read_theirs(path: str | Path) -> dict[tuple[str, int], Decimal]:
         if len(r) != len(header):
             raise InputError(f"malformed row: {len(r)} fields, expected {len(header)}", file=f, line=i)
         try:
-            v = Decimal(r[jc].strip() or "0")
+            v = Decimal(r[jc].strip().replace(",", ".") or "0")  # decimal comma accepted
         except InvalidOperation:
             raise InputError(f"not a number: {r[jc]!r}", file=f, line=i, field="credit_eur") from None
+        if not v.is_finite():
+            raise InputError(f"not a finite amount: {r[jc]!r}", file=f, line=i, field="credit_eur")
         out[(r[js].strip(), month_key(r[jm], file=f, line=i))] = v
     return out
 
