@@ -202,23 +202,32 @@ def bar_chart(
     fmt: Fmt = _num,
     width: int = 960,
     height: int = 300,
+    colours: Mapping[str, str] | None = None,
+    legend: bool | None = None,
 ) -> str:
-    """Vertical bars per category: one bar per series side by side, or `stacked` on each other."""
+    """Vertical bars per category: one bar per series side by side, or `stacked` on each other.
+
+    `colours` fixes a series' colour (the same cause in the same colour on every chart); `legend`
+    defaults to showing one when there is more than one series.
+    """
     names = list(series)
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    fixed = colours or {}
+    colours = [fixed.get(n, PALETTE[i % len(PALETTE)]) for i, n in enumerate(names)]
+    legend = len(names) > 1 if legend is None else legend
     if not categories or not names:
         return empty_chart(plot_id, title, "no data")
     if stacked:
         top = max((sum(max(series[n][i], 0) for n in names) for i in range(len(categories))), default=0)
     else:
         top = max((max(series[n], default=0) for n in names), default=0)
-    left, right, bottom = 64, 16, 56
-    top_pad = TITLE_H + (28 if len(names) > 1 else 12)
+    band = (width - 64 - 16) / max(len(categories), 1)
+    longest = max((len(c) for c in categories), default=1)
+    rotate = band < 8 * longest
+    left, right, bottom = 64, 16, (int(30 + 4.2 * longest) if rotate else 40)
+    top_pad = TITLE_H + (28 if legend else 12)
     ticks = nice_ticks(0, top if top > 0 else 1)
     ys = Scale(0, ticks[-1], height - bottom, top_pad)
-    band = (width - left - right) / len(categories)
     body = _y_axis(ys, ticks, left, width - right, None, y_label)
-    rotate = band < 9 * max(len(c) for c in categories)
     points = 0
     for i, cat in enumerate(categories):
         x0 = left + i * band + band * 0.12
@@ -257,7 +266,7 @@ def bar_chart(
         else:
             body.append(_text(cx, height - bottom + 16, cat, "middle", "tick", ' fill="#333"'))
     body.append(f'<line x1="{left}" x2="{width - right}" y1="{_xy(ys(0))}" y2="{_xy(ys(0))}" stroke="#888"/>')
-    if len(names) > 1:
+    if legend:
         body += _legend(names, colours, left, TITLE_H + 14)
     return _svg(plot_id, title, width, height, points, body)
 

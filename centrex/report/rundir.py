@@ -114,8 +114,8 @@ RESTORATION_COLUMNS: dict[str, Parser] = {
     "restored_at": _optional(_datetime),
     "business_minutes": float,
     "wallclock_minutes": float,
-    "objective_minutes": float,
-    "within_objective": _flag,
+    "objective_minutes": _optional(float),
+    "within_objective": _optional(_flag),
 }
 RESTORATION_EXTRA: dict[str, Parser] = {"clock": str}
 

@@ -22,6 +22,7 @@ from contracts.errors import InputError
 from contracts.profile import Profile, load_profile
 
 UNATTRIBUTED = "unattributed"
+INSTALL_DELAY = "install delay"
 SMALL = 540  # width of a small-multiple chart (two side by side)
 
 
@@ -109,6 +110,7 @@ def availability(run: Run, profiles: dict[str, Profile]) -> Section:
         for p, s in zip(names, samples, strict=True)
     ]
     intervals = [tuple(agg[p]["ci95"]) if agg.get(p, {}).get("ci95") else None for p in names]
+    drawn = [(max(iv[0], 0.0), min(iv[1], 100.0)) if iv else None for iv in intervals]  # a rate is ≤ 100 %
     targets = [objective_pct(profiles[p]) for p in names]
     rows = []
     for p, m, iv, t, s in zip(names, means, intervals, targets, samples, strict=True):
@@ -116,7 +118,8 @@ def availability(run: Run, profiles: dict[str, Profile]) -> Section:
         below = "—"
         if t is not None:
             stmts = run.sla["statements"].get(p, [])
-            below = f"{sum(float(r['availability']) < t for r in stmts)} / {len(stmts)}"
+            rated = [float(r["availability"]) for r in stmts if r.get("availability") is not None]
+            below = f"{sum(a < t for a in rated)} / {len(rated)}"
         rows.append(
             [
                 p,
@@ -132,7 +135,7 @@ def availability(run: Run, profiles: dict[str, Profile]) -> Section:
         "plot-availability",
         names,
         means,
-        intervals,
+        drawn,
         targets=targets,
         samples=samples,
         title="Fleet availability per profile: mean, 95 % CI, each replication, objective",
@@ -143,9 +146,10 @@ def availability(run: Run, profiles: dict[str, Profile]) -> Section:
     return Section(
         "availability",
         "Fleet availability per profile",
-        "Mean monthly availability of each profile's sites over the replications (dot), its 95 % confidence "
-        "interval (whisker), each replication (small dots) and the contract's objective (dashed). The last "
-        "column counts the site-months of replication 0 below the objective.",
+        "Availability of each profile's sites as the run summary reports it: mean over the replications "
+        "(dot), its 95 % confidence interval (whisker), each replication (small dots) and the contract's "
+        "objective (dashed). The last column counts the site-months of replication 0's statements below "
+        "the objective.",
         [plot],
         [
             Table(
@@ -199,7 +203,8 @@ def worst_sites(run: Run, limit: int = 10) -> Section:
             d = stmt[str(r["site"])]
             d["downtime"] += float(r.get("downtime_minutes") or 0)
             d["credit"] += float(r.get("credit_eur") or 0)
-            d["worst"] = min(d["worst"], float(r.get("availability", 100)))
+            if r.get("availability") is not None:
+                d["worst"] = min(d["worst"], float(r["availability"]))
     sites = set(outage) | set(stmt)
     ranked = sorted(sites, key=lambda s: (-outage.get(s, 0.0), -stmt[s]["credit"] if s in stmt else 0.0, s))
     top = [s for s in ranked if outage.get(s, 0.0) > 0 or (s in stmt and stmt[s]["credit"] > 0)][:limit]
@@ -278,6 +283,10 @@ def credits_by_cause(run: Run, profiles: dict[str, Profile]) -> dict[str, dict[s
         for row in run.sla["statements"].get(name, []):
             month, credit = str(row["month"]), float(row.get("credit_eur") or 0)
             months[month]  # every month of the statements appears, credited or not
+            install = float(row.get("install_credit_eur") or 0)  # part of credit_eur, shares the cap
+            if install > 0:
+                months[month][INSTALL_DELAY] += install
+                credit -= install
             if credit <= 0:
                 continue
             weights: dict[str, float] = defaultdict(float)
@@ -306,6 +315,8 @@ def credits(run: Run, profiles: dict[str, Profile]) -> Section:
     """Monthly credits of replication 0 per profile, stacked by cause; a month × profile table."""
     split = credits_by_cause(run, profiles)
     months = sorted({m for per in split.values() for m in per})
+    every_cause = sorted({c for per in split.values() for m in per.values() for c in m})
+    colours = {c: plots.PALETTE[i % len(plots.PALETTE)] for i, c in enumerate(every_cause)}
     plot_list, rows = [], []
     for name in run.profiles:
         per = split[name]
@@ -327,6 +338,8 @@ def credits(run: Run, profiles: dict[str, Profile]) -> Section:
                 months,
                 series,
                 stacked=True,
+                colours=colours,
+                legend=True,
                 title=f"Monthly credits, {name}, by cause",
                 y_label=f"{name}: credits (€)",
                 fmt=lambda v: f"{v:,.0f}" if v >= 10 or v == 0 else f"{v:,.2f}",
@@ -461,11 +474,21 @@ def _clock(rows: list[dict[str, Any]], objective: float) -> str:
     return "business" if agree_b > agree_w else "wallclock"
 
 
-def restoration(run: Run) -> Section:
-    """Restoration times per profile and objective (4 business hours, 72/96 h equipment), share within."""
+def restoration(run: Run, profiles: dict[str, Profile]) -> Section:
+    """Restoration times per profile and objective (4 business hours, 72/96 h equipment), share within.
+
+    Only tickets whose cause counts as a failure under the profile are measured against its objectives
+    (planned maintenance or, for ALLEO, an access-link cut are not failures: CONTRACTS §2).
+    """
     groups: dict[tuple[str, float], list[dict[str, Any]]] = defaultdict(list)
+    no_objective: dict[str, list[float]] = defaultdict(list)
     for r in run.restorations:
-        if r["restored_at"] is not None:
+        profile = profiles.get(r["profile"])
+        if r["restored_at"] is None or profile is None or not profile.counts(r["cause"]):
+            continue
+        if r["objective_minutes"] is None or r["within_objective"] is None:
+            no_objective[r["profile"]].append(r["wallclock_minutes"])
+        else:
             groups[(r["profile"], r["objective_minutes"])].append(r)
     order = {p: i for i, p in enumerate(run.profiles)}
     plot_list, rows = [], []
@@ -490,12 +513,16 @@ def restoration(run: Run) -> Section:
                 width=SMALL,
             )
         )
+    for name in sorted(no_objective, key=lambda n: order.get(n, 99)):
+        q50, q95 = percentiles(no_objective[name])
+        rows.append([name, "all", "none", str(len(no_objective[name])), "—", hours(q50), hours(q95)])
     return Section(
         "restoration",
         "Restoration times against objectives",
-        "Time from notification to restoration of every ticket over all replications, on the clock the "
-        "objective uses (business hours for 4-hour restoration objectives, wall-clock hours for equipment "
-        "replacement), against the profile's objective.",
+        "Time from notification to restoration of every ticket over all replications whose cause counts as "
+        "a failure under the profile, on the clock the objective uses (business hours for 4-hour "
+        "restoration objectives, wall-clock hours for equipment replacement), against the profile's "
+        "objective. Profiles without an objective are listed with wall-clock times.",
         []
         if plot_list
         else [plots.empty_chart("plot-restoration", "Restoration times", "no restored ticket")],
@@ -725,7 +752,7 @@ def build_sections(run: Run) -> list[Section]:
         worst_sites(run),
         credits(run, profiles),
         liability(run),
-        restoration(run),
+        restoration(run, profiles),
         installs(run, profiles),
         porting(run),
         scenario(run, profiles),

@@ -369,3 +369,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run directory: the README's demo scenario, simulated with 2 replications."""
+    from sim.run import run_scenario
+
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "demo.yaml"
+    out = tmp_path_factory.mktemp("demo") / "run"
+    return run_scenario(scenario, out=out, replications=2).out

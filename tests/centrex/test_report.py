@@ -224,7 +224,7 @@ def test_install_delay_counts_business_days_with_holidays(run_dir):
 
 def test_restoration_uses_the_clock_that_explains_the_flags(run_dir):
     run = load_run(run_dir)
-    section = restoration(run)
+    section = restoration(run, profiles_in_force(run))
     table = {(r[0], r[2]) for r in section.tables[0].rows}
     assert ("alleo", "4 business h") in table  # fixture: ALLEO flags computed on business minutes
     assert ("allset", "4 h") in table  # fixture: ALLSET flags on wall-clock minutes
@@ -240,3 +240,12 @@ def test_capacity_page_draws_the_curve():
     assert plots_in(html)["plot-capacity"] == 80
     assert html.count('class="mark series"') == 2
     assert "<script" not in html and 'id="table-capacity"' in html
+
+
+def test_report_of_a_real_demo_run(demo_run, tmp_path):
+    html = write_report(demo_run, tmp_path / "demo.html").read_text(encoding="utf-8")
+    for sid in SECTION_IDS:
+        assert f'id="{sid}"' in html
+    found = plots_in(html)
+    assert found["plot-availability"] == 4 and found["plot-liability-total"] > 0
+    assert found["plot-installs-alleo"] > 0 and found["plot-porting-outcomes"] > 0
