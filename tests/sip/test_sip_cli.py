@@ -1,0 +1,143 @@
+"""`centrex pbx …` and `centrex sip …` end to end, as a user runs them."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from xml.etree import ElementTree as ET
+
+import pytest
+
+pytestmark = pytest.mark.sip
+
+
+def centrex(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "centrex.cli", "--quiet", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """`centrex pbx up --demo --port 0` in a run dir; `pbx down` at the end."""
+    run = tmp_path_factory.mktemp("cli") / "pbx"
+    r = centrex("pbx", "up", "--demo", "--port", "0", "--run-dir", str(run), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    yield run, json.loads(r.stdout)
+    centrex("pbx", "down", "--run-dir", str(run))
+
+
+def test_up_reports_a_running_pbx(running):
+    run, status = running
+    assert status["running"] is True and status["options"] == 200 and status["accounts"] == 7
+    r = centrex("pbx", "status", "--run-dir", str(run), "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["pid"] == status["pid"]
+
+
+def test_check_writes_junit_and_passes(running, tmp_path):
+    run, _ = running
+    out = tmp_path / "sip-check.xml"
+    r = centrex("sip", "check", "--run-dir", str(run), "--format", "junit", "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout == ""
+    suite = ET.parse(out).getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "0" and int(suite.get("tests")) >= 13
+
+
+def test_check_json_for_one_tenant(running):
+    run, _ = running
+    r = centrex(
+        "sip", "check", "--run-dir", str(run), "--format", "json", "--tenant", "acme", "--sample", "2"
+    )
+    data = json.loads(r.stdout)
+    assert r.returncode == 0 and data["passed"] is True
+    names = [c["name"] for c in data["checks"]]
+    assert "channel_limit:acme" in names and "channel_limit:globex" not in names
+    assert sum(n.startswith("registration:") for n in names) == 2
+
+
+def test_load_prints_what_the_pbx_sustained(running):
+    run, _ = running
+    r = centrex(
+        "sip", "load", "--run-dir", str(run), "--registrations", "200", "--calls", "7", "--format", "json"
+    )
+    data = json.loads(r.stdout)
+    assert r.returncode == 0, r.stderr
+    assert data["registrations_ok"] == 200 and data["calls_accepted"] == 7 and data["wrongly_refused"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("sip", "check", "--tenant", "ghost", "--format", "json"), "unknown tenant 'ghost'"),
+        (("sip", "load", "--tenant", "ghost", "--calls", "1"), "unknown tenant 'ghost'"),
+        (("sip", "check", "--sample", "0"), "--sample must be at least 1"),
+    ],
+)
+def test_bad_input_against_the_running_pbx(running, args, message):
+    run, _ = running
+    r = centrex(*args, "--run-dir", str(run))
+    assert r.returncode == 2 and message in r.stderr and r.stdout == ""
+
+
+def test_port_in_use_exit_2(tmp_path):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        r = centrex("pbx", "up", "--demo", "--port", str(port), "--run-dir", str(tmp_path / "pbx"))
+    assert r.returncode == 2 and f"UDP port {port} on 127.0.0.1 is in use" in r.stderr
+    assert r.stdout == "" and not (tmp_path / "pbx" / "pbx.json").exists()
+
+
+def test_pbx_not_running_exit_2(tmp_path):
+    for args in (("sip", "check"), ("sip", "load"), ("pbx", "down")):
+        r = centrex(*args, "--run-dir", str(tmp_path / "none"))
+        assert r.returncode == 2 and "no PBX is running" in r.stderr and r.stdout == "", args
+
+
+def test_missing_kamailio_exit_2_with_the_apt_line(tmp_path):
+    r = centrex(
+        "pbx",
+        "up",
+        "--demo",
+        "--run-dir",
+        str(tmp_path / "pbx"),
+        env={"CENTREX_KAMAILIO": str(tmp_path / "absent")},
+    )
+    assert r.returncode == 2
+    assert "apt-get install -y kamailio kamailio-sqlite-modules" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_inventory_without_accounts_exit_2(tmp_path):
+    r = centrex(
+        "pbx",
+        "up",
+        "--port",
+        "0",
+        "--db",
+        f"sqlite:///{tmp_path / 'empty.db'}",
+        "--run-dir",
+        str(tmp_path / "pbx"),
+    )
+    assert r.returncode == 2 and "no SIP accounts" in r.stderr
+
+
+def test_check_can_start_its_own_pbx_from_the_database(tmp_path):
+    from provisioning import accounts, db
+
+    url = f"sqlite:///{tmp_path / 'inv.db'}"
+    with db.session_scope(url) as s:
+        accounts.add_tenant(s, "solo", "solo.example", 1)
+        accounts.add_sip_account(s, "solo", "sam", "pw-1")
+        accounts.add_sip_account(s, "solo", "sue", "pw-2")
+    r = centrex("sip", "check", "--start", "--db", url, "--format", "json")
+    data = json.loads(r.stdout)
+    assert r.returncode == 0, r.stderr
+    assert data["passed"] is True and "channel_limit:solo" in [c["name"] for c in data["checks"]]
