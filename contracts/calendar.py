@@ -36,6 +36,56 @@ def local_epoch(d: date, minute: int = 0) -> int:
     return int(naive.replace(tzinfo=PARIS).timestamp())
 
 
+def _last_sunday(year: int, month: int) -> date:
+    d = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    return d - timedelta(days=(d.weekday() + 1) % 7)
+
+
+#: EU summer time (Europe/Paris since 1996): local-naive epoch seconds of 02:00 on the change days.
+DST_YEARS = (1996, 2100)
+_SPRING = np.array(
+    [
+        (_last_sunday(y, 3).toordinal() - _EPOCH_DAY) * 86400 + 7200
+        for y in range(DST_YEARS[0], DST_YEARS[1] + 1)
+    ],
+    dtype=np.int64,
+)
+_AUTUMN = np.array(
+    [
+        (_last_sunday(y, 10).toordinal() - _EPOCH_DAY) * 86400 + 7200
+        for y in range(DST_YEARS[0], DST_YEARS[1] + 1)
+    ],
+    dtype=np.int64,
+)
+
+
+def _year_of(local: np.ndarray) -> np.ndarray:
+    return local.astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def in_spring_gap(local: np.ndarray) -> np.ndarray:
+    """True where a local-naive epoch second falls in the skipped spring hour (it does not exist)."""
+    year = _year_of(local)
+    yi = np.clip(year - DST_YEARS[0], 0, len(_SPRING) - 1)
+    inside = (year >= DST_YEARS[0]) & (year <= DST_YEARS[1])
+    return inside & (local >= _SPRING[yi]) & (local < _SPRING[yi] + 3600)
+
+
+def local_to_epoch(local: np.ndarray) -> np.ndarray:
+    """Paris local-naive epoch seconds → UTC epoch seconds, vectorised (§13 readings: the repeated autumn
+    hour is its first occurrence; a skipped spring time maps forward, as zoneinfo does with fold=0)."""
+    local = np.asarray(local, dtype=np.int64)
+    year = _year_of(local)
+    yi = np.clip(year - DST_YEARS[0], 0, len(_SPRING) - 1)
+    summer = (local >= _SPRING[yi] + 3600) & (local < _AUTUMN[yi] + 3600)
+    out = local - 3600 - 3600 * summer
+    outside = np.flatnonzero((year < DST_YEARS[0]) | (year > DST_YEARS[1]))
+    for i in outside:  # rare: before 1996 or after 2100, ask zoneinfo
+        naive = datetime(1970, 1, 1) + timedelta(seconds=int(local[i]))
+        out[i] = int(naive.replace(tzinfo=PARIS).timestamp())
+    return out
+
+
 def month_minutes(year: int, month: int) -> int:
     """Return the real elapsed minutes of a calendar month in Paris (March 2026 = 44,580; §13)."""
     nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
@@ -116,40 +166,31 @@ class BusinessCalendar:
         return cls(((0, 1440),) * 7, holidays_off=False)
 
     # ----- day tables -------------------------------------------------------------------------------
-    def _tables(self, lo_year: int = 2000, hi_year: int = 2040) -> _Tables:
+    def _tables(self, lo_year: int, hi_year: int) -> _Tables:
         """Return tables covering at least [lo_year, hi_year], rebuilt wider when asked outside."""
         t = self._cache.get("t")
-        if (
-            t is not None
-            and t.first.year <= lo_year
-            and (t.first + timedelta(days=len(t.ws) - 1)).year >= hi_year
-        ):
-            return t
         if t is not None:
-            lo_year = min(lo_year, t.first.year)
-            hi_year = max(hi_year, (t.first + timedelta(days=len(t.ws) - 1)).year)
+            last = (t.first + timedelta(days=len(t.ws) - 1)).year
+            if t.first.year <= lo_year and last >= hi_year:
+                return t
+            lo_year, hi_year = min(lo_year, t.first.year), max(hi_year, last)
         first = date(lo_year, 1, 1)
         n = (date(hi_year + 1, 1, 1) - first).days
-        midnight = np.empty(n + 1, dtype=np.int64)
-        ws = np.empty(n, dtype=np.int64)
-        we = np.empty(n, dtype=np.int64)
-        business = np.zeros(n, dtype=bool)
-        hol: set[date] = set()
+        day0 = (first.toordinal() - _EPOCH_DAY) * 86400
+        local_midnight = day0 + np.arange(n + 1, dtype=np.int64) * 86400
+        midnight = local_to_epoch(local_midnight)
+        weekday = (np.arange(n) + first.weekday()) % 7
+        starts = np.array([w[0] if w else 0 for w in self.window], dtype=np.int64)[weekday]
+        ends = np.array([w[1] if w else 0 for w in self.window], dtype=np.int64)[weekday]
+        business = np.array([w is not None for w in self.window], dtype=bool)[weekday]
         if self.holidays_off:
             for y in range(lo_year, hi_year + 1):
-                hol |= french_holidays(y, self.alsace_moselle)
-        for i in range(n):
-            d = first + timedelta(days=i)
-            m0 = local_epoch(d)
-            midnight[i] = m0
-            w = self.window[d.weekday()]
-            if w is None or d in hol:
-                ws[i] = we[i] = m0
-            else:
-                business[i] = True
-                ws[i] = local_epoch(d, w[0]) if w[0] else m0
-                we[i] = local_epoch(d, w[1])
-        midnight[n] = local_epoch(first + timedelta(days=n))
+                for h in french_holidays(y, self.alsace_moselle):
+                    business[(h - first).days] = False
+        ws = local_to_epoch(local_midnight[:-1] + starts * 60)
+        we = local_to_epoch(local_midnight[:-1] + ends * 60)
+        ws = np.where(business, ws, midnight[:-1])
+        we = np.where(business, we, midnight[:-1])
         prefix = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(we - ws, out=prefix[1:])
         t = _Tables(first, midnight, ws, we, prefix, business)
@@ -159,7 +200,7 @@ class BusinessCalendar:
     def _tables_for(self, lo_s: float, hi_s: float) -> _Tables:
         lo = datetime.fromtimestamp(lo_s, tz=UTC).year - 1
         hi = datetime.fromtimestamp(hi_s, tz=UTC).year + 1
-        return self._tables(min(lo, 2000), max(hi, 2040))
+        return self._tables(lo, hi)
 
     @staticmethod
     def _day_index(t: _Tables, s: np.ndarray) -> np.ndarray:

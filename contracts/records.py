@@ -12,13 +12,14 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from contracts.calendar import PARIS
+from contracts.calendar import DST_YEARS, PARIS, in_spring_gap, local_to_epoch
 from contracts.causes import CAUSES
 from contracts.errors import InputError
 
@@ -30,28 +31,6 @@ _FALSE = {"0", "false", "no", "n", "non", "f", ""}
 
 
 # ----- times ------------------------------------------------------------------------------------------
-def _last_sunday(year: int, month: int) -> date:
-    d = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
-    return d - timedelta(days=(d.weekday() + 1) % 7)
-
-
-def _dst_table(lo: int = 1996, hi: int = 2100) -> tuple[np.ndarray, np.ndarray]:
-    """Local-naive epoch seconds of 02:00 on the EU spring and autumn change days (Paris since 1996)."""
-    spring = np.array(
-        [(_last_sunday(y, 3) - date(1970, 1, 1)).days * 86400 + 7200 for y in range(lo, hi + 1)],
-        dtype=np.int64,
-    )
-    autumn = np.array(
-        [(_last_sunday(y, 10) - date(1970, 1, 1)).days * 86400 + 7200 for y in range(lo, hi + 1)],
-        dtype=np.int64,
-    )
-    return spring, autumn
-
-
-_SPRING, _AUTUMN = _dst_table()
-_DST_LO, _DST_HI = 1996, 2100
-
-
 def _slow_local(value: str) -> tuple[int | None, str | None]:
     """Parse one ISO time; return (epoch seconds, None) or (None, reason)."""
     try:
@@ -65,6 +44,19 @@ def _slow_local(value: str) -> tuple[int | None, str | None]:
         return int(t.timestamp() // 1), None
     except (ValueError, OverflowError, OSError):  # not ISO, or out of range (year 1, 9999 + offset)
         return None, f"not an ISO 8601 time: {value!r}"
+
+
+def _offsets(values: Sequence[str]) -> np.ndarray:
+    """True where a time needs the slow path: an offset or Z, or shorter than a date (numpy would take
+    "now", "today", "NaT", "2026"). Checked in bulk first: usually no value does."""
+    n = len(values)
+    if min(map(len, values)) >= 10:
+        joined = "\x00".join(values)
+        if "+" not in joined and "Z" not in joined and "z" not in joined and joined.count("-") == 2 * n:
+            return np.zeros(n, dtype=bool)
+    return np.fromiter(
+        (len(s) < 10 or s[-1] in "Zz" or "+" in s[10:] or "-" in s[10:] for s in values), dtype=bool, count=n
+    )
 
 
 def parse_times(
@@ -85,11 +77,7 @@ def parse_times(
     if n == 0:
         return out
     # slow path: an offset, or shorter than a date (numpy would take "now", "today", "NaT", "2026")
-    offset = np.fromiter(
-        (len(s) < 10 or s[-1] in "Zz" or "+" in s[10:] or "-" in s[10:] for s in values),
-        dtype=bool,
-        count=n,
-    )
+    offset = _offsets(values)
     naive_idx = np.flatnonzero(~offset)
     slow: list[int] = list(np.flatnonzero(offset))
     if naive_idx.size:
@@ -103,13 +91,11 @@ def parse_times(
         if arr is None:
             slow.extend(int(i) for i in naive_idx)
         else:
-            local = arr.astype(np.int64)
             empty = np.isnat(arr)
+            local = np.where(empty, 0, arr.astype(np.int64))
             year = arr.astype("datetime64[Y]").astype(np.int64) + 1970
-            inside = (~empty) & (year >= _DST_LO) & (year <= _DST_HI)
-            yi = np.clip(year - _DST_LO, 0, len(_SPRING) - 1)
-            sp, au = _SPRING[yi], _AUTUMN[yi]
-            gap = inside & (local >= sp) & (local < sp + 3600)
+            inside = (~empty) & (year >= DST_YEARS[0]) & (year <= DST_YEARS[1])
+            gap = inside & in_spring_gap(local)
             if gap.any():
                 i = int(naive_idx[np.flatnonzero(gap)[0]])
                 raise InputError(
@@ -118,11 +104,9 @@ def parse_times(
                     line=first_line(i),
                     field=field,
                 )
-            summer = (local >= sp + 3600) & (local < au + 3600)
-            utc = local - 3600 - 3600 * summer
-            ok = inside
-            out[naive_idx[ok]] = utc[ok]
-            # out of the table's years, or empty: slow path decides (empty stays NAT)
+            utc = local_to_epoch(np.where(inside, local, 0))
+            out[naive_idx[inside]] = utc[inside]
+            # out of the table's years: the slow path decides (empty stays NAT)
             slow.extend(int(i) for i in naive_idx[(~inside) & (~empty)])
             if not allow_empty and empty.any():
                 i = int(naive_idx[np.flatnonzero(empty)[0]])
@@ -187,6 +171,45 @@ def _read(path: str | Path, required: Iterable[str]) -> tuple[list[str], list[li
     return header, body, lines
 
 
+def _read_columns(
+    path: str | Path, required: Iterable[str]
+) -> tuple[list[str], dict[str, list[str]], np.ndarray]:
+    """Read a CSV into columns. Fast path for the common plain file (no quotes, no blank line inside):
+    every row's width checked with numpy on the bytes, then one split of the text and list slicing per
+    column. Anything else goes through the csv module."""
+    try:
+        raw = Path(path).read_bytes()
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\r\n" in raw:
+            raw = raw.replace(b"\r\n", b"\n")
+        raw = raw.rstrip(b"\n")
+        text = raw.decode("utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        text = None
+    if text is not None and '"' not in text and "\r" not in text:
+        head, _, rest = text.partition("\n")
+        delim = ";" if head.count(";") > head.count(",") else ","
+        header = [h.strip().lower() for h in head.split(delim)]
+        missing = [c for c in required if c not in header]
+        if rest and not missing and "\n\n" not in rest:
+            width = len(header)
+            body = np.frombuffer(raw, dtype=np.uint8)[len(head.encode()) + 1 :]
+            ends = np.append(np.flatnonzero(body == 10), len(body))
+            per_line = np.diff(np.searchsorted(np.flatnonzero(body == ord(delim)), ends), prepend=0)
+            if (per_line == width - 1).all():
+                fields = rest.replace("\n", delim).split(delim)
+                plain = " " not in rest and "\t" not in rest
+                cols = {}
+                for j, name in enumerate(header):
+                    col = fields[j::width]
+                    cols[name] = col if plain else [x.strip() for x in col]
+                return header, cols, np.arange(2, len(ends) + 2, dtype=np.int64)
+    header, body, lines = _read(path, required)
+    cols = {name: [r[j].strip() for r in body] for j, name in enumerate(header)}
+    return header, cols, lines
+
+
 def _column(header: list[str], body: list[list[str]], name: str) -> list[str]:
     if name not in header:
         return []
@@ -216,9 +239,9 @@ class Incidents:
 def read_incidents(path: str | Path) -> Incidents:
     """Read `ticket,site,notified_at,restored_at,cause[,pending_since,answered_at,departement,…]`."""
     f = str(path)
-    header, body, lines = _read(path, ["ticket", "site", "notified_at", "restored_at", "cause"])
-    ticket = [t.strip() for t in _column(header, body, "ticket")]
-    site = [s.strip() for s in _column(header, body, "site")]
+    header, cols, lines = _read_columns(path, ["ticket", "site", "notified_at", "restored_at", "cause"])
+    ticket = cols["ticket"]
+    site = cols["site"]
     for name, col in (("ticket", ticket), ("site", site)):
         if "" in col:
             i = col.index("")
@@ -234,7 +257,7 @@ def read_incidents(path: str | Path) -> Incidents:
                     field="ticket",
                 )
             seen[t] = i
-    causes_raw = _column(header, body, "cause")
+    causes_raw = cols["cause"]
     try:
         cause = np.fromiter((CAUSE_CODE[c] for c in causes_raw), dtype=np.int8, count=len(causes_raw))
     except KeyError:
@@ -247,10 +270,8 @@ def read_incidents(path: str | Path) -> Incidents:
                     field="cause",
                 ) from None
         raise
-    notified = parse_times(_column(header, body, "notified_at"), file=f, field="notified_at", lines=lines)
-    restored = parse_times(
-        _column(header, body, "restored_at"), file=f, field="restored_at", allow_empty=True, lines=lines
-    )
+    notified = parse_times(cols["notified_at"], file=f, field="notified_at", lines=lines)
+    restored = parse_times(cols["restored_at"], file=f, field="restored_at", allow_empty=True, lines=lines)
     bad = (restored != NAT) & (restored < notified)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -258,7 +279,7 @@ def read_incidents(path: str | Path) -> Incidents:
     pending = answered = None
     if "pending_since" in header:
         pending = parse_times(
-            _column(header, body, "pending_since"),
+            cols["pending_since"],
             file=f,
             field="pending_since",
             allow_empty=True,
@@ -266,14 +287,14 @@ def read_incidents(path: str | Path) -> Incidents:
         )
         answered = (
             parse_times(
-                _column(header, body, "answered_at"),
+                cols["answered_at"],
                 file=f,
                 field="answered_at",
                 allow_empty=True,
                 lines=lines,
             )
             if "answered_at" in header
-            else np.full(len(body), NAT, dtype=np.int64)
+            else np.full(len(ticket), NAT, dtype=np.int64)
         )
         bad = (pending != NAT) & (answered != NAT) & (answered < pending)
         if bad.any():
@@ -281,7 +302,7 @@ def read_incidents(path: str | Path) -> Incidents:
             raise InputError(
                 "answered before the request was sent", file=f, line=int(lines[i]), field="answered_at"
             )
-    dep = [d.strip() for d in _column(header, body, "departement")] if "departement" in header else None
+    dep = cols["departement"] if "departement" in header else None
     return Incidents(f, ticket, site, notified, restored, cause, pending, answered, dep, lines)
 
 
@@ -352,6 +373,7 @@ def month_key(text: str, *, file: str = "", line: int | None = None, field: str 
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 
+@lru_cache(maxsize=4096)
 def month_text(key: int) -> str:
     """2026 * 12 + 2 → '2026-03'."""
     return f"{key // 12:04d}-{key % 12 + 1:02d}"
@@ -372,17 +394,20 @@ def _money(text: str, *, file: str, line: int, field: str) -> Decimal:
 def read_billing(path: str | Path) -> list[BillingRow]:
     """Read `site,month,recurring_fees,usage_charges[,departement]` (one row per site-month)."""
     f = str(path)
-    header, body, lines = _read(path, ["site", "month", "recurring_fees", "usage_charges"])
-    ix = {c: header.index(c) for c in ("site", "month", "recurring_fees", "usage_charges")}
-    jd = header.index("departement") if "departement" in header else None
+    header, cols, lines = _read_columns(path, ["site", "month", "recurring_fees", "usage_charges"])
+    deps = cols.get("departement") or [""] * len(lines)
+    months: dict[str, int] = {}
+    amounts: dict[tuple[str, str], Decimal] = {}  # the same amounts recur across a fleet: parse once
     out: list[BillingRow] = []
     seen: dict[tuple[str, int], int] = {}
-    for i, r in enumerate(body):
+    rows = zip(cols["site"], cols["month"], cols["recurring_fees"], cols["usage_charges"], deps, strict=True)
+    for i, (site, month, rec_t, use_t, dep) in enumerate(rows):
         ln = int(lines[i])
-        site = r[ix["site"]].strip()
         if not site:
             raise InputError("empty value", file=f, line=ln, field="site")
-        mk = month_key(r[ix["month"]], file=f, line=ln)
+        mk = months.get(month)
+        if mk is None:
+            mk = months[month] = month_key(month, file=f, line=ln)
         if (site, mk) in seen:
             raise InputError(
                 f"duplicate site-month {site} {month_text(mk)} (first on line {seen[(site, mk)]})",
@@ -391,10 +416,13 @@ def read_billing(path: str | Path) -> list[BillingRow]:
                 field="month",
             )
         seen[(site, mk)] = ln
-        rec = _money(r[ix["recurring_fees"]], file=f, line=ln, field="recurring_fees")
-        use = _money(r[ix["usage_charges"]], file=f, line=ln, field="usage_charges")
-        dep = r[jd].strip() or None if jd is not None else None
-        out.append(BillingRow(site, mk, rec, use, dep, ln))
+        rec = amounts.get(("recurring_fees", rec_t))
+        if rec is None:
+            rec = amounts[("recurring_fees", rec_t)] = _money(rec_t, file=f, line=ln, field="recurring_fees")
+        use = amounts.get(("usage_charges", use_t))
+        if use is None:
+            use = amounts[("usage_charges", use_t)] = _money(use_t, file=f, line=ln, field="usage_charges")
+        out.append(BillingRow(site, mk, rec, use, dep or None, ln))
     return out
 
 

@@ -46,7 +46,7 @@ class SiteMonth:
     alsace_moselle: bool
     down_s: int = 0
     den_s: int = 0
-    availability: Fraction | None = None
+    measured: bool = False  # the profile measures availability and the period is not empty
     pct: Decimal = ZERO
     usage_months: list[tuple[str, Decimal]] = field(default_factory=list)
     base: Decimal = ZERO
@@ -55,6 +55,11 @@ class SiteMonth:
     incidents: list[dict] = field(default_factory=list)  # ProgetCom
     open: bool = False
     tier_row: str = ""
+
+    @property
+    def availability(self) -> Fraction | None:
+        """Exact availability ratio (None where the profile has no availability measure)."""
+        return Fraction(self.den_s - self.down_s, self.den_s) if self.measured else None
 
     @property
     def granted(self) -> Decimal:
@@ -239,7 +244,7 @@ def compute(
                     den_cache[dk] = b - a
             line.den_s = den_cache[dk]
             if line.den_s > 0:
-                line.availability = Fraction(line.den_s - line.down_s, line.den_s)
+                line.measured = True
                 line.pct, line.tier_row = _tier(tiers, line.den_s - line.down_s, line.den_s)
             if credited and line.pct > 0:
                 line.usage_months, mean = _usage_base(profile, bill, site, m)
@@ -407,7 +412,7 @@ def _row(profile: Profile, line: SiteMonth) -> dict[str, Any]:
         "site": line.site,
         "month": month_text(line.month),
         "downtime_minutes": line.down_s / 60,
-        "availability": None if line.availability is None else (line.den_s - line.down_s) * 100 / line.den_s,
+        "availability": (line.den_s - line.down_s) * 100 / line.den_s if line.measured else None,
         "credit_pct": float(line.pct),
         "credit_eur": float(money(line.granted)),
         "lost_to_cap_eur": float(money(line.lost)),
