@@ -53,7 +53,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """Return round tick values covering [lo, hi] (about `count` of them)."""
     if not math.isfinite(lo) or not math.isfinite(hi):
         return [0.0]
-    if hi <= lo:
+    if hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi)):  # flat data: give the axis some height
         hi = lo + (abs(lo) * 0.1 or 1.0)
     raw = (hi - lo) / max(count, 1)
     mag = 10 ** math.floor(math.log10(raw))

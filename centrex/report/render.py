@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from centrex import plots
 from centrex.report.rundir import Run, load_run
@@ -14,9 +14,11 @@ from centrex.report.sections import Section, Table, build_sections
 from contracts import atomic
 
 REPORT_FILE = "report.html"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 _env = Environment(
-    loader=PackageLoader("centrex", "templates"),
+    # next to this file, not through the `centrex` package spec: tests/centrex can shadow it as a namespace
+    loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html", "j2"]),
     undefined=StrictUndefined,
     trim_blocks=True,
