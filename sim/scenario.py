@@ -249,10 +249,20 @@ def _line_of(node: yaml.Node | None, path: tuple) -> int | None:
     return line
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe loader that leaves dates as text, so pydantic checks them and names the key (2026-02-30)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse_scenario(text: str, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
     """Validate scenario YAML text; raise InputError naming file, line and key path."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

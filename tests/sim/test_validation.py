@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 
+import yaml
+
+from sim.runner import run_replications
 from sim.scenario import parse_scenario
 from sim.validation import compare, validation_scenario
-from sim.runner import run_replications
-
-import yaml
 
 # Round-the-clock repair and crews that never queue: the nominal MTTR is then exact, so the analytic
 # availability must fall inside the 99 % CI of the simulated one. Short MTBFs give many failures fast.
