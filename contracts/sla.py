@@ -131,9 +131,13 @@ def _gtr_pct(profile: Profile, secs: np.ndarray) -> np.ndarray:
     """ProgetCom GTR tier per incident (002 §4): first row whose min_hours the restoration time reaches."""
     pct = np.zeros(len(secs), dtype=np.float64)
     done = np.zeros(len(secs), dtype=bool)
-    for r in profile.sla["gtr_tiers"]:
+    for r in profile.resolve(profile.sla["gtr_tiers"]):
         h = r.get("min_hours")
-        hit = ~done if h is None else (~done) & (secs >= int(round(float(h) * 3600)))
+        if h is None:
+            hit = ~done
+        else:
+            limit = int(round(float(h) * 3600))
+            hit = (~done) & ((secs >= limit) if r.get("inclusive", True) else (secs > limit))
         pct[hit] = float(r["pct"])
         done |= hit
     cap = profile.sla.get("gtr_max_pct")
@@ -178,7 +182,8 @@ def compute(
                 dep[s] = d
     sites = sorted(set(incidents.site) | {b.site for b in billing} | {i.site for i in installs or []})
     site_idx = {s: i for i, s in enumerate(sites)}
-    alsace = np.array([profile.is_alsace_moselle(dep.get(s)) for s in sites], dtype=bool)
+    alsace_list = [profile.is_alsace_moselle(dep.get(s)) for s in sites]
+    alsace = np.array(alsace_list, dtype=bool)
 
     def clock(variant: bool):
         return profile.clock_calendar("57" if variant else None)
@@ -202,7 +207,7 @@ def compute(
 
     sm: dict[tuple[str, int], SiteMonth] = {}
     for b in billing:
-        sm[(b.site, b.month)] = SiteMonth(b.site, b.month, b, bool(alsace[site_idx[b.site]]))
+        sm[(b.site, b.month)] = SiteMonth(b.site, b.month, b, alsace_list[site_idx[b.site]])
 
     down: dict[tuple[str, int], int] = {}
     open_months: set[tuple[str, int]] = set()
@@ -408,18 +413,24 @@ def _row(profile: Profile, line: SiteMonth) -> dict[str, Any]:
     for c in line.credits:
         if c.kind == "gtr":
             line.incidents[int(c.notes[0])]["credit_eur"] = float(c.granted)
+    granted = float(money(line.granted)) if line.credits else 0.0
+    lost = float(money(line.lost)) if line.credits else 0.0
     row: dict[str, Any] = {
         "site": line.site,
         "month": month_text(line.month),
         "downtime_minutes": line.down_s / 60,
         "availability": (line.den_s - line.down_s) * 100 / line.den_s if line.measured else None,
-        "credit_pct": float(line.pct),
-        "credit_eur": float(money(line.granted)),
-        "lost_to_cap_eur": float(money(line.lost)),
+        "credit_pct": float(line.pct) if line.pct else 0.0,
+        "credit_eur": granted,
+        "lost_to_cap_eur": lost,
         "open": line.open,
     }
     if profile.install_delay is not None:
-        row["install_credit_eur"] = float(sum((c.granted for c in line.credits if c.kind == "install"), ZERO))
+        row["install_credit_eur"] = (
+            float(sum((c.granted for c in line.credits if c.kind == "install"), ZERO))
+            if line.credits
+            else 0.0
+        )
     if profile.sla["kind"] == "per_incident":
         row["incidents"] = line.incidents
     return row

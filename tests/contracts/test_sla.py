@@ -94,6 +94,14 @@ def test_progetcom_exactly_4h_and_12h(tmp_path):
     assert rows[0]["credit_eur"] == 50.0 and rows[0]["downtime_minutes"] == 479
     r = run(tmp_path, "progetcom", [inc("A", "2026-02-02T09:00", "2026-02-03T12:00")], FEB).rows[0]
     assert r["credit_pct"] == 10.0  # 9 h + 3 h = 12 business hours
+    r = run(
+        tmp_path,
+        "progetcom",
+        [inc("A", "2026-02-02T09:00", "2026-02-03T12:00")],
+        FEB,
+        ["gtr_boundaries=strictly_above"],
+    )
+    assert r.rows[0]["credit_pct"] == 5.0  # the letter: « supérieur à 12h » is strict
 
 
 @pytest.mark.parametrize("profile", ["alleo", "allset", "progetcom"])
