@@ -70,7 +70,7 @@ def _run_dask(address: str, jobs: list, done: Callable[[Result], None]) -> None:
     from contracts.errors import InputError
 
     try:
-        client = Client(address, timeout="10s", set_as_default=False)
+        client = Client(address, timeout="10s")
     except OSError as exc:
         raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--scheduler") from None
     try:
