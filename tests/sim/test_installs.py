@@ -95,25 +95,18 @@ def test_late_because_of_the_customer_is_customer_caused():
 
 
 def test_late_because_of_the_provider_is_not_customer_caused():
-    x = _run(
-        5,
-        prerequisites_fail=0,
-        link_delivery_business_days=0,
-        postpone=0,
-        missed_appointment=0,
-        major_nonconformity=1.0,
-        indicative_business_days=0,
-        retest_business_days=15,
-    )
-    assert x.outcome is InstallOutcome.terminated  # 3 majors in a row
-    y = _run(
-        6,
-        prerequisites_fail=0,
-        link_delivery_business_days=60,
-        postpone=0,
-        missed_appointment=0,
-        major_nonconformity=0,
-        indicative_business_days=5,
-    )
-    if CAL.business_days_between(y.indicative_date, y.service_start) > 20:
-        assert not y.customer_caused
+    late = 0
+    for seed in range(30):
+        y = _run(
+            seed,
+            prerequisites_fail=0,
+            link_delivery_business_days=40,
+            postpone=0,
+            missed_appointment=0,
+            major_nonconformity=0,
+            indicative_business_days=5,
+        )
+        if CAL.business_days_between(y.indicative_date, y.service_start) > 20:
+            late += 1
+            assert not y.customer_caused  # the OBL's slow link is not the customer's doing
+    assert late >= 5
