@@ -20,7 +20,6 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import jinja2
@@ -107,7 +106,8 @@ def check_port_free(host: str, port: int) -> None:
 def render_config(inventory: PbxInventory, settings: PbxSettings, run_dir: Path) -> str:
     """Return the Kamailio configuration text for `inventory` served from `run_dir`."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)  # noqa: S701
-    template = env.from_string(resources.files("sip").joinpath("templates/kamailio.cfg.j2").read_text())
+    # Read beside this module, not via importlib.resources("sip"): tests/sip can shadow the package name.
+    template = env.from_string((Path(__file__).parent / "templates" / "kamailio.cfg.j2").read_text())
     run_dir = run_dir.resolve()
     return template.render(
         host=settings.host,
@@ -290,14 +290,33 @@ def start_pbx(
     """Generate the configuration into `run_dir`, start Kamailio, wait until it answers OPTIONS.
 
     Raises StateError when Kamailio is missing or a PBX already runs from `run_dir`, InputError when the
-    inventory has no accounts or the port is taken.
+    inventory has no accounts or the port is taken. With port 0 a free port is picked (and picked again
+    if another process took it before Kamailio could bind it).
     """
     settings = settings or PbxSettings()
+    if settings.port != 0:
+        return _start_pbx(inventory, run_dir, settings, ready_timeout)
+    for attempt in range(3):
+        try:
+            return _start_pbx(inventory, run_dir, settings, ready_timeout)
+        except StateError as exc:
+            if attempt == 2 or "did not come up" not in str(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_pbx(
+    inventory: PbxInventory, run_dir: str | os.PathLike[str], settings: PbxSettings, ready_timeout: float
+) -> Pbx:
     binary = kamailio_binary()
     inventory.require_accounts()
     if settings.port == 0:
         settings = PbxSettings(**{**asdict(settings), "port": free_udp_port(settings.host)})
     run = Path(run_dir).resolve()
+    if any(c in str(run) for c in '"\n\\'):
+        raise InputError(
+            f"run directory {run!s:.80} may not contain quotes, backslashes or newlines", field="run_dir"
+        )
     existing = read_state(run)
     if existing is not None and pid_alive(existing.pid, run):
         raise StateError(
