@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from centrex.report.shapes import Sla, Summary, checked
+from contracts.causes import CAUSES
 from contracts.errors import InputError
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -56,6 +58,13 @@ def _flag(text: str) -> bool:
     raise ValueError(f"expected 0/1 or true/false, got {text!r}")
 
 
+def _cause(text: str) -> str:
+    """A ticket's cause: one of the cause codes of contracts.causes (CONTRACTS §2)."""
+    if text not in CAUSES:
+        raise ValueError(f"unknown cause; one of {', '.join(CAUSES)}")
+    return text
+
+
 def _optional(parse: Parser) -> Parser:
     return lambda text: parse(text) if text.strip() else None
 
@@ -76,7 +85,7 @@ INCIDENT_COLUMNS: dict[str, Parser] = {
     "site": str,
     "notified_at": _datetime,
     "restored_at": _optional(_datetime),
-    "cause": str,
+    "cause": _cause,
 }
 INCIDENT_EXTRA: dict[str, Parser] = {"replication": int, "profile": str}
 BILLING_COLUMNS: dict[str, Parser] = {
@@ -108,7 +117,7 @@ RESTORATION_COLUMNS: dict[str, Parser] = {
     "ticket": str,
     "site": str,
     "profile": str,
-    "cause": str,
+    "cause": _cause,
     "kind": str,
     "notified_at": _datetime,
     "restored_at": _optional(_datetime),
@@ -165,67 +174,64 @@ def read_rows(
 
     `keep` filters raw rows before parsing (so a large file keeps only what the report needs).
     """
-    extra = extra or {}
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise InputError(
-                f"missing column(s) {', '.join(missing)}", file=str(path), line=1, field=missing[0]
-            )
-        parsers = dict(columns) | {k: v for k, v in extra.items() if k in header}
-        rows = []
-        for raw in reader:
-            if keep is not None and not keep(raw):
-                continue
-            row: dict[str, Any] = {}
-            for name, parse in parsers.items():
-                text = raw.get(name)
-                if text is None:
-                    raise InputError(
-                        "row has fewer fields than the header",
-                        file=str(path),
-                        line=reader.line_num,
-                        field=name,
-                    )
-                try:
-                    row[name] = parse(text)
-                except ValueError as exc:
-                    raise InputError(
-                        f"bad value {text!r} ({exc})", file=str(path), line=reader.line_num, field=name
-                    ) from None
-            rows.append(row)
+        try:
+            return _parse_rows(path, reader, columns, extra or {}, keep)
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", file=str(path), line=reader.line_num + 1) from None
+        except csv.Error as exc:
+            raise InputError(f"not valid CSV: {exc}", file=str(path), line=reader.line_num) from None
+
+
+def _parse_rows(
+    path: Path,
+    reader: csv.DictReader,
+    columns: Mapping[str, Parser],
+    extra: Mapping[str, Parser],
+    keep: Callable[[dict[str, str]], bool] | None,
+) -> list[dict[str, Any]]:
+    header = reader.fieldnames or []
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", file=str(path), line=1, field=missing[0])
+    parsers = dict(columns) | {k: v for k, v in extra.items() if k in header}
+    rows = []
+    for raw in reader:
+        if keep is not None and not keep(raw):
+            continue
+        row: dict[str, Any] = {}
+        for name, parse in parsers.items():
+            text = raw.get(name)
+            if text is None:
+                raise InputError(
+                    "row has fewer fields than the header", file=str(path), line=reader.line_num, field=name
+                )
+            try:
+                row[name] = parse(text)
+            except ValueError as exc:
+                raise InputError(
+                    f"bad value {text!r} ({exc})", file=str(path), line=reader.line_num, field=name
+                ) from None
+        rows.append(row)
     return rows
 
 
-def _json(path: Path, required: tuple[str, ...]) -> dict[str, Any]:
+def _text(path: Path) -> str:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=str(path)) from None
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(_text(path))
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
     if not isinstance(data, dict):
         raise InputError("expected a JSON object", file=str(path))
-    for key in required:
-        if key not in data:
-            raise InputError("missing key", file=str(path), field=key)
     return data
-
-
-def _check_summary(summary: dict[str, Any], path: Path) -> None:
-    if not isinstance(summary["sites"], dict) or not summary["sites"]:
-        raise InputError("expected a non-empty object {profile: count}", file=str(path), field="sites")
-    if not isinstance(summary["per_replication"], list) or not summary["per_replication"]:
-        raise InputError("expected a non-empty list", file=str(path), field="per_replication")
-    for key in ("availability", "credits_owed_eur"):
-        if key not in summary["aggregate"]:
-            raise InputError("missing key", file=str(path), field=f"aggregate.{key}")
-    for i, rep in enumerate(summary["per_replication"]):
-        for key in ("availability", "credits_owed_eur"):
-            if not isinstance(rep.get(key), dict):
-                raise InputError(
-                    "missing or not an object", file=str(path), field=f"per_replication[{i}].{key}"
-                )
 
 
 def load_run(run_dir: Path) -> Run:
@@ -236,12 +242,8 @@ def load_run(run_dir: Path) -> Run:
     missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()]
     if missing:
         raise InputError(f"incomplete run directory, missing: {', '.join(missing)}", file=str(run_dir))
-    summary = _json(
-        run_dir / "summary.json",
-        ("scenario", "seed", "replications", "sites", "per_replication", "aggregate"),
-    )
-    _check_summary(summary, run_dir / "summary.json")
-    sla = _json(run_dir / "sla.json", ("provenance", "statements"))
+    summary = checked(Summary, _json(run_dir / "summary.json"), run_dir / "summary.json")
+    sla = checked(Sla, _json(run_dir / "sla.json"), run_dir / "sla.json")
     events_path = run_dir / "events.csv"
     kinds: Counter[str] = Counter()
 
@@ -256,8 +258,8 @@ def load_run(run_dir: Path) -> Run:
         path=run_dir,
         summary=summary,
         sla=sla,
-        scenario_yaml=(run_dir / "scenario.yaml").read_text(encoding="utf-8"),
-        resolved=_json(run_dir / "scenario.resolved.json", ()),
+        scenario_yaml=_text(run_dir / "scenario.yaml"),
+        resolved=_json(run_dir / "scenario.resolved.json"),
         outages=outages,
         event_kinds=kinds,
         incidents=read_rows(run_dir / "incidents.csv", INCIDENT_COLUMNS, INCIDENT_EXTRA),

@@ -102,7 +102,11 @@ def availability(run: Run, profiles: dict[str, Profile]) -> Section:
     names = run.profiles
     agg = run.summary["aggregate"]["availability"]
     samples = [
-        [float(r["availability"][p]) for r in run.summary["per_replication"] if p in r["availability"]]
+        [
+            float(r["availability"][p])
+            for r in run.summary["per_replication"]
+            if r["availability"].get(p) is not None
+        ]
         for p in names
     ]
     means = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from centrex.report import REQUIRED_FILES, load_run, render_capacity_html, write_report
 from centrex.report.sections import (
@@ -163,8 +166,68 @@ def test_bad_summary_json_is_an_input_error(run_dir):
     with pytest.raises(InputError, match="summary.json:1: not valid JSON"):
         write_report(run_dir)
     (run_dir / "summary.json").write_text('{"scenario": "x"}', encoding="utf-8")
-    with pytest.raises(InputError, match="summary.json: seed: missing key"):
+    with pytest.raises(InputError, match="summary.json: seed: Field required"):
         write_report(run_dir)
+
+
+def test_malformed_json_fields_are_named(run_dir):
+    sla = json.loads((run_dir / "sla.json").read_text(encoding="utf-8"))
+    sla["statements"]["alleo"][2]["month"] = "2026-13"
+    (run_dir / "sla.json").write_text(json.dumps(sla), encoding="utf-8")
+    with pytest.raises(InputError, match=r"sla.json: statements\.alleo\[2\]\.month: String should match"):
+        write_report(run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    summary["per_replication"][1]["credits_owed_eur"]["allset"] = "lots"
+    (run_dir / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    with pytest.raises(InputError, match=r"summary.json: per_replication\[1\]\.credits_owed_eur\.allset"):
+        write_report(run_dir)
+
+
+def test_unknown_cause_names_file_and_line(run_dir):
+    path = run_dir / "incidents.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace(",network,", ",gremlins,").replace(",access_link,", ",gremlins,")
+    lines[2] = lines[2].replace(",router,", ",gremlins,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        write_report(run_dir)
+    assert str(err.value).startswith(f"{path}:3: cause: bad value 'gremlins' (unknown cause")
+
+
+JUNK = st.sampled_from([None, "x", -1, 0, 1e308, [], {}, "2026-02", True])
+
+
+def _leaves(value, path=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, (*path, i))
+    yield path
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_damaged_json_value_is_an_input_error_or_a_report(run_dir, tmp_path, data):
+    """Replace one value anywhere in summary.json or sla.json: the report is built or the error is an
+    InputError (one line, exit 2) — never a crash."""
+    name = data.draw(st.sampled_from(["summary.json", "sla.json"]))
+    original = (run_dir / name).read_text(encoding="utf-8")
+    doc = json.loads(original)
+    paths = [p for p in _leaves(doc) if p]
+    target = data.draw(st.sampled_from(paths))
+    node = doc
+    for key in target[:-1]:
+        node = node[key]
+    node[target[-1]] = data.draw(JUNK)
+    (run_dir / name).write_text(json.dumps(doc), encoding="utf-8")
+    try:
+        write_report(run_dir, tmp_path / "r.html")
+    except InputError:
+        pass
+    finally:
+        (run_dir / name).write_text(original, encoding="utf-8")
 
 
 def test_overlapping_outages_count_once():
@@ -249,3 +312,11 @@ def test_report_of_a_real_demo_run(demo_run, tmp_path):
     found = plots_in(html)
     assert found["plot-availability"] == 4 and found["plot-liability-total"] > 0
     assert found["plot-installs-alleo"] > 0 and found["plot-porting-outcomes"] > 0
+
+
+@pytest.mark.parametrize("name", ["events.csv", "porting.csv", "summary.json", "scenario.yaml"])
+def test_binary_garbage_is_an_input_error(run_dir, name):
+    (run_dir / name).write_bytes(b"\xff\xfe\x00garbage\x00\n\x80\x81")
+    with pytest.raises(InputError) as err:
+        write_report(run_dir)
+    assert str(err.value).startswith(str(run_dir / name))

@@ -1,0 +1,105 @@
+"""The expected shape of a run's JSON files (`summary.json`, `sla.json`), so that a malformed file is an
+InputError naming the file and the field, never a crash halfway through the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from contracts.errors import InputError
+
+_LOOSE = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+
+class Stats(BaseModel):
+    """An aggregate over replications: mean, percentiles, confidence interval (any may be absent)."""
+
+    model_config = _LOOSE
+    mean: float | None = None
+    p50: float | None = None
+    p95: float | None = None
+    ci95: tuple[float, float] | None = None
+
+
+class Replication(BaseModel):
+    """One replication's figures per profile."""
+
+    model_config = _LOOSE
+    availability: dict[str, float | None]
+    credits_owed_eur: dict[str, float]
+    credits_claimed_eur: dict[str, float] = Field(default_factory=dict)
+    install_credits_eur: float | None = None
+
+
+class Aggregate(BaseModel):
+    """Figures aggregated over the replications."""
+
+    model_config = _LOOSE
+    availability: dict[str, Stats | None]
+    credits_owed_eur: dict[str, Stats | None]
+    credits_claimed_eur: dict[str, Stats | None] = Field(default_factory=dict)
+    install_credits_eur: Stats | None = None
+
+
+class Summary(BaseModel):
+    """summary.json."""
+
+    model_config = _LOOSE
+    scenario: str
+    seed: int
+    replications: Annotated[int, Field(ge=1)]
+    sites: Annotated[dict[str, Annotated[int, Field(ge=0)]], Field(min_length=1)]
+    per_replication: Annotated[list[Replication], Field(min_length=1)]
+    aggregate: Aggregate
+    choices: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class IncidentLine(BaseModel):
+    """One ticket of a per-incident statement (ProgetCom)."""
+
+    model_config = _LOOSE
+    ticket: str
+    credit_eur: float | None = None
+
+
+class Statement(BaseModel):
+    """One statement row (site, month) as `centrex sla compute --format json` prints it."""
+
+    model_config = _LOOSE
+    site: str
+    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    downtime_minutes: float | None = None
+    availability: float | None = None
+    credit_eur: float | None = None
+    lost_to_cap_eur: float | None = None
+    install_credit_eur: float | None = None
+    incidents: list[IncidentLine] | None = None
+
+
+class Provenance(BaseModel):
+    """Which profile file and which choices produced the statements."""
+
+    model_config = _LOOSE
+    profile: str | None = None
+    sha256: str | None = None
+    choices: dict[str, Any] = Field(default_factory=dict)
+
+
+class Sla(BaseModel):
+    """sla.json."""
+
+    model_config = _LOOSE
+    provenance: dict[str, Provenance]
+    statements: dict[str, list[Statement]]
+
+
+def checked(model: type[BaseModel], data: Any, path: Path) -> dict[str, Any]:
+    """Validate `data` against `model`; return it as plain dicts with absent (None) values left out."""
+    try:
+        return model.model_validate(data).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+        raise InputError(err["msg"], file=str(path), field=where or None) from None
