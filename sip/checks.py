@@ -253,8 +253,11 @@ async def check_pyvoip(target: Target) -> tuple[bool, str]:
         outcome = await asyncio.to_thread(
             phone.register_and_call, target.host, target.port, account.username, account.ha1, callee.username
         )
-        await settle(0.3)
-        left = control.active_calls(target.fifo) - before
+        left = await control.wait_active(target.fifo, before) - before
+        for _ in range(100):  # the BYE relayed to our callee may land a moment later
+            if "BYE" in seen:
+                break
+            await asyncio.sleep(0.05)
         await ua.unregister(callee)
     passed = (
         reg.code == 200

@@ -71,6 +71,19 @@ def active_calls(fifo: Path) -> int:
     )
 
 
+async def wait_active(fifo: Path, expected: int, within: float = 5.0) -> int:
+    """Poll the dialog count until it equals `expected` (a relayed BYE may land a moment later) or
+    `within` seconds pass; return the last count."""
+    import asyncio
+
+    deadline = time.monotonic() + within
+    count = active_calls(fifo)
+    while count != expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        count = active_calls(fifo)
+    return count
+
+
 def registered_contacts(fifo: Path) -> int:
     """Return the number of registered addresses of record (AoRs) in the location table."""
     dump = rpc(fifo, "ul.dump", "brief")

@@ -90,8 +90,8 @@ async def drive_calls(
 ) -> dict[str, object]:
     """Set up `count` calls at once across tenants, hold them, count what the PBX accepted and refused.
 
-    A refusal is *wrong* when the tenant still had a free channel; an acceptance past the limit is an
-    over-admission. Both must be 0.
+    A limit refusal is *wrong* when the tenant still had a free channel; an acceptance past the limit is
+    an over-admission; anything else (timeout, other code) is a failure. All three must be 0.
     """
     inv = target.inventory
     plan = plan_calls(target, count, tenant)
@@ -146,7 +146,10 @@ async def drive_calls(
             row["refused_at_limit"] += 1
         else:
             row["failed"] += 1
-    wrongly_refused = sum(max(0, min(r["placed"], r["limit"]) - r["accepted"]) for r in per_tenant.values())
+    # A limit refusal is wrong when fewer calls than the limit were placed for that tenant.
+    wrongly_refused = sum(
+        max(0, r["refused_at_limit"] - max(0, r["placed"] - r["limit"])) for r in per_tenant.values()
+    )
     over_admitted = sum(max(0, r["accepted"] - r["limit"]) for r in per_tenant.values())
     return {
         "calls_placed": count,

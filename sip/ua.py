@@ -30,6 +30,7 @@ from sip.message import (
 
 T1 = 0.5
 T2 = 4.0
+TIMER_B = 64 * T1  # RFC 3261 §17.1.1.2: how long a client transaction waits for a final response
 
 
 class SipTimeout(Exception):
@@ -103,6 +104,7 @@ class _Tx:
     codes: list[int] = field(default_factory=list)
     interval: float = T1
     timer: asyncio.TimerHandle | None = None
+    expiry: asyncio.TimerHandle | None = None
 
 
 _SDP = (
@@ -114,7 +116,7 @@ _SDP = (
 class UserAgent(asyncio.DatagramProtocol):
     """A UDP user agent bound to `host:port`, talking to the PBX at `pbx`."""
 
-    def __init__(self, pbx: tuple[str, int], host: str = "127.0.0.1", *, timeout: float = 8.0) -> None:
+    def __init__(self, pbx: tuple[str, int], host: str = "127.0.0.1", *, timeout: float = TIMER_B) -> None:
         self.pbx = pbx
         self.host = host
         self.timeout = timeout
@@ -126,6 +128,7 @@ class UserAgent(asyncio.DatagramProtocol):
         self._tx: dict[str, _Tx] = {}
         self._reg: dict[str, tuple[str, str, int]] = {}  # username@domain -> (call-id, from tag, cseq)
         self._answers: dict[tuple[str, int], bytes] = {}  # (call-id, cseq) -> our 200 to that INVITE
+        self._late: set[asyncio.Task[int]] = set()  # BYEs of calls answered after their timeout
 
     # -- life cycle -------------------------------------------------------------------------------
     @classmethod
@@ -178,8 +181,14 @@ class UserAgent(asyncio.DatagramProtocol):
         tx = self._tx.get(msg.branch or "")
         if tx is None:
             call = self.calls.get(msg.call_id)
-            if msg.method == "INVITE" and 200 <= msg.code < 300 and call is not None and call.ack:
-                self.send(call.ack)  # a retransmitted 2xx: ACK again
+            if msg.method == "INVITE" and 200 <= msg.code < 300 and call is not None:
+                if call.ack:
+                    self.send(call.ack)  # a retransmitted 2xx: ACK again
+                elif call.state == "timeout":  # answered after we gave up: ACK it, then hang up
+                    self._confirm(call, msg)
+                    task = asyncio.get_running_loop().create_task(self.hangup(call))
+                    self._late.add(task)
+                    task.add_done_callback(self._late.discard)
             return
         tx.codes.append(msg.code)
         if msg.code < 200:
@@ -201,6 +210,11 @@ class UserAgent(asyncio.DatagramProtocol):
         tx.interval = tx.interval * 2 if tx.invite else min(tx.interval * 2, T2)
         tx.timer = asyncio.get_running_loop().call_later(tx.interval, self._retransmit, branch)
 
+    def _expire(self, branch: str) -> None:
+        tx = self._tx.get(branch)
+        if tx is not None and not tx.future.done():
+            tx.future.set_exception(SipTimeout(f"no final response within {self.timeout}s"))
+
     async def transact(self, req: SipMessage) -> tuple[SipMessage, list[int]]:
         """Send `req` as a client transaction; return its final response and every code seen."""
         branch = req.branch or ""
@@ -209,14 +223,17 @@ class UserAgent(asyncio.DatagramProtocol):
         self._tx[branch] = tx
         self.send(tx.data)
         tx.timer = loop.call_later(T1, self._retransmit, branch)
+        # One timer per transaction instead of asyncio.wait_for (which costs a task per request).
+        tx.expiry = loop.call_later(self.timeout, self._expire, branch)
         try:
-            final = await asyncio.wait_for(tx.future, self.timeout)
-        except TimeoutError as exc:
+            final = await tx.future
+        except SipTimeout as exc:
             raise SipTimeout(f"no final response to {req.method} {req.uri} within {self.timeout}s") from exc
         finally:
-            popped = self._tx.pop(branch, None)
-            if popped and popped.timer:
-                popped.timer.cancel()
+            self._tx.pop(branch, None)
+            for handle in (tx.timer, tx.expiry):
+                if handle is not None:
+                    handle.cancel()
         return final, tx.codes
 
     # -- building ---------------------------------------------------------------------------------
@@ -342,27 +359,36 @@ class UserAgent(asyncio.DatagramProtocol):
                 headers.append(auth)
             return request("INVITE", target, headers, body)
 
-        if authenticate:
-            result, req, cseq = await self._with_auth(caller, build, 1)
-            final, codes = result.final, result.codes
-        else:
-            req = build(1, None)
-            final, codes = await self.transact(req)
-            cseq = 1
-            if final.code >= 300:
-                self._ack_non2xx(req, final)
+        try:
+            if authenticate:
+                result, req, cseq = await self._with_auth(caller, build, 1)
+                final, codes = result.final, result.codes
+            else:
+                req = build(1, None)
+                final, codes = await self.transact(req)
+                cseq = 1
+                if final.code >= 300:
+                    self._ack_non2xx(req, final)
+        except SipTimeout:
+            call.state = "timeout"  # kept: a late 2xx is ACKed and hung up (see _on_response)
+            raise
         call.codes, call.final, call.invite_cseq, call.local_cseq = codes, final, cseq, cseq
         if 200 <= final.code < 300:
-            call.state = "up"
-            call.remote_tag = tag_of(final.get("To"))
-            call.remote_target = uri_of(final.get("Contact", target))
-            call.route_set = list(reversed(final.get_all("Record-Route")))
-            call.ack = self._in_dialog(call, "ACK", cseq=cseq).encode()
-            self.send(call.ack)
+            self._confirm(call, final)
         else:
             call.state = "refused"
             self.calls.pop(call.call_id, None)
         return call
+
+    def _confirm(self, call: Call, final: SipMessage) -> None:
+        """Take the dialog state from a 2xx and ACK it (RFC 3261 §13.2.2.4)."""
+        call.state = "up"
+        call.remote_tag = tag_of(final.get("To"))
+        call.remote_target = uri_of(final.get("Contact", call.remote_uri))
+        call.route_set = list(reversed(final.get_all("Record-Route")))
+        call.invite_cseq = call.local_cseq = final.cseq[0]
+        call.ack = self._in_dialog(call, "ACK", cseq=call.invite_cseq).encode()
+        self.send(call.ack)
 
     def _in_dialog(self, call: Call, method: str, *, cseq: int) -> SipMessage:
         """Build an in-dialog request along the route set (loose routing)."""
