@@ -91,10 +91,8 @@ def _record(
     m.state = to.value
 
 
-def _transition(
-    session: Session, m: Mandate, action: str, actor: str, detail: str | None, today: date
-) -> None:
-    """Apply `action` to `m` if the state machine allows it from where `m` stands (StateError otherwise)."""
+def _check_transition(m: Mandate, action: str, today: date) -> MandateState:
+    """Return the state `action` leads `m` to, if the state machine allows it from where `m` stands."""
     sources, target = TRANSITIONS[action]
     state = MandateState(m.state)
     if state in FINAL_MANDATE_STATES:
@@ -115,7 +113,14 @@ def _transition(
             sorted(a for a, (src, _) in TRANSITIONS.items() if state in src and a != "expire")
         )
         raise StateError(f"mandate {m.id}: cannot {action} a {state.value} mandate (allowed: {allowed})")
-    _record(session, m, action, target, actor, detail)
+    return target
+
+
+def _transition(
+    session: Session, m: Mandate, action: str, actor: str, detail: str | None, today: date
+) -> None:
+    """Apply `action` to `m` if the state machine allows it (StateError otherwise), audited."""
+    _record(session, m, action, _check_transition(m, action, today), actor, detail)
     session.flush()
 
 
@@ -242,6 +247,7 @@ def act(
         raise InputError(f"unknown action {action!r}", field="action")
     day = today or paris_today()
     m = get_mandate(session, mandate_id)
+    _check_transition(m, action, day)
     detail = note
     if action == "reject":
         if reason not in {r.value for r in RejectReason}:

@@ -1,0 +1,53 @@
+"""Engines, URLs and migrations."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from contracts.errors import InputError, StateError
+from provisioning import db
+from provisioning.models import Base
+
+
+def test_default_url_is_centrex_db_in_cwd(monkeypatch):
+    monkeypatch.delenv("CENTREX_DB", raising=False)
+    assert db.resolve_url(None) == "sqlite:///centrex.db"
+
+
+def test_env_and_postgres_urls(monkeypatch):
+    monkeypatch.setenv("CENTREX_DB", "postgresql://u@/x?host=/tmp")
+    assert db.resolve_url(None) == "postgresql+psycopg://u@/x?host=/tmp"
+    assert db.resolve_url("inv.db") == "sqlite:///inv.db"
+
+
+def test_unknown_scheme_is_bad_input():
+    with pytest.raises(InputError):
+        db.resolve_url("mysql://x/y")
+
+
+def test_migrations_match_models(db_url):
+    """The Alembic migrations build exactly the schema the models describe."""
+    with db.engine_for(db_url).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    assert db.current_revision(db_url) == db.head_revision()
+
+
+def test_fresh_database_is_created_on_first_use(tmp_path):
+    url = str(tmp_path / "fresh.db")
+    with db.session_scope(url):
+        pass
+    assert db.current_revision(url) == db.head_revision()
+
+
+def test_old_schema_is_refused(tmp_path):
+    url = str(tmp_path / "old.db")
+    db.upgrade(url, "base")
+    with db.engine_for(url).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE stray (x INTEGER)")
+    db.dispose_all()
+    with pytest.raises(StateError, match="db upgrade"):
+        with db.session_scope(url):
+            pass
