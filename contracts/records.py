@@ -441,7 +441,7 @@ class InstallRow:
 def _date(text: str, *, file: str, line: int, field: str) -> date:
     s = text.strip()
     try:
-        return date.fromisoformat(s[:10]) if len(s) >= 10 else date.fromisoformat(s)
+        return datetime.fromisoformat(s).date()  # a date, or a full time ("2026-02-05T10:00"), no junk
     except ValueError:
         raise InputError(f"not a date (YYYY-MM-DD): {text!r}", file=file, line=line, field=field) from None
 
