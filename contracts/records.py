@@ -259,7 +259,7 @@ def read_incidents(path: str | Path) -> Incidents:
             seen[t] = i
     causes_raw = cols["cause"]
     try:
-        cause = np.fromiter((CAUSE_CODE[c] for c in causes_raw), dtype=np.int8, count=len(causes_raw))
+        cause = np.fromiter(map(CAUSE_CODE.__getitem__, causes_raw), dtype=np.int8, count=len(causes_raw))
     except KeyError:
         for i, c in enumerate(causes_raw):
             if c not in CAUSE_CODE:

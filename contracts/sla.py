@@ -190,7 +190,7 @@ def compute(
 
     # ----- counted incidents ----------------------------------------------------------------------------
     counted = np.array([profile.counts(c) for c in CAUSES], dtype=bool)[incidents.cause]
-    sidx = np.fromiter((site_idx[s] for s in incidents.site), dtype=np.int64, count=len(incidents))
+    sidx = np.fromiter(map(site_idx.__getitem__, incidents.site), dtype=np.int64, count=len(incidents))
     start = incidents.notified
     is_open = incidents.restored == NAT
     end = np.where(is_open, np.maximum(as_of_s, start), incidents.restored)

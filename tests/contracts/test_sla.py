@@ -261,3 +261,37 @@ def test_no_30_day_window_exceeds_the_cap(items):
         window = [x.granted for x in credits if 0 <= (c.day - x.day).days < 30]
         assert sum(window) <= Decimal("200.00")
         assert c.granted + c.lost == c.amount and c.granted >= 0
+
+
+def test_alsace_moselle_from_billing_departement(tmp_path):
+    incs = [inc("A", "2026-04-03T16:00", "2026-04-07T09:30")]  # Good Friday 3 April 2026
+    (tmp_path / "b57").mkdir()
+    b = tmp_path / "b57" / "b.csv"
+    b.write_text(
+        "site,month,recurring_fees,usage_charges,departement\nS,2026-04,1000,0,57\n", encoding="utf-8"
+    )
+    i = tmp_path / "i.csv"
+    i.write_text("ticket,site,notified_at,restored_at,cause\nA,S,2026-04-03T16:00,2026-04-07T09:30,network\n")
+    rows = compute(load_profile("alleo"), read_incidents(i), read_billing(b)).rows
+    assert rows[0]["downtime_minutes"] == 90  # Good Friday off in Moselle
+    rows = compute(load_profile("alleo", ["alsace_moselle=off"]), read_incidents(i), read_billing(b)).rows
+    assert rows[0]["downtime_minutes"] == 210
+    assert run(tmp_path, "alleo", incs, ["S,2026-04,1000,0"]).rows[0]["downtime_minutes"] == 210
+
+
+def test_fast_and_csv_readers_agree(tmp_path):
+    text = (DATA / "incidents.csv").read_text(encoding="utf-8")
+    plain = read_incidents(DATA / "incidents.csv")
+    variants = {
+        "crlf.csv": text.replace("\n", "\r\n"),
+        "quoted.csv": text.replace("E-01,", '"E-01",'),
+        "semicolon.csv": text.replace(",", ";"),
+        "spaces.csv": text.replace(",network", ", network"),
+    }
+    for name, body in variants.items():
+        p = tmp_path / name
+        p.write_bytes(body.encode("utf-8"))
+        other = read_incidents(p)
+        assert other.ticket == plain.ticket, name
+        assert (other.notified == plain.notified).all() and (other.restored == plain.restored).all(), name
+        assert (other.cause == plain.cause).all(), name
