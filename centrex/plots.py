@@ -53,20 +53,15 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     """Return round tick values covering [lo, hi] (about `count` of them)."""
     if not math.isfinite(lo) or not math.isfinite(hi):
         return [0.0]
-    if hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi)):  # flat data: give the axis some height
+    if hi - lo < 1e-300 or hi - lo <= 1e-9 * max(abs(lo), abs(hi)):  # flat: give the axis some height
         hi = lo + (abs(lo) * 0.1 or 1.0)
     raw = (hi - lo) / max(count, 1)
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.floor(lo / step + 1e-9) * step
-    ticks = []
-    v = start
-    while v <= hi + step * 1e-6 and len(ticks) < 50:
-        ticks.append(round(v, 10))
-        v += step
-    if ticks[-1] < hi - step * 1e-6:
-        ticks.append(round(ticks[-1] + step, 10))
-    return ticks
+    first = math.floor(lo / step + 1e-9)
+    last = max(math.ceil(hi / step - 1e-9), first + 1)
+    # `.12g` drops float noise (0.30000000000000004) while keeping tiny or huge values exact enough
+    return [float(f"{k * step:.12g}") for k in range(first, min(last, first + 49) + 1)]
 
 
 TITLE_H = 22  # room for the visible title line at the top of every chart
@@ -318,14 +313,22 @@ def histogram(
     fmt: Fmt = _num,
     width: int = 960,
     height: int = 260,
+    clip_at: float | None = None,
 ) -> str:
     """Counts of `values` in equal bins, with vertical `markers` (P50, P95, objective, threshold…).
 
     `discrete`: integer data, one bin per integer value (install delays in business days).
+    `clip_at`: a long tail beyond this value is counted in the last bar (and said so), so the bulk of
+    the distribution keeps its detail.
     """
     if not values:
         return empty_chart(plot_id, title, "no data")
     vals = [float(v) for v in values]
+    beyond = 0
+    if clip_at is not None and max(vals) > clip_at:
+        beyond = sum(v > clip_at for v in vals)
+        vals = [min(v, clip_at) for v in vals]
+        markers = [(m, label) for m, label in markers if m <= clip_at]
     lo = min(vals + [m for m, _ in markers])
     hi = max(vals + [m for m, _ in markers])
     if discrete:
@@ -357,6 +360,8 @@ def histogram(
     tick_fmt = tick_format(xticks)
     for t in xticks:
         body.append(_text(xs(t), height - bottom + 16, tick_fmt(t), "middle", "tick", ' fill="#555"'))
+    if beyond:
+        x_label = f"{x_label} ({beyond} above {fmt(clip_at)} drawn at {fmt(clip_at)})".lstrip()
     if x_label:
         body.append(_text((left + width - right) / 2, height - 10, x_label, "middle", "", ' fill="#333"'))
     points = 0
