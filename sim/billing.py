@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import calendar as _cal
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 import numpy as np
 
@@ -13,8 +13,7 @@ CENT = Decimal("0.01")
 USAGE_SHAPE = 4.0  # gamma noise on monthly usage: mean 1, coefficient of variation 0.5
 
 
-@dataclass(frozen=True)
-class Bill:
+class Bill(NamedTuple):
     """One site-month of billing.csv."""
 
     site: str
@@ -58,14 +57,17 @@ def site_bills(
     out = []
     ms = months(service_start, end)
     noise = rng.gamma(USAGE_SHAPE, 1.0 / USAGE_SHAPE, size=len(ms))
-    for (y, m), z in zip(ms, noise, strict=True):
-        share = Decimal(1)
-        if (y, m) == (service_start.year, service_start.month) and service_start.day > 1:
+    usage_cents = np.floor(float(usage_mean * 100) * noise + 0.5).astype(np.int64).tolist()
+    fee = money(recurring)
+    for k, (y, m) in enumerate(ms):
+        use = Decimal(usage_cents[k]).scaleb(-2)
+        month_fee = fee
+        if k == 0 and service_start.day > 1:
             ndays = _cal.monthrange(y, m)[1]
-            share = Decimal(ndays - service_start.day + 1) / Decimal(ndays)  # 000 §7.1 pro rata
-        fee = money(recurring * share)
-        use = money(usage_mean * share * Decimal(f"{z:.6f}"))
-        out.append(Bill(site, f"{y:04d}-{m:02d}", fee, use, departement, profile))
+            share = Decimal(ndays - service_start.day + 1) / Decimal(ndays)  # 000 §7.1 pro rata temporis
+            month_fee = money(recurring * share)
+            use = money(use * share)
+        out.append(Bill(site, f"{y:04d}-{m:02d}", month_fee, use, departement, profile))
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,8 +24,7 @@ _PLATFORM = BIT["platform"]
 _HANDSETS = BIT["handsets"]
 
 
-@dataclass(frozen=True)
-class Outage:
+class Outage(NamedTuple):
     """A total unavailability of one site."""
 
     site: int
@@ -46,74 +46,92 @@ class Sweep:
 def sweep(fleet: Fleet, active_from: np.ndarray, raw: RawRun) -> Sweep:
     """Compute every site's outages from the raw intervals."""
     by_site: dict[int, list[int]] = defaultdict(list)
-    comp_site = fleet.comp_site
+    comp_site = fleet.comp_site.tolist()
     for i, (cid, _d, _u, _c) in enumerate(raw.intervals):
-        by_site[int(comp_site[cid])].append(i)
+        by_site[comp_site[cid]].append(i)
     comp_total = np.zeros(len(raw.intervals), dtype=np.int8)
     plat_total = np.zeros(len(raw.platform), dtype=np.int8)
     outages: list[Outage] = []
     plat = raw.platform
     tables = {True: down_table(True), False: down_table(False)}
-    kinds = fleet.comp_kind
-    for s in range(len(fleet)):
-        a = float(active_from[s])
+    kinds = fleet.comp_kind.tolist()
+    backup = fleet.backup.tolist()
+    handsets = fleet.handsets.tolist()
+    # Events are (time, 0 = up before 1 = down, tiebreak, node bit, interval ref); the platform part is
+    # shared by every site in service from the start, and so are the outages of a site with no failure.
+    base = []
+    for j, (d, u, _c) in enumerate(plat):
+        base += [(d, 1, -1 - j, _PLATFORM, -1 - j), (u, 0, -1 - j, _PLATFORM, -1 - j)]
+    base.sort()
+    base_outages: list[Outage] | None = None
+    for s, a in enumerate(active_from.tolist()):
         if a == np.inf:
             continue
-        ev = []  # (time, 0 = up first | 1 = down, tiebreak, node bit, interval ref)
-        for j, (d, u, _c) in enumerate(plat):
-            if u > a:
-                ev.append((max(d, a), 1, -1 - j, _PLATFORM, -1 - j))
-                ev.append((u, 0, -1 - j, _PLATFORM, -1 - j))
-        for i in by_site.get(s, ()):
+        mine = by_site.get(s)
+        if a <= 0.0 and not mine:
+            if base_outages is None:
+                base_outages = _site_sweep(base, s, 1, tables[False], kinds, raw, comp_total, plat_total)
+            outages.extend(o._replace(site=s) for o in base_outages)
+            continue
+        if a <= 0.0:
+            ev = list(base)
+        else:
+            ev = []
+            for j, (d, u, _c) in enumerate(plat):
+                if u > a:
+                    ev += [(max(d, a), 1, -1 - j, _PLATFORM, -1 - j), (u, 0, -1 - j, _PLATFORM, -1 - j)]
+        for i in mine or ():
             cid, d, u, _c = raw.intervals[i]
             node = _NODE_OF_KIND[kinds[cid]]
-            ev.append((d, 1, cid, node, i))
-            ev.append((u, 0, cid, node, i))
-        if not ev:
-            continue
-        ev.sort()
-        table = tables[bool(fleet.backup[s])]
-        n_hand = int(fleet.handsets[s])
-        count = defaultdict(int)
-        active: set[int] = set()
-        hand_down = 0
-        mask = 0
-        down_since = None
-        cause = kind = ""
-        for t, typ, _tb, node, ref in ev:
-            if typ:
-                active.add(ref)
-                if node == _HANDSETS:
-                    hand_down += 1
-                    if hand_down == n_hand:
-                        mask |= node
-                else:
-                    count[node] += 1
-                    mask |= node
-                if down_since is None and table[mask]:
-                    down_since = t
-                    if ref < 0:
-                        cause, kind = plat[-1 - ref][2], "platform"
-                    else:
-                        cause, kind = raw.intervals[ref][3], SITE_KINDS[kinds[raw.intervals[ref][0]]].value
-                    for r in active:
-                        _mark(r, comp_total, plat_total)
-                elif down_since is not None:
-                    _mark(ref, comp_total, plat_total)
-            else:
-                active.discard(ref)
-                if node == _HANDSETS:
-                    hand_down -= 1
-                    mask &= ~node
-                else:
-                    count[node] -= 1
-                    if not count[node]:
-                        mask &= ~node
-                if down_since is not None and not table[mask]:
-                    if t > down_since:
-                        outages.append(Outage(s, down_since, t, cause, kind))
-                    down_since = None
+            ev += [(d, 1, cid, node, i), (u, 0, cid, node, i)]
+        if ev:
+            ev.sort()
+            outages += _site_sweep(ev, s, handsets[s], tables[backup[s]], kinds, raw, comp_total, plat_total)
     return Sweep(outages, comp_total, plat_total)
+
+
+def _site_sweep(ev, s: int, n_hand: int, table, kinds, raw: RawRun, comp_total, plat_total) -> list[Outage]:
+    """Walk one site's sorted events; return its outages and flag the intervals that took part."""
+    out: list[Outage] = []
+    count: dict[int, int] = defaultdict(int)
+    current: set[int] = set()
+    hand_down = mask = 0
+    down_since = None
+    cause = kind = ""
+    for t, typ, _tb, node, ref in ev:
+        if typ:
+            current.add(ref)
+            if node == _HANDSETS:
+                hand_down += 1
+                if hand_down == n_hand:
+                    mask |= node
+            else:
+                count[node] += 1
+                mask |= node
+            if down_since is None and table[mask]:
+                down_since = t
+                if ref < 0:
+                    cause, kind = raw.platform[-1 - ref][2], "platform"
+                else:
+                    cause, kind = raw.intervals[ref][3], SITE_KINDS[kinds[raw.intervals[ref][0]]].value
+                for r in current:
+                    _mark(r, comp_total, plat_total)
+            elif down_since is not None:
+                _mark(ref, comp_total, plat_total)
+        else:
+            current.discard(ref)
+            if node == _HANDSETS:
+                hand_down -= 1
+                mask &= ~node
+            else:
+                count[node] -= 1
+                if not count[node]:
+                    mask &= ~node
+            if down_since is not None and not table[mask]:
+                if t > down_since:
+                    out.append(Outage(s, down_since, t, cause, kind))
+                down_since = None
+    return out
 
 
 def _mark(ref: int, comp_total: np.ndarray, plat_total: np.ndarray) -> None:
@@ -123,8 +141,7 @@ def _mark(ref: int, comp_total: np.ndarray, plat_total: np.ndarray) -> None:
         plat_total[-1 - ref] = 1
 
 
-@dataclass(frozen=True)
-class Ticket:
+class Ticket(NamedTuple):
     """An incident ticket as the provider records it."""
 
     ticket: str
@@ -142,19 +159,12 @@ def tickets(outages: list[Outage], notify, horizon: float, replication: int) -> 
     open at the end of the scenario has no restoration time.
     """
     out = []
+    planned = Cause.maintenance.value
+    prefix = f"R{replication:03d}-"
     for o in outages:
-        d = 0.0 if o.cause == Cause.maintenance.value else notify()
-        n = o.start + d
+        n = o.start if o.cause == planned else o.start + notify()
         if n >= o.end or n >= horizon:
             continue
-        out.append(
-            Ticket(
-                f"R{replication:03d}-{len(out) + 1:06d}",
-                o.site,
-                n,
-                o.end if o.end <= horizon else None,
-                o.cause,
-                o,
-            )
-        )
+        end = o.end if o.end <= horizon else None
+        out.append(Ticket(f"{prefix}{len(out) + 1:06d}", o.site, n, end, o.cause, o))
     return out

@@ -13,13 +13,13 @@ import io
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
-from contracts.calendar import PARIS, local_epoch
+from contracts.calendar import local_epoch
 from contracts.causes import CAUSES
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
@@ -33,6 +33,7 @@ from sim.model import FleetModel, RawRun, duration_sampler
 from sim.outages import Sweep, Ticket, sweep, tickets
 from sim.porting import Port, simulate_port
 from sim.scenario import Scenario
+from sim.timefmt import iso_paris
 
 STREAMS = ("installs", "first_failures", "dynamics", "notification", "porting", "billing")
 CSV_EOL = "\n"
@@ -48,11 +49,6 @@ def replication_rngs(seed: int, index: int) -> dict[str, np.random.Generator]:
 def scenario_profiles(s: Scenario) -> dict[str, Profile]:
     """Load the scenario's profiles with its choices (raises InputError on an unknown one)."""
     return {p: load_profile(p, s.profiles[p].set if p in s.profiles else {}) for p in s.profile_names}
-
-
-def iso(epoch_s: int) -> str:
-    """ISO 8601 with the Paris offset, whole seconds."""
-    return datetime.fromtimestamp(epoch_s, UTC).astimezone(PARIS).isoformat()
 
 
 @dataclass
@@ -145,23 +141,24 @@ def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) ->
     sim_seconds = time.perf_counter() - t0
     sw = sweep(fleet, active, raw)
     tks = tickets(sw.outages, duration_sampler(rngs["notification"], s.notification), ctx.horizon, index)
+    tt = ticket_times(ctx, tks)
+    rest = _restoration_rows(ctx, tks, tt)
     if not full:
-        return Result(
-            index, _metrics(ctx, active, raw, sw, tks, {}, installs), "", "", raw.events, sim_seconds
-        )
+        metrics = _metrics(ctx, active, raw, sw, tks, rest, {}, installs)
+        return Result(index, metrics, "", "", raw.events, sim_seconds)
     bills = _bills(ctx, rngs["billing"], start_day)
-    statements = _statements(ctx, tks, bills, installs)
-    metrics = _metrics(ctx, active, raw, sw, tks, statements, installs)
+    statements = _statements(ctx, tks, tt, bills, installs)
+    metrics = _metrics(ctx, active, raw, sw, tks, rest, statements, installs)
     res = Result(
         index,
         metrics,
         _events_csv(ctx, index, raw, sw),
-        _restorations_csv(ctx, index, tks),
+        _restorations_csv(ctx, index, tks, tt, rest),
         raw.events,
         sim_seconds,
     )
     if index == 0:
-        res.incidents_csv = _incidents_csv(ctx, tks)
+        res.incidents_csv = _incidents_csv(ctx, tks, tt)
         res.billing_csv = _billing_csv(bills)
         res.installs_csv = _installs_csv(installs)
         res.porting_csv = _porting_csv(ctx, rngs["porting"], start_day)
@@ -216,21 +213,23 @@ def _bills(ctx: Context, rng: np.random.Generator, start_day: list[date | None])
     return out
 
 
-def _statements(ctx: Context, tks: list[Ticket], bills: list[Bill], installs: dict[int, Install]):
+def _statements(
+    ctx: Context, tks: list[Ticket], tt: TicketTimes, bills: list[Bill], installs: dict[int, Install]
+):
     """The SLA engine's statement rows per profile (the engine does every contract computation)."""
     fleet = ctx.fleet
     as_of = ctx.origin + round(ctx.horizon * 60)
     out: dict[str, list[dict]] = {}
+    site_prof = _site_profiles(ctx)
     for name, prof in ctx.profiles.items():
-        mine = [t for t in tks if fleet.profile(t.site) == name]
+        ks = [k for k, t in enumerate(tks) if site_prof[t.site] == name]
+        mine = [tks[k] for k in ks]
         inc = Incidents(
             file="<simulation>",
             ticket=[t.ticket for t in mine],
             site=[fleet.sites[t.site] for t in mine],
-            notified=np.array([_epoch(ctx, t.notified) for t in mine], dtype=np.int64),
-            restored=np.array(
-                [NAT if t.restored is None else _epoch(ctx, t.restored) for t in mine], dtype=np.int64
-            ),
+            notified=tt.notified[ks] if ks else np.zeros(0, dtype=np.int64),
+            restored=tt.restored[ks] if ks else np.zeros(0, dtype=np.int64),
             cause=np.array([_CAUSE_CODE[t.cause] for t in mine], dtype=np.int8),
             line=np.arange(2, len(mine) + 2, dtype=np.int64),
         )
@@ -270,7 +269,7 @@ def objective(prof: Profile) -> tuple[float | None, str]:
     return None, ""
 
 
-def _restoration_rows(ctx: Context, tks: list[Ticket]):
+def _restoration_rows(ctx: Context, tks: list[Ticket], tt: TicketTimes):
     """Per restored ticket: (ticket, business min, wallclock min, objective min, within) in ticket order."""
     fleet = ctx.fleet
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -281,8 +280,7 @@ def _restoration_rows(ctx: Context, tks: list[Ticket]):
     rows: dict[int, tuple] = {}
     for (pname, dep), ks in groups.items():
         prof = ctx.profiles[pname]
-        a = np.array([_epoch(ctx, tks[k].notified) for k in ks], dtype=np.int64)
-        b = np.array([_epoch(ctx, tks[k].restored) for k in ks], dtype=np.int64)
+        a, b = tt.notified[ks], tt.restored[ks]
         bus = prof.calendar(dep).business_seconds_array(a, b) / 60.0
         wall = (b - a) / 60.0
         obj, how = objective(prof)
@@ -294,10 +292,17 @@ def _restoration_rows(ctx: Context, tks: list[Ticket]):
 
 
 def _metrics(
-    ctx: Context, active: np.ndarray, raw: RawRun, sw: Sweep, tks: list[Ticket], statements, installs
+    ctx: Context,
+    active: np.ndarray,
+    raw: RawRun,
+    sw: Sweep,
+    tks: list[Ticket],
+    rest: dict,
+    statements,
+    installs,
 ) -> dict:
     fleet, horizon = ctx.fleet, ctx.horizon
-    prof_of = [fleet.profile(i) for i in range(len(fleet))]
+    prof_of = _site_profiles(ctx)
     topo_of = [fleet.topology(i) for i in range(len(fleet))]
     up_min: dict[str, float] = defaultdict(float)
     topo_min: dict[str, float] = defaultdict(float)
@@ -316,7 +321,6 @@ def _metrics(
     names = sorted(ctx.profiles)
     avail = {p: (float(100.0 * (1 - down[p] / up_min[p])) if up_min[p] else None) for p in names}
     tavail = {t: float(100.0 * (1 - tdown[t] / topo_min[t])) for t in sorted(topo_min)}
-    rest = _restoration_rows(ctx, tks)
     within: dict[str, list[bool]] = defaultdict(list)
     for k, r in rest.items():
         if r[3] is not None and tks[k].cause != "maintenance":
@@ -392,31 +396,33 @@ def _component_names(fleet: Fleet) -> list[str]:
     return out
 
 
+def _epochs(ctx: Context, minutes) -> np.ndarray:
+    """Whole epoch seconds of simulation minutes (vectorised `_epoch`: same rounding)."""
+    return ctx.origin + np.rint(np.asarray(minutes, dtype=float) * 60.0).astype(np.int64)
+
+
 def _events_csv(ctx: Context, index: int, raw: RawRun, sw: Sweep) -> str:
     fleet = ctx.fleet
     names = _names(ctx)
+    site_prof = _site_profiles(ctx)
+    n_p = len(raw.platform)
+    downs = [d for d, _u, _c in raw.platform] + [d for _cid, d, _u, _c in raw.intervals]
+    ups = [u for _d, u, _c in raw.platform] + [u for _cid, _d, u, _c in raw.intervals]
+    down_iso, up_iso = iso_paris(_epochs(ctx, downs)), iso_paris(_epochs(ctx, ups))
     rows = []
-    for j, (d, u, c) in enumerate(raw.platform):
+    for j, (d, _u, c) in enumerate(raw.platform):
         rows.append(
             (
                 d,
                 -1,
                 j,
-                (
-                    index,
-                    "platform",
-                    "platform",
-                    "",
-                    "",
-                    _iso(ctx, d),
-                    _iso(ctx, u),
-                    c,
-                    int(sw.platform_total[j]),
-                ),
+                (index, "platform", "platform", "", "", down_iso[j], up_iso[j], c, int(sw.platform_total[j])),
             )
         )
-    for i, (cid, d, u, c) in enumerate(raw.intervals):
-        s = int(fleet.comp_site[cid])
+    kinds = [k.value for k in SITE_KINDS]
+    comp_site, comp_kind = fleet.comp_site, fleet.comp_kind
+    for i, (cid, d, _u, c) in enumerate(raw.intervals):
+        st = int(comp_site[cid])
         rows.append(
             (
                 d,
@@ -425,11 +431,11 @@ def _events_csv(ctx: Context, index: int, raw: RawRun, sw: Sweep) -> str:
                 (
                     index,
                     names[cid],
-                    SITE_KINDS[fleet.comp_kind[cid]].value,
-                    fleet.sites[s],
-                    fleet.profile(s),
-                    _iso(ctx, d),
-                    _iso(ctx, u),
+                    kinds[comp_kind[cid]],
+                    fleet.sites[st],
+                    site_prof[st],
+                    down_iso[n_p + i],
+                    up_iso[n_p + i],
                     c,
                     int(sw.comp_total[i]),
                 ),
@@ -447,13 +453,39 @@ def _names(ctx: Context) -> list[str]:
     return n
 
 
-def _iso(ctx: Context, t: float) -> str:
-    return iso(_epoch(ctx, t))
+def _site_profiles(ctx: Context) -> list[str]:
+    n = ctx.__dict__.get("_profiles")
+    if n is None:
+        n = [ctx.fleet.profile(i) for i in range(len(ctx.fleet))]
+        ctx.__dict__["_profiles"] = n
+    return n
 
 
-def _restorations_csv(ctx: Context, index: int, tks: list[Ticket]) -> str:
+@dataclass
+class TicketTimes:
+    """Epoch seconds and ISO texts of every ticket's notification and restoration (open: NAT / "")."""
+
+    notified: np.ndarray
+    restored: np.ndarray
+    notified_iso: list[str]
+    restored_iso: list[str]
+
+
+def ticket_times(ctx: Context, tks: list[Ticket]) -> TicketTimes:
+    """Format the tickets' times once for the engine, incidents.csv and restorations.csv."""
+    n = _epochs(ctx, [t.notified for t in tks])
+    is_open = np.array([t.restored is None for t in tks], dtype=bool)
+    r = _epochs(ctx, [t.notified if t.restored is None else t.restored for t in tks])
+    r[is_open] = NAT
+    r_iso = iso_paris(np.where(is_open, n, r))
+    return TicketTimes(
+        n, r, iso_paris(n), ["" if o else x for x, o in zip(r_iso, is_open.tolist(), strict=True)]
+    )
+
+
+def _restorations_csv(ctx: Context, index: int, tks: list[Ticket], tt: TicketTimes, rest: dict) -> str:
     fleet = ctx.fleet
-    rest = _restoration_rows(ctx, tks)
+    site_prof = _site_profiles(ctx)
     rows = []
     for k, t in enumerate(tks):
         if k not in rest:
@@ -464,11 +496,11 @@ def _restorations_csv(ctx: Context, index: int, tks: list[Ticket]) -> str:
                 index,
                 t.ticket,
                 fleet.sites[t.site],
-                fleet.profile(t.site),
+                site_prof[t.site],
                 t.cause,
                 t.outage.kind,
-                _iso(ctx, t.notified),
-                _iso(ctx, t.restored),
+                tt.notified_iso[k],
+                tt.restored_iso[k],
                 _num(bus),
                 _num(wall),
                 "" if obj is None else _num(obj),
@@ -482,19 +514,21 @@ def _num(x: float) -> str:
     return f"{x:.2f}"
 
 
-def _incidents_csv(ctx: Context, tks: list[Ticket]) -> str:
+def _incidents_csv(ctx: Context, tks: list[Ticket], tt: TicketTimes) -> str:
     fleet = ctx.fleet
+    site_prof = _site_profiles(ctx)
+    deps = [g.departement for g in fleet.groups]
     return _csv(
         (
             t.ticket,
             fleet.sites[t.site],
-            _iso(ctx, t.notified),
-            "" if t.restored is None else _iso(ctx, t.restored),
+            tt.notified_iso[k],
+            tt.restored_iso[k],
             t.cause,
-            fleet.profile(t.site),
-            fleet.groups[fleet.group[t.site]].departement,
+            site_prof[t.site],
+            deps[fleet.group[t.site]],
         )
-        for t in tks
+        for k, t in enumerate(tks)
     )
 
 
