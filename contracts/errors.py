@@ -35,7 +35,9 @@ class InputError(CentrexError):
                 where += f":{self.line}"
             where += ": "
         field = f"{self.field}: " if self.field else ""
-        return f"{where}{field}{self.reason}"
+        text = f"{where}{field}{self.reason}"
+        # one line whatever the input held (a key "\n" in a YAML file, a control byte in a cell)
+        return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class StateError(CentrexError):
