@@ -225,8 +225,8 @@ def bar_chart(
     body = _y_axis(ys, ticks, left, width - right, None, y_label)
     points = 0
     for i, cat in enumerate(categories):
-        x0 = left + i * band + band * 0.12
-        inner = band * 0.76
+        inner = min(band * 0.76, 110.0 * len(names) if not stacked else 110.0)
+        x0 = left + i * band + (band - inner) / 2
         base = 0.0
         for j, name in enumerate(names):
             v = float(series[name][i])
@@ -246,6 +246,10 @@ def bar_chart(
                 f'height="{_xy(max(y_bot - y_top, 0.5))}" fill="{colours[j]}"><title>'
                 f"{escape(cat)} · {escape(name)}: {escape(fmt(v))}</title></rect>"
             )
+            if len(names) == 1 and len(categories) <= 12:  # few bars: print each value on top
+                body.append(
+                    _text(bx + bw / 2, y_top - 4, fmt(v), "middle", "value", ' fill="#333" font-size="11"')
+                )
         cx = left + (i + 0.5) * band
         if rotate:
             body.append(
