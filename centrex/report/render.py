@@ -12,6 +12,7 @@ from centrex import plots
 from centrex.report.rundir import Run, load_run
 from centrex.report.sections import Section, Table, build_sections
 from contracts import atomic
+from contracts.errors import InputError
 
 REPORT_FILE = "report.html"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -56,8 +57,12 @@ def write_report(run_dir: Path, out: Path | None = None) -> Path:
 
     Raises InputError naming the missing or malformed file when the run directory is incomplete.
     """
-    run = load_run(Path(run_dir))
     target = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
+    if target.is_dir():
+        raise InputError(
+            "is a directory; give the path of the HTML file to write", file=str(target), field="--out"
+        )
+    run = load_run(Path(run_dir))
     atomic.write_text(target, render_report(run))
     return target
 

@@ -342,14 +342,18 @@ def run_dir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory):
     """Debian's headless Chromium driven by selenium; fails (never skips) when it is not installed."""
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists() and not shutil.which(Path(p).name)]
-    if missing:
+    chromium = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    chromedriver = CHROMEDRIVER if Path(CHROMEDRIVER).exists() else shutil.which("chromedriver")
+    if chromium is None or chromedriver is None:
+        missing = [
+            name for name, path in (("chromium", chromium), ("chromedriver", chromedriver)) if not path
+        ]
         pytest.fail(f"{', '.join(missing)} not found; install with: {APT_HINT}", pytrace=False)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    options.binary_location = chromium
     for arg in (
         "--headless=new",
         "--no-sandbox",
@@ -364,7 +368,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
     ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
     try:
         yield driver
     finally:

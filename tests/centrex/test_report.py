@@ -320,3 +320,8 @@ def test_binary_garbage_is_an_input_error(run_dir, name):
     with pytest.raises(InputError) as err:
         write_report(run_dir)
     assert str(err.value).startswith(str(run_dir / name))
+
+
+def test_out_must_not_be_a_directory(run_dir, tmp_path):
+    with pytest.raises(InputError, match="--out: is a directory"):
+        write_report(run_dir, tmp_path)
