@@ -18,6 +18,7 @@ from contracts.errors import InputError
 from sip import control, enumeration, fuzz, phone
 from sip.choices import LIMIT_CODE, LIMIT_HEADER
 from sip.inventory import PbxInventory, build_inventory
+from sip.message import uri_of
 from sip.pbx import Pbx, PbxSettings, free_udp_port, options_ping, start_pbx
 from sip.report import CheckResult, Report
 from sip.ua import Call, Identity, SipTimeout, UserAgent, settle
@@ -62,18 +63,23 @@ async def _timed(name: str, group: str, fn: Callable[[], Awaitable[tuple[bool, s
 
 
 async def check_registration(target: Target, ident: Identity) -> tuple[bool, str]:
-    """Right HA1 → 200; wrong password → 401/403; unregister → 200 and the binding is gone."""
+    """Right HA1 → 200 listing our binding; wrong password → 401/403; unregister → 200 without it.
+
+    The 200 to a REGISTER lists the account's current bindings (RFC 3261 §10.3 step 8): the binding
+    of this check must appear, then disappear — other devices of the account may stay registered.
+    """
     async with await UserAgent.open(target.address, target.host) as ua:
+        mine = ua.contact(ident).strip("<>")
         ok = await ua.register(ident)
         bad = await ua.register(ident, ha1=WRONG_HA1)
         gone = await ua.unregister(ident)
-        # After unregistering, a call to the account must find nobody (404).
-        probe = await ua.invite(ident, ident.username) if ok.code == 200 else None
-    probe_code = probe.code if probe is not None else None
-    passed = ok.code == 200 and bad.code in (401, 403) and gone.code == 200 and probe_code == 404
+    listed = any(uri_of(c) == mine for c in ok.final.get_all("Contact"))
+    still = any(uri_of(c) == mine for c in gone.final.get_all("Contact"))
+    passed = ok.code == 200 and listed and bad.code in (401, 403) and gone.code == 200 and not still
     evidence = (
-        f"register {_codes(ok.codes)}; wrong password {_codes(bad.codes)}; "
-        f"unregister {_codes(gone.codes)}; call after unregister {_codes(probe.codes if probe else [])}"
+        f"register {_codes(ok.codes)} (binding {'listed' if listed else 'MISSING'}); "
+        f"wrong password {_codes(bad.codes)}; unregister {_codes(gone.codes)} "
+        f"(binding {'STILL listed' if still else 'removed'})"
     )
     return passed, evidence
 

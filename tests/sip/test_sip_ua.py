@@ -117,3 +117,29 @@ def test_pike_drops_a_flood_from_one_address(pbx_factory, bench_inventory):
         pbx.stop()
     assert answered < 200
     assert "pike: flood from 127.0.0.1" in log
+
+
+async def _cross_tenant(target: Target) -> tuple[list[int], list[int], str | None, list[int]]:
+    """four → one uses a channel of both; a second four → one call finds `one` (limit 1) full."""
+    f1 = idents(target, "four")[0]
+    o2 = idents(target, "one")[1]
+    t1 = idents(target, "three")[0]
+    f2 = idents(target, "four")[1]
+    async with await UserAgent.open(target.address) as a, await UserAgent.open(target.address) as b:
+        for ident in (f1, t1):
+            await a.register(ident)
+        for ident in (o2, f2):
+            await b.register(ident)
+        first = await a.invite(f1, o2.username, o2.domain)
+        second = await a.invite(f1, o2.username, o2.domain)
+        other = await a.invite(t1, f2.username, f2.domain)
+        for call in (first, other):
+            await a.hangup(call)
+        return first.codes, second.codes, second.final.get("X-Channel-Limit"), other.codes
+
+
+def test_a_call_to_another_tenant_uses_a_channel_of_both(pbx_factory, bench_inventory):
+    first, second, header, other = asyncio.run(_cross_tenant(Target.of(pbx_factory(bench_inventory))))
+    assert first[-1] == 200
+    assert second[-1] == 503 and header == "1"  # the callee's tenant "one" is full, "four" is not
+    assert other[-1] == 200
