@@ -67,6 +67,13 @@ def write_report(run_dir: Path, out: Path | None = None) -> Path:
     return target
 
 
+def _cell(value: Any) -> str:
+    """A table cell: floats to 6 significant digits (a blocking probability needs no more)."""
+    if value is None:
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
 def render_capacity_html(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -104,7 +111,7 @@ def render_capacity_html(
         "table-capacity",
         "Capacity table",
         list(columns),
-        [["" if r.get(c) is None else str(r.get(c)) for c in columns] for r in rows],
+        [[_cell(r.get(c)) for c in columns] for r in rows],
         set(range(len(columns))),
     )
     section = Section("capacity", "Capacity curve", subtitle, [chart], [table])
