@@ -352,7 +352,13 @@ def _start_pbx(
     fd = os.open(run / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=fd, stderr=fd, cwd=run, start_new_session=True
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=fd,
+            stderr=fd,
+            cwd=run,
+            start_new_session=True,
+            umask=0o077,  # what Kamailio creates in the run dir (its pid file) stays private too
         )
     finally:
         os.close(fd)

@@ -35,3 +35,10 @@ def test_bad_load_input(target):
         run_load(target, 1, 0, 1, tenant="ghost")
     with pytest.raises(InputError, match="≥ 0"):
         run_load(target, -1, 0, 0)
+
+
+def test_offered_rate_and_one_tenant(target):
+    result = run_load(target, registrations=40, rate=400, calls=2, tenant="three")
+    assert result["registrations_ok"] == 40 and result["register_codes"] == {"200": 40}
+    assert list(result["tenants"]) == ["three"] and result["calls_accepted"] == 2
+    assert plan_calls(target, 5, "one") == ["one"] * 5

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.sip
 def test_run_dir_and_files_are_private_and_config_holds_no_password(demo_pbx):
     run = demo_pbx.run_dir
     assert stat.S_IMODE(os.stat(run).st_mode) == 0o700
-    for name in ("kamailio.cfg", "pbx.sqlite", "inventory.json", "pbx.json", "kamailio.log"):
+    for name in ("kamailio.cfg", "pbx.sqlite", "inventory.json", "pbx.json", "kamailio.log", "kamailio.pid"):
         assert stat.S_IMODE(os.stat(run / name).st_mode) == 0o600, name
     config = (run / "kamailio.cfg").read_text()
     assert f"listen=udp:127.0.0.1:{demo_pbx.settings.port}" in config
