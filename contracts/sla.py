@@ -101,30 +101,42 @@ def default_as_of(billing: list[BillingRow]) -> int:
     return month_start(max(b.month for b in billing) + 1) if billing else 0
 
 
-def _tiers(profile: Profile) -> list[tuple[Fraction | None, bool, Decimal]]:
+def _tiers(profile: Profile) -> list[tuple[int, int, bool, Decimal, str]]:
+    """Tier rows as (numerator, denominator × 100, inclusive, pct, text); a catch-all row has numerator -1.
+
+    Availability A = up/den (a ratio); A × 100 ≥ p/q ⇔ up × q × 100 ≥ p × den — integers, no rounding (§13).
+    """
     rows = profile.resolve(profile.sla.get("tiers", [{"pct": 0}]))
     out = []
     for r in rows:
         lo = r.get("min")
-        out.append(
-            (
-                None if lo is None else Fraction(str(lo)),
-                bool(r.get("inclusive", True)),
-                Decimal(str(r["pct"])),
+        inclusive = bool(r.get("inclusive", True))
+        pct = Decimal(str(r["pct"]))
+        if lo is None:
+            out.append((-1, 1, True, pct, "below every threshold"))
+        else:
+            f = Fraction(str(lo))
+            out.append(
+                (f.numerator, f.denominator * 100, inclusive, pct, f"A {'≥' if inclusive else '>'} {lo} %")
             )
-        )
     return out
 
 
-def _tier(tiers: list[tuple[Fraction | None, bool, Decimal]], up_s: int, den_s: int) -> tuple[Decimal, str]:
-    """Pick the tier of availability up_s/den_s × 100 with exact integer comparisons (§13, fixed)."""
-    for lo, inclusive, pct in tiers:
-        if lo is None:
-            return pct, "below every threshold"
-        lhs, rhs = up_s * 100 * lo.denominator, lo.numerator * den_s
-        if lhs > rhs or (inclusive and lhs == rhs):
-            return pct, f"A {'≥' if inclusive else '>'} {float(lo):g} %"
-    return ZERO, "no tier"
+def _tier_index(
+    tiers: list[tuple[int, int, bool, Decimal, str]], up_s: np.ndarray, den_s: np.ndarray
+) -> np.ndarray:
+    """Vectorised `_tier`: index of the first tier row each availability reaches (exact int64 arithmetic)."""
+    out = np.full(len(up_s), len(tiers) - 1, dtype=np.int64)
+    done = den_s <= 0
+    for k, (num, den100, inclusive, _pct, _text) in enumerate(tiers):
+        if num < 0:
+            hit = ~done
+        else:
+            lhs, rhs = up_s * den100, num * den_s  # ≤ ~3e6 s × 400 and 1e4 × 3e6: far inside int64
+            hit = (~done) & ((lhs >= rhs) if inclusive else (lhs > rhs))
+        out[hit] = k
+        done |= hit
+    return out
 
 
 def _gtr_pct(profile: Profile, secs: np.ndarray) -> np.ndarray:
@@ -234,23 +246,31 @@ def compute(
     credited = bool(profile.sla.get("credited", False))
     den_cache: dict[tuple[bool, int], int] = {}
     denominator = profile.resolve(profile.sla.get("denominator", "calendar_month"))
-    for key, line in sm.items():
-        site, m = key
-        line.open = key in open_months or line.open
-        if kind == "availability":
-            line.down_s = down.get(key, 0)
-            dk = (line.alsace_moselle, m)
+    keys = list(sm)
+    if kind == "availability" and keys:
+        for key, line in sm.items():
+            dk = (line.alsace_moselle, key[1])
             if dk not in den_cache:
-                a, b = month_start(m), month_start(m + 1)
+                a, b = month_start(key[1]), month_start(key[1] + 1)
                 if denominator == "business_window":
                     cal = profile.calendar("57" if line.alsace_moselle else None)
                     den_cache[dk] = int(cal.business_seconds_array(np.array([a]), np.array([b]))[0])
                 else:
                     den_cache[dk] = b - a
-            line.den_s = den_cache[dk]
+        down_a = np.fromiter(map(down.get, keys, [0] * len(keys)), dtype=np.int64, count=len(keys))
+        den_a = np.fromiter(
+            (den_cache[(sm[k].alsace_moselle, k[1])] for k in keys), dtype=np.int64, count=len(keys)
+        )
+        tier_a = _tier_index(tiers, den_a - down_a, den_a)
+    for n, (key, line) in enumerate(sm.items()):
+        site, m = key
+        line.open = key in open_months or line.open
+        if kind == "availability":
+            line.down_s = int(down_a[n])
+            line.den_s = int(den_a[n])
             if line.den_s > 0:
                 line.measured = True
-                line.pct, line.tier_row = _tier(tiers, line.den_s - line.down_s, line.den_s)
+                _, _, _, line.pct, line.tier_row = tiers[int(tier_a[n])]
             if credited and line.pct > 0:
                 line.usage_months, mean = _usage_base(profile, bill, site, m)
                 # 000 §5.3 / 001 §4: recurring fees of the month + mean usage of the 3 previous months
