@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
@@ -42,25 +43,15 @@ def mean_minutes(law: FailureLaw) -> float:
     return law.mtbf_hours * 60.0
 
 
-class Buffered:
-    """Scalar draws served from blocks drawn in bulk: numpy's per-call overhead dominates a scalar draw.
+def buffered(draw_block):
+    """Return a function serving scalar draws from blocks drawn in bulk (numpy's per-call overhead
+    dominates a scalar draw). Deterministic: fixed block size, draws consumed in event order."""
 
-    Deterministic: the block size is fixed and the draws are consumed in event order.
-    """
+    def blocks():
+        while True:
+            yield from draw_block(BLOCK).tolist()
 
-    __slots__ = ("_draw", "_buf", "_i")
-
-    def __init__(self, draw_block) -> None:
-        self._draw = draw_block
-        self._buf: list[float] = []
-        self._i = 0
-
-    def __call__(self) -> float:
-        if self._i >= len(self._buf):
-            self._buf = self._draw(BLOCK).tolist()
-            self._i = 0
-        self._i += 1
-        return self._buf[self._i - 1]
+    return blocks().__next__
 
 
 BLOCK = 256
@@ -80,7 +71,7 @@ def ttf_sampler(rng: np.random.Generator, law: FailureLaw):
         def bulk(n):
             return scale * rng.weibull(k, n)
 
-    return Buffered(bulk), bulk
+    return buffered(bulk), bulk
 
 
 def duration_sampler(rng: np.random.Generator, d: Duration):
@@ -88,12 +79,12 @@ def duration_sampler(rng: np.random.Generator, d: Duration):
     m = d.mean_minutes
     if d.law is DurationLaw.fixed or m == 0:
         return lambda: m
-    return Buffered(lambda n: rng.exponential(m, n))
+    return buffered(lambda n: rng.exponential(m, n))
 
 
-def uniform_sampler(rng: np.random.Generator) -> Buffered:
+def uniform_sampler(rng: np.random.Generator) -> Callable[[], float]:
     """Uniform [0, 1) draws, buffered."""
-    return Buffered(rng.random)
+    return buffered(rng.random)
 
 
 def cause_sampler(rng: np.random.Generator, law: FailureLaw, kind: Kind):
@@ -200,25 +191,49 @@ class FleetModel:
         crew.release(req)
 
     def _life(self, cid: int, t: float):
-        """Alternate failures and repairs of one component until its next failure is past the horizon."""
+        """Alternate failures and repairs of one component until its next failure is past the horizon.
+
+        The repair is `_repair` written inline: this loop runs for every failure of the fleet.
+        """
         env = self.env
+        timeout = env.timeout
         code = self.comp_kind[cid]
         group = self.comp_group[cid]
         ttf, cause = self.ttf[code], self.cause[code]
-        busy, out = self.busy, self.out.intervals
+        busy, out, horizon = self.busy, self.out.intervals, self.horizon
+        add = self.clocks[group].add
+        notify, diagnose, uniform, travel = self.notify, self.diagnose, self.uniform, self.travel
+        remote, spare, on_site = self.remote[code], self.spare[code], self.on_site[code]
+        crew = self.group_crew[group]
         while True:
-            yield env.timeout(t - env.now)
+            yield timeout(t - env.now)
             if cid in busy:  # already down (storm damage being repaired): this failure is moot
                 t = env.now + ttf()
-            else:
-                busy.add(cid)
-                down = env.now
-                c = cause()
-                yield from self._repair(code, group, False)
-                busy.discard(cid)
-                out.append((cid, down, env.now, c))
-                t = env.now + ttf()
-            if t >= self.horizon:
+                if t >= horizon:
+                    return
+                continue
+            busy.add(cid)
+            down = env.now
+            c = cause()
+            d = notify()
+            if d > 0:
+                yield timeout(d)
+            end = add(env.now, diagnose())
+            if end > env.now:
+                yield timeout(end - env.now)
+            if uniform() >= remote:
+                if spare:
+                    yield timeout(spare)
+                req = crew.request()
+                yield req
+                end = add(env.now, travel() + on_site())
+                if end > env.now:
+                    yield timeout(end - env.now)
+                crew.release(req)
+            busy.discard(cid)
+            out.append((cid, down, env.now, c))
+            t = env.now + ttf()
+            if t >= horizon:
                 return
 
     def _storm_repair(self, cid: int):

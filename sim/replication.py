@@ -110,6 +110,7 @@ class Result:
     restorations_csv: str
     sim_events: int
     sim_seconds: float
+    cpu_seconds: float = 0.0  # CPU time of the whole replication in its worker (benchmarks)
     # replication 0 only
     incidents_csv: str = ""
     billing_csv: str = ""
@@ -124,6 +125,7 @@ def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) ->
     Replication 0 also returns the files written for one replication (incidents, billing, installs,
     porting, statements). `full=False` keeps only the ground-truth metrics: no SLA engine, no CSV.
     """
+    cpu0 = time.process_time()
     ctx = context(s)
     fleet = ctx.fleet
     rngs = replication_rngs(seed, index)
@@ -145,7 +147,7 @@ def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) ->
     rest = _restoration_rows(ctx, tks, tt)
     if not full:
         metrics = _metrics(ctx, active, raw, sw, tks, rest, {}, installs)
-        return Result(index, metrics, "", "", raw.events, sim_seconds)
+        return Result(index, metrics, "", "", raw.events, sim_seconds, time.process_time() - cpu0)
     bills = _bills(ctx, rngs["billing"], start_day)
     statements = _statements(ctx, tks, tt, bills, installs)
     metrics = _metrics(ctx, active, raw, sw, tks, rest, statements, installs)
@@ -163,6 +165,7 @@ def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) ->
         res.installs_csv = _installs_csv(installs)
         res.porting_csv = _porting_csv(ctx, rngs["porting"], start_day)
         res.statements = statements
+    res.cpu_seconds = time.process_time() - cpu0
     return res
 
 

@@ -1,0 +1,153 @@
+"""Benchmark of the fleet simulation: event rate against bare SimPy, 10,000 sites × 1 year, 2 vs 1 workers.
+
+Every figure is printed with its ratio to a baseline measured in the same run (the machine is shared):
+- SimPy events/s of the full model (`FleetModel.run` on 10,000 sites) ÷ events/s of a bare loop of
+  `yield env.timeout(...)` processes — target ≥ 0.5;
+- one replication of 10,000 sites × 1 year: model only and end to end (installs, model, outages, tickets,
+  bills, SLA engine, CSV texts), with the process's peak memory — target < 20 s;
+- 8 replications of the demo scenario on 2 workers ÷ on 1 worker — target ≥ 1.7×.
+
+Run: .venv/bin/python bench/sim_bench.py [--sites 10000] [--replications 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.model import FleetModel  # noqa: E402
+from sim.replication import context, replication_rngs, run_replication  # noqa: E402
+from sim.runner import run_replications  # noqa: E402
+from sim.scenario import Scenario, load_scenario  # noqa: E402
+
+DEMO = ROOT / "scenarios" / "demo.yaml"
+
+
+def bare_simpy_rate(n_events: int = 400_000, processes: int = 1000) -> float:
+    """Events/s of SimPy alone: `processes` generators each yielding timeouts of random length."""
+    env = simpy.Environment()
+    delays = np.random.default_rng(0).exponential(100.0, n_events).tolist()
+    per = n_events // processes
+
+    def proc(k: int):
+        for d in delays[k * per : (k + 1) * per]:
+            yield env.timeout(d)
+
+    for k in range(processes):
+        env.process(proc(k))
+    t0 = time.perf_counter()
+    env.run()
+    dt = time.perf_counter() - t0
+    return next(env._eid) / dt
+
+
+def scaled(s: Scenario, sites: int) -> Scenario:
+    """The demo scenario with every group (and its crews) scaled to about `sites` sites."""
+    total = sum(g.count for g in s.site_groups)
+    f = sites / total
+    groups = [g.model_copy(update={"count": max(1, round(g.count * f))}) for g in s.site_groups]
+    crews = {k: max(1, round(v * f)) for k, v in s.repair.crews.items()}
+    return s.model_copy(
+        update={
+            "site_groups": groups,
+            "repair": s.repair.model_copy(update={"crews": crews}),
+            "name": f"demo-x{sites}",
+        }
+    )
+
+
+def model_rate(s: Scenario) -> tuple[float, int, float]:
+    """(events/s, events, seconds) of the SimPy phase of one replication (installs done beforehand)."""
+    from sim.installs import service_start_minute
+    from sim.replication import _installs
+
+    ctx = context(s)
+    rngs = replication_rngs(s.seed, 0)
+    active = np.zeros(len(ctx.fleet))
+    for i, ins in _installs(ctx, rngs["installs"]).items():
+        active[i] = service_start_minute(ins.service_start, ctx.origin)
+    active[active >= ctx.horizon] = np.inf
+    model = FleetModel(s, ctx.fleet, active, ctx.clocks, rngs["first_failures"], rngs["dynamics"])
+    t0 = time.perf_counter()
+    raw = model.run()
+    dt = time.perf_counter() - t0
+    return raw.events / dt, raw.events, dt
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sites", type=int, default=10_000)
+    ap.add_argument("--replications", type=int, default=8)
+    ap.add_argument("--parallel-sites", type=int, default=1000, help="fleet size of the 2-vs-1-worker test")
+    args = ap.parse_args()
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared)")
+
+    demo = load_scenario(DEMO)
+    big = scaled(demo, args.sites)
+    n_sites = sum(g.count for g in big.site_groups)
+    context(big)  # calendars and fleet arrays, built once per process
+    base_mb = peak_mb()
+
+    # The machine is shared: interleave the two measurements and keep each one's best of 3.
+    bares, models = [], []
+    for _ in range(3):
+        bares.append(bare_simpy_rate())
+        models.append(model_rate(big))
+    bare = max(bares)
+    rate, events, dt = max(models)
+    print("\n[1] event rate (SimPy phase; bare loop and model interleaved, best of 3 each)")
+    print(
+        f"  bare SimPy timeouts      {bare:12,.0f} events/s  (runs: {', '.join(f'{b:,.0f}' for b in bares)})"
+    )
+    print(
+        f"  full model ({n_sites} sites) {rate:12,.0f} events/s  ({events:,} events in {dt:.2f} s;"
+        f" runs: {', '.join(f'{m[0]:,.0f}' for m in models)})"
+    )
+    print(f"  ratio model / bare       {rate / bare:12.2f}   target >= 0.50")
+
+    print(f"\n[2] one replication of {n_sites:,} sites x {big.duration_days} days")
+    t0 = time.perf_counter()
+    r = run_replication(big, 0, big.seed)
+    total = time.perf_counter() - t0
+    print(f"  SimPy phase              {r.sim_seconds:8.2f} s  ({r.sim_events:,} events)")
+    print(f"  end to end               {total:8.2f} s  target < 20 s")
+    print(f"    (installs, model, outages, {r.metrics['tickets']:,} tickets, bills, SLA engine, CSV text)")
+    print(f"  peak memory (RSS)        {peak_mb():8.0f} MB  (after setup {base_mb:.0f} MB)")
+    print(f"  ratio end-to-end / bare-SimPy time for the same events: {total / (r.sim_events / bare):.1f}x")
+
+    mid = scaled(demo, args.parallel_sites)
+    context(mid)  # built before timing, so both runs start from the same state (forked workers share it)
+    reps, n_mid = args.replications, args.parallel_sites
+    print(f"\n[3] {reps} replications, demo scenario scaled to {n_mid:,} sites x 1 year")
+    times = {}
+    for w in (1, 2):
+        t0 = time.perf_counter()
+        res = run_replications(mid, args.replications, mid.seed, workers=w)
+        times[w] = time.perf_counter() - t0
+        cpu = sum(r.cpu_seconds for r in res)
+        print(
+            f"  {w} worker{'s' if w > 1 else ' '}                {times[w]:8.2f} s wall,"
+            f" {cpu:6.2f} s CPU in the replications ({cpu / times[w]:.2f} cores busy of {w})"
+        )
+    print(f"  speed-up 2 vs 1          {times[1] / times[2]:8.2f}x  target >= 1.70")
+    load = os.getloadavg()
+    print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
