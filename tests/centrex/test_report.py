@@ -325,3 +325,13 @@ def test_binary_garbage_is_an_input_error(run_dir, name):
 def test_out_must_not_be_a_directory(run_dir, tmp_path):
     with pytest.raises(InputError, match="--out: is a directory"):
         write_report(run_dir, tmp_path)
+
+
+def test_changed_choices_are_listed_first(run_dir):
+    sla = json.loads((run_dir / "sla.json").read_text(encoding="utf-8"))
+    sla["provenance"]["allset"]["choices"]["restoration_objective_hours"] = 8
+    (run_dir / "sla.json").write_text(json.dumps(sla), encoding="utf-8")
+    html = write_report(run_dir).read_text(encoding="utf-8")
+    changed = re.search(r'<table id="table-choices-changed".*?</table>', html, re.S)[0]
+    assert "restoration_objective_hours" in changed and "001 §4" in changed
+    assert "tier_at_99_2" not in changed  # a default stays out of this table
