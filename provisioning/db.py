@@ -78,6 +78,8 @@ def engine_for(url: str | None = None) -> Engine:
             path = full.split("///", 1)[1] if "///" in full else ""
             if path and path != ":memory:" and not Path(path).parent.exists():
                 raise InputError(f"directory of database file {path!r} does not exist", field="--db")
+            if path and path != ":memory:" and not Path(path).exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # HA1s inside: owner only
             engine = create_engine(full, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
             _sqlite_hooks(engine)
         else:
