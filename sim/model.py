@@ -190,10 +190,24 @@ class FleetModel:
             yield env.timeout(end - env.now)
         crew.release(req)
 
+    def _dispatch(self, order: list[tuple[float, int]]):
+        """Start each component's life at its first failure, in time order.
+
+        One process releasing failures keeps SimPy's event heap as small as the repairs under way,
+        instead of holding a pending timeout for every component of the fleet.
+        """
+        env = self.env
+        timeout, process, life = env.timeout, env.process, self._life
+        for t, cid in order:
+            if t > env.now:
+                yield timeout(t - env.now)
+            process(life(cid, t))
+
     def _life(self, cid: int, t: float):
         """Alternate failures and repairs of one component until its next failure is past the horizon.
 
-        The repair is `_repair` written inline: this loop runs for every failure of the fleet.
+        Started by `_dispatch` at its first failure `t`. The repair is `_repair` written inline: this
+        loop runs for every failure of the fleet.
         """
         env = self.env
         timeout = env.timeout
@@ -206,7 +220,8 @@ class FleetModel:
         remote, spare, on_site = self.remote[code], self.spare[code], self.on_site[code]
         crew = self.group_crew[group]
         while True:
-            yield timeout(t - env.now)
+            if t > env.now:
+                yield timeout(t - env.now)
             if cid in busy:  # already down (storm damage being repaired): this failure is moot
                 t = env.now + ttf()
                 if t >= horizon:
@@ -298,8 +313,11 @@ class FleetModel:
             if law is None or not len(idx):
                 continue
             first[idx] = starts[idx] + ttf_sampler(self.rng_first, law)[1](len(idx))
-        for cid in np.nonzero(first < self.horizon)[0].tolist():
-            env.process(self._life(cid, float(first[cid])))
+        failing = np.nonzero(first < self.horizon)[0]
+        order = np.argsort(first[failing], kind="stable")
+        env.process(
+            self._dispatch(list(zip(first[failing][order].tolist(), failing[order].tolist(), strict=True)))
+        )
         if self.s.platform_outage is not None:
             env.process(self._platform())
         if self.s.storms:
