@@ -6,7 +6,8 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from contracts.errors import InputError
-from sip.checks import run_checks, sample_accounts
+from sip.checks import Target, run_checks, sample_accounts
+from sip.inventory import build_inventory
 from sip.report import CheckResult, Report
 
 pytestmark = pytest.mark.sip
@@ -73,3 +74,13 @@ def test_sample_and_tenant_selection(demo_target):
         sample_accounts(demo_target.inventory, None, "nope")
     with pytest.raises(InputError, match="--sample"):
         sample_accounts(demo_target.inventory, 0)
+
+
+def test_pyvoip_phone_calls_a_username_shared_by_two_tenants(pbx_factory):
+    # "100" exists in both tenants: pyVoIP dials it at the PBX address; the PBX resolves it in the caller's
+    # tenant, and pyVoIP's Route-less BYE still reaches the callee and ends the dialog.
+    inventory = build_inventory({"a": (2, ["100", "101"]), "b": (1, ["100", "200"])})
+    report = run_checks(Target.of(pbx_factory(inventory)), groups=("pyvoip",))
+    assert [c.name for c in report.checks] == ["pyvoip:register_and_call"]
+    assert report.passed, report.checks[0].evidence
+    assert "101@a" in report.checks[0].evidence and "call to 100 ANSWERED" in report.checks[0].evidence
