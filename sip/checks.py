@@ -18,7 +18,7 @@ from contracts.errors import InputError
 from sip import control, enumeration, fuzz, phone
 from sip.choices import LIMIT_CODE, LIMIT_HEADER
 from sip.inventory import PbxInventory, build_inventory
-from sip.message import uri_of
+from sip.message import new_call_id, new_tag, uri_of
 from sip.pbx import Pbx, PbxSettings, free_udp_port, options_ping, start_pbx
 from sip.report import CheckResult, Report
 from sip.ua import Call, Identity, SipTimeout, UserAgent, settle
@@ -222,10 +222,23 @@ async def check_open_relay(target: Target) -> tuple[bool, str]:
     async with await UserAgent.open(target.address, target.host) as ua:
         call = await ua.invite(ident, "someone", "relay.example.net")
         reg = await ua.register(Identity(ident.username, "relay.example.net", ident.ha1))
-    passed = call.code == 403 and reg.code == 403
+        # A forged in-dialog request: to-tag + a Route through the PBX towards a foreign target.
+        forged = Call(
+            new_call_id(target.host),
+            ident.aor,
+            new_tag(),
+            "sip:victim@relay.example.net",
+            "caller",
+            remote_tag=new_tag(),
+            remote_target="sip:victim@relay.example.net",
+            route_set=[f"<sip:{target.host}:{target.port};lr>"],
+            state="up",
+        )
+        bye, _ = await ua.transact(ua.in_dialog(forged, "BYE", cseq=2))
+    passed = call.code == 403 and reg.code == 403 and bye.code == 403
     evidence = (
         f"INVITE sip:someone@relay.example.net → {_codes(call.codes)}; "
-        f"REGISTER foreign domain → {_codes(reg.codes)}"
+        f"REGISTER foreign domain → {_codes(reg.codes)}; forged in-dialog BYE via the PBX → {bye.code}"
     )
     return passed, evidence
 

@@ -387,10 +387,10 @@ class UserAgent(asyncio.DatagramProtocol):
         call.remote_target = uri_of(final.get("Contact", call.remote_uri))
         call.route_set = list(reversed(final.get_all("Record-Route")))
         call.invite_cseq = call.local_cseq = final.cseq[0]
-        call.ack = self._in_dialog(call, "ACK", cseq=call.invite_cseq).encode()
+        call.ack = self.in_dialog(call, "ACK", cseq=call.invite_cseq).encode()
         self.send(call.ack)
 
-    def _in_dialog(self, call: Call, method: str, *, cseq: int) -> SipMessage:
+    def in_dialog(self, call: Call, method: str, *, cseq: int) -> SipMessage:
         """Build an in-dialog request along the route set (loose routing)."""
         headers = [("Via", self.via()), ("Max-Forwards", "70")]
         headers += [("Route", r) for r in call.route_set]
@@ -405,7 +405,7 @@ class UserAgent(asyncio.DatagramProtocol):
     async def hangup(self, call: Call) -> int:
         """Send BYE in `call`'s dialog; return the final status code."""
         call.local_cseq += 1
-        final, _ = await self.transact(self._in_dialog(call, "BYE", cseq=call.local_cseq))
+        final, _ = await self.transact(self.in_dialog(call, "BYE", cseq=call.local_cseq))
         call.state = "ended"
         self.calls.pop(call.call_id, None)
         return final.code

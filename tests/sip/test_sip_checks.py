@@ -44,6 +44,7 @@ def test_evidence_quotes_the_sip_codes(report):
     )
     assert "503" in by["channel_limit:acme"] and "X-Channel-Limit: 2" in by["channel_limit:acme"]
     assert "found nothing" in by["security:enumeration"]
+    assert by["security:open_relay"].endswith("forged in-dialog BYE via the PBX → 403")
 
 
 def test_json_shape(report):
