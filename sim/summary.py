@@ -103,13 +103,12 @@ def summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "profile": p,
                 "sites": n,
-                "avail_pct": _r(a["mean"], 4),
-                "avail_ci95": f"{a['ci95'][0]:.4f}–{a['ci95'][1]:.4f}" if a["ci95"][0] is not None else "",
-                "owed_p50_eur": agg["credits_owed_eur"][p]["p50"],
-                "owed_p95_eur": agg["credits_owed_eur"][p]["p95"],
-                "claimed_p50_eur": agg["credits_claimed_eur"][p]["p50"],
-                "claimed_p95_eur": agg["credits_claimed_eur"][p]["p95"],
-                "in_objective": None if rwo is None else _r(rwo["mean"], 4),
+                "avail_%": _r(a["mean"], 3),
+                "ci95": f"{a['ci95'][0]:.3f}–{a['ci95'][1]:.3f}" if a["ci95"][0] is not None else "",
+                "owed_p50_€": agg["credits_owed_eur"][p]["p50"],
+                "owed_p95_€": agg["credits_owed_eur"][p]["p95"],
+                "claimed_p50_€": agg["credits_claimed_eur"][p]["p50"],
+                "in_obj": None if rwo is None else _r(rwo["mean"], 3),
             }
         )
     return rows
