@@ -10,11 +10,13 @@ takes rows still free and the block is refused unless it got all of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, and_, func, select, text, update
 from sqlalchemy.orm import Session
 
 from contracts.errors import InputError, StateError
@@ -32,7 +34,7 @@ from provisioning.choices import (
 from provisioning.clock import today as paris_today
 from provisioning.db import RetryableConflict
 from provisioning.inventory import get_site
-from provisioning.models import Number, NumberBlock, NumberRange, Site, postal_address, utcnow
+from provisioning.models import Number, NumberBlock, NumberRange, postal_address, utcnow
 from provisioning.plan import format_e164, parse_number, zone_of, zone_of_departement
 
 
@@ -125,49 +127,70 @@ def site_zone(site, zone: str | None) -> str:
     return zone
 
 
-# Statements of the hot path, built once: allocation is measured in thousands per second.
-_SWEEP = (
-    update(Number)
-    .where(Number.state == NumberState.quarantined.value, Number.quarantine_until <= bindparam("day"))
-    .values(state=NumberState.free.value, block_id=None, quarantine_until=None)
-)
-_FREE = (
-    select(Number.e164)
-    .where(
-        Number.state == NumberState.free.value,
-        Number.zone == bindparam("zone"),
-        Number.e164 > bindparam("after"),
-    )
-    .order_by(Number.e164)
-    .limit(bindparam("chunk"))
-)
-_FREE_LOCKED = _FREE.with_for_update(skip_locked=True)
-_SITE = select(Site.id, Site.name, Site.departement, Site.address, Site.postcode, Site.city).where(
-    Site.name == bindparam("name")
-)
-_NEW_BLOCK = insert(NumberBlock).returning(NumberBlock.id)
-_TAKE = (
-    update(Number)
-    .where(
-        Number.state == NumberState.free.value,
-        Number.zone == bindparam("in_zone"),  # lets the (state, zone, e164) index serve the range
-        Number.e164.between(bindparam("first"), bindparam("last")),
-    )
-    .values(state=NumberState.allocated.value, block_id=bindparam("new_block"))
-)
+# The hot path in plain SQL run through the driver (no SQL compilation, no type processing per call):
+# allocation is measured in thousands per second. Written with :name parameters (SQLite's style) and
+# translated once to psycopg's %(name)s.
+_HOT_SQL = {
+    "site": "SELECT id, name, departement, address, postcode, city FROM site WHERE name = :name",
+    "sweep": "UPDATE number SET state = :free, block_id = NULL, quarantine_until = NULL"
+    " WHERE state = :quarantined AND quarantine_until <= :day",
+    "free": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 > :after"
+    " ORDER BY e164 LIMIT :chunk",
+    "free_locked": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 > :after"
+    " ORDER BY e164 LIMIT :chunk FOR UPDATE SKIP LOCKED",
+    "new_block": "INSERT INTO number_block (site_id, start, size, zone, purpose, emergency_address, state,"
+    " allocated_at, allocated_by) VALUES (:site_id, :start, :size, :zone, :purpose, :emergency_address,"
+    " :state, :allocated_at, :allocated_by) RETURNING id",
+    # `zone` lets the (state, zone, e164) index serve the range
+    "take": "UPDATE number SET state = :allocated, block_id = :block_id"
+    " WHERE state = :free AND zone = :zone AND e164 BETWEEN :first AND :last",
+}
+_PG_SQL = {k: re.sub(r":(\w+)", r"%(\1)s", v) for k, v in _HOT_SQL.items()}
+_STATES = {
+    "free": NumberState.free.value,
+    "allocated": NumberState.allocated.value,
+    "quarantined": NumberState.quarantined.value,
+}
+
+
+class _SiteKey(NamedTuple):
+    id: int
+    name: str
+    departement: str
+    address: str
+    postcode: str
+    city: str
+
+
+def _hot(conn: Connection, statement: str, **params):
+    """Run one hot-path statement on the DBAPI cursor, inside the connection's transaction."""
+    sql = _HOT_SQL[statement] if conn.dialect.name == "sqlite" else _PG_SQL[statement]
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(sql, params)
+    return cursor
+
+
+def _db_value(conn: Connection, value: date | datetime) -> object:
+    """Dates and naive-UTC datetimes as SQLAlchemy stores them on SQLite (text); objects elsewhere."""
+    if conn.dialect.name != "sqlite":
+        return value
+    return value.isoformat() if not isinstance(value, datetime) else value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def sweep_quarantine(conn: Connection, today: date) -> int:
     """Free the numbers whose quarantine ended on or before `today`; return how many."""
-    return conn.execute(_SWEEP, {"day": today}).rowcount or 0
+    return _hot(conn, "sweep", day=_db_value(conn, today), **_STATES).rowcount or 0
 
 
 def _free_numbers(conn: Connection, zone: str, chunk: int, lock: bool) -> Iterator[int]:
     """Yield the free numbers of a zone in increasing order (locked with SKIP LOCKED when `lock`)."""
     after = -1
-    query = _FREE_LOCKED if lock else _FREE
+    query = "free_locked" if lock else "free"
     while True:
-        rows = conn.execute(query, {"zone": zone, "after": after, "chunk": chunk}).scalars().all()
+        rows = [
+            r[0]
+            for r in _hot(conn, query, free=_STATES["free"], zone=zone, after=after, chunk=chunk).fetchall()
+        ]
         yield from rows
         if len(rows) < chunk:
             return
@@ -178,7 +201,7 @@ def first_free_block(conn: Connection, zone: str, size: int) -> int | None:
     """Return the start of the first aligned run of `size` free numbers in `zone` (or None)."""
     lock = conn.dialect.name == "postgresql"
     run_start, run_len, prev = None, 0, None
-    for n in _free_numbers(conn, zone, max(2 * size, 64), lock):
+    for n in _free_numbers(conn, zone, max(2 * size, 16), lock):
         if run_start is not None and n == prev + 1:
             run_len += 1
         elif n % size == 0:
@@ -214,9 +237,10 @@ def allocate_block(
             f"{purpose} lines must stay outside the service (004 §2): block refused", field="purpose"
         )
     conn = db.connection() if isinstance(db, Session) else db
-    owner = conn.execute(_SITE, {"name": site}).one_or_none()
-    if owner is None:
+    found = _hot(conn, "site", name=site).fetchone()
+    if found is None:
         raise InputError(f"unknown site {site!r}", field="site")
+    owner = _SiteKey(*found)
     zone = site_zone(owner, zone)
     sweep_quarantine(conn, today or paris_today())
     start = first_free_block(conn, zone, size)
@@ -230,13 +254,11 @@ def allocate_block(
         "purpose": purpose,
         "emergency_address": postal_address(owner),  # 004 §7: every block carries its site's address
         "state": BlockState.allocated.value,
-        "allocated_at": utcnow(),
+        "allocated_at": _db_value(conn, utcnow().replace(tzinfo=None)),
         "allocated_by": actor,
     }
-    block_id = conn.execute(_NEW_BLOCK, values).scalar_one()
-    taken = conn.execute(
-        _TAKE, {"in_zone": zone, "first": start, "last": start + size - 1, "new_block": block_id}
-    )
+    block_id = _hot(conn, "new_block", **values).fetchone()[0]
+    taken = _hot(conn, "take", zone=zone, first=start, last=start + size - 1, block_id=block_id, **_STATES)
     if taken.rowcount != size:
         raise AllocationConflict(f"block {format_e164(start)}/{size}: got {taken.rowcount} of {size} numbers")
     return Allocation(block_id, owner.name, start, size, zone, purpose, values["emergency_address"])
