@@ -17,7 +17,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum
 from functools import lru_cache
@@ -475,7 +475,7 @@ def _parse_row(row: list[str], col: dict[str, int], users: _Users, path: str, li
         raise InputError(f"not an ISO date-time: {start!r}", file=path, line=line, field="start") from None
     if t.tzinfo is None:
         local = t.replace(tzinfo=PARIS)
-        if local.astimezone(PARIS).replace(tzinfo=None) != t:
+        if local.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None) != t:
             raise InputError(
                 f"{start} does not exist in Paris (skipped spring hour)", file=path, line=line, field="start"
             )
