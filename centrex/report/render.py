@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +10,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from centrex import plots
 from centrex.report.rundir import Run, load_run
-from centrex.report.sections import Section, Table, build_sections
+from centrex.report.sections import SECTIONS, Section, Table, build_sections
 from contracts import atomic
 from contracts.errors import InputError
 
 REPORT_FILE = "report.html"
+REPORT_STEPS = len(SECTIONS) + 2  # read, each section, write
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 _env = Environment(
@@ -42,9 +43,9 @@ def _facts(run: Run) -> list[tuple[str, str]]:
     ]
 
 
-def render_report(run: Run) -> str:
-    """Return the report's HTML for a loaded run."""
-    sections = build_sections(run)
+def render_report(run: Run, on_step: Callable[[str], None] | None = None) -> str:
+    """Return the report's HTML for a loaded run (`on_step(name)` after each section)."""
+    sections = build_sections(run, on_step)
     return _env.get_template("report.html.j2").render(
         title=f"centrex run report — {run.summary['scenario']}",
         facts=_facts(run),
@@ -52,18 +53,25 @@ def render_report(run: Run) -> str:
     )
 
 
-def write_report(run_dir: Path, out: Path | None = None) -> Path:
+def write_report(
+    run_dir: Path, out: Path | None = None, *, on_step: Callable[[str], None] | None = None
+) -> Path:
     """Build the report of `run_dir` and write it atomically to `out` (default RUN_DIR/report.html).
 
     Raises InputError naming the missing or malformed file when the run directory is incomplete.
+    `on_step(name)` is called after each of the REPORT_STEPS steps (reading, each section, writing).
     """
     target = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
     if target.is_dir():
         raise InputError(
             "is a directory; give the path of the HTML file to write", file=str(target), field="--out"
         )
+    step = on_step or (lambda _name: None)
     run = load_run(Path(run_dir))
-    atomic.write_text(target, render_report(run))
+    step("read the run directory")
+    html = render_report(run, on_step)
+    atomic.write_text(target, html)
+    step(f"wrote {target.name}")
     return target
 
 

@@ -7,15 +7,19 @@ run's `sla.json`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from centrex.report.common import Section, Table, profiles_in_force
 from centrex.report.credits import INSTALL_DELAY, UNATTRIBUTED, credits, credits_by_cause, liability
 from centrex.report.fleet import availability, merged_minutes, worst_sites
 from centrex.report.operations import installs, porting, restoration
 from centrex.report.rundir import Run
 from centrex.report.scenario import scenario
+from contracts.profile import Profile
 
 __all__ = [
     "INSTALL_DELAY",
+    "SECTIONS",
     "UNATTRIBUTED",
     "Section",
     "Table",
@@ -34,16 +38,25 @@ __all__ = [
 ]
 
 
-def build_sections(run: Run) -> list[Section]:
-    """Every section of the report, in reading order."""
+#: The sections in reading order: (id, builder). A builder takes the run and its profiles in force.
+SECTIONS: tuple[tuple[str, Callable[[Run, dict[str, Profile]], Section]], ...] = (
+    ("availability", availability),
+    ("worst sites", lambda run, _profiles: worst_sites(run)),
+    ("credits", credits),
+    ("liability", lambda run, _profiles: liability(run)),
+    ("restoration", restoration),
+    ("installs", installs),
+    ("porting", lambda run, _profiles: porting(run)),
+    ("scenario", scenario),
+)
+
+
+def build_sections(run: Run, on_step: Callable[[str], None] | None = None) -> list[Section]:
+    """Every section of the report, in reading order; `on_step(name)` after each (a progress bar)."""
     profiles = profiles_in_force(run)
-    return [
-        availability(run, profiles),
-        worst_sites(run),
-        credits(run, profiles),
-        liability(run),
-        restoration(run, profiles),
-        installs(run, profiles),
-        porting(run),
-        scenario(run, profiles),
-    ]
+    built = []
+    for name, builder in SECTIONS:
+        built.append(builder(run, profiles))
+        if on_step is not None:
+            on_step(name)
+    return built
