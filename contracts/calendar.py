@@ -86,6 +86,34 @@ def local_to_epoch(local: np.ndarray) -> np.ndarray:
     return out
 
 
+def _utc_offset(epoch: np.ndarray) -> np.ndarray:
+    """Paris UTC offset in seconds (3600 or 7200) of UTC epoch seconds, vectorised (EU rule, 1996-2100)."""
+    epoch = np.asarray(epoch, dtype=np.int64)
+    year = _year_of(epoch + 3600)
+    yi = np.clip(year - DST_YEARS[0], 0, len(_SPRING) - 1)
+    # the changes happen at 01:00 UTC: local 02:00 CET in spring, local 03:00 CEST in autumn
+    summer = (epoch >= _SPRING[yi] - 3600) & (epoch < _AUTUMN[yi] - 3600)
+    out = 3600 + 3600 * summer
+    for i in np.flatnonzero((year < DST_YEARS[0]) | (year > DST_YEARS[1])):
+        out[i] = int(from_epoch(int(epoch[i])).utcoffset().total_seconds())
+    return out
+
+
+def epoch_to_iso(epoch: np.ndarray) -> np.ndarray:
+    """ISO 8601 Paris local times with their offset ("2026-03-09T10:00:00+01:00"), vectorised."""
+    epoch = np.asarray(epoch, dtype=np.int64)
+    off = _utc_offset(epoch)
+    local = np.datetime_as_string((epoch + off).astype("datetime64[s]"), unit="s")
+    return np.char.add(local, np.where(off == 7200, "+02:00", "+01:00"))
+
+
+def epoch_to_local_date(epoch: np.ndarray) -> list[date]:
+    """Paris calendar dates of UTC epoch seconds, vectorised."""
+    epoch = np.asarray(epoch, dtype=np.int64)
+    days = (epoch + _utc_offset(epoch)) // 86400
+    return (days.astype("datetime64[D]")).astype(object)
+
+
 def month_minutes(year: int, month: int) -> int:
     """Return the real elapsed minutes of a calendar month in Paris (March 2026 = 44,580; §13)."""
     nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)

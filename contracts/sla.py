@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from contracts.calendar import PARIS, from_epoch, local_epoch, to_epoch
+from contracts.calendar import PARIS, epoch_to_iso, epoch_to_local_date, from_epoch, local_epoch, to_epoch
 from contracts.cap import ZERO, Credit, apply_cap, money
 from contracts.causes import CAUSES
 from contracts.profile import Profile
@@ -424,31 +424,35 @@ def _per_incident(profile, inc: Incidents, ci, sidx, start, end, is_open, alsace
     starts = _month_starts(m_lo, m_hi)
     mi = np.searchsorted(starts, e, side="right") - 1 + m_lo
     down: dict[tuple[str, int], int] = defaultdict(int)
-    order = np.lexsort((np.array([inc.ticket[i] for i in ci], dtype=str), e, site))
+    tickets = [inc.ticket[i] for i in ci.tolist()]
+    order = np.lexsort((np.array(tickets, dtype=str), e, site)).tolist()
+    iso = epoch_to_iso(e).tolist()
+    days = epoch_to_local_date(e).tolist()
+    site_l, mi_l, secs_l, pct_l, e_l = site.tolist(), mi.tolist(), secs.tolist(), pct.tolist(), e.tolist()
+    open_l = is_open[ci].tolist()
+    pcts = {x: Decimal(str(x)).normalize() for x in set(pct_l)}
     for j in order:
-        i = int(ci[j])
-        key = (sites[int(site[j])], int(mi[j]))
-        down[key] += int(secs[j])
+        key = (sites[site_l[j]], mi_l[j])
+        down[key] += secs_l[j]
         line = sm.get(key)
         if line is None:
             continue
-        p = Decimal(str(pct[j])).normalize() if pct[j] else ZERO
+        p = pcts[pct_l[j]]
         item = {
-            "ticket": inc.ticket[i],
-            "restored_at": from_epoch(int(e[j])).isoformat(),
-            "restoration_minutes": int(secs[j]) / 60,
-            "credit_pct": float(p),
+            "ticket": tickets[j],
+            "restored_at": iso[j],
+            "restoration_minutes": secs_l[j] / 60,
+            "credit_pct": pct_l[j],
             "credit_eur": 0.0,
         }
-        if is_open[i]:
+        if open_l[j]:
             item["open"] = True
             line.open = True
         line.incidents.append(item)
-        line.pct += p
         if p > 0:
+            line.pct += p
             amount = money(line.billing.recurring * p / 100)  # 002 §4: monthly rent of the failed service
-            t = int(e[j])
-            c = Credit(key[0], from_epoch(t).date(), t, inc.ticket[i], key[1], "gtr", amount, _cap_base(line))
+            c = Credit(key[0], days[j], e_l[j], tickets[j], key[1], "gtr", amount, _cap_base(line))
             c.notes.append(str(len(line.incidents) - 1))
             line.credits.append(c)
     return dict(down)

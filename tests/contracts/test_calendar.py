@@ -130,3 +130,13 @@ def test_add_business_minutes_inverts(a, minutes):
     start = datetime.fromtimestamp(a, PARIS)
     end = ALLEO.add_business_minutes(start, minutes)
     assert abs(ALLEO.business_minutes(start, end) - minutes) < 1e-3
+
+
+def test_epoch_to_iso_and_local_date_match_zoneinfo():
+    from contracts.calendar import epoch_to_iso, epoch_to_local_date, from_epoch
+
+    edges = [1774746000 - 1, 1774746000, 1792890000 - 1, 1792890000, 1792886400, 1767222000]
+    sample = np.concatenate([np.random.default_rng(5).integers(1_700_000_000, 1_850_000_000, 3000), edges])
+    iso, days = epoch_to_iso(sample), epoch_to_local_date(sample)
+    for k, x in enumerate(sample.tolist()):
+        assert iso[k] == from_epoch(x).isoformat() and days[k] == from_epoch(x).date()
