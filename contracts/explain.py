@@ -181,6 +181,18 @@ def explain(
                 f"= {c.cap_eur} € → granted {c.granted} €, lost {c.lost} €."
             )
     out.append(f"Result: credit {money(line.granted)} €, lost to the cap {money(line.lost)} €.")
+    return _renumber(out)
+
+
+def _renumber(lines: list[str]) -> list[str]:
+    """Number the steps 1, 2, 3… in the order they were written (some steps apply to one kind only)."""
+    out, k = [], 0
+    for x in lines:
+        head, dot, rest = x.partition(". ")
+        if dot and head.isdigit():
+            k += 1
+            x = f"{k}. {rest}"
+        out.append(x)
     return out
 
 
