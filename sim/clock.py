@@ -45,8 +45,11 @@ class BusinessClock:
         i = bisect_right(self.closes, t)
         if i >= len(self.opens):
             return t + minutes  # past the tables (after the horizon): round the clock
-        start = max(t, self.opens[i])
-        target = self.before[i] + (start - self.opens[i]) + minutes
+        o = self.opens[i]
+        start = t if t > o else o
+        if start + minutes <= self.closes[i]:  # done the same day
+            return start + minutes
+        target = self.before[i] + (start - o) + minutes
         j = bisect_left(self.before, target, lo=i + 1) - 1
         if j >= len(self.opens):
             return self.closes[-1] + (target - self.before[-1])

@@ -220,34 +220,43 @@ class FleetModel:
         remote, spare, on_site = self.remote[code], self.spare[code], self.on_site[code]
         crew = self.group_crew[group]
         while True:
-            if t > env.now:
-                yield timeout(t - env.now)
+            now = env.now
+            if t > now:
+                delay = t - now
+                yield timeout(delay)
+                now = now + delay  # SimPy's own arithmetic: env.now is now exactly this
             if cid in busy:  # already down (storm damage being repaired): this failure is moot
-                t = env.now + ttf()
+                t = now + ttf()
                 if t >= horizon:
                     return
                 continue
             busy.add(cid)
-            down = env.now
+            down = now
             c = cause()
             d = notify()
             if d > 0:
                 yield timeout(d)
-            end = add(env.now, diagnose())
-            if end > env.now:
-                yield timeout(end - env.now)
+                now = now + d
+            end = add(now, diagnose())
+            if end > now:
+                delay = end - now
+                yield timeout(delay)
+                now = now + delay
             if uniform() >= remote:
                 if spare:
                     yield timeout(spare)
                 req = crew.request()
                 yield req
-                end = add(env.now, travel() + on_site())
-                if end > env.now:
-                    yield timeout(end - env.now)
+                now = env.now  # after waiting for a crew
+                end = add(now, travel() + on_site())
+                if end > now:
+                    delay = end - now
+                    yield timeout(delay)
+                    now = now + delay
                 crew.release(req)
             busy.discard(cid)
-            out.append((cid, down, env.now, c))
-            t = env.now + ttf()
+            out.append((cid, down, now, c))
+            t = now + ttf()
             if t >= horizon:
                 return
 
