@@ -219,7 +219,7 @@ def test_refund_rule():
     assert refund_prepaid(general, amount="50", customer_breached=True)["refund_eur"] == Decimal("0.00")
 
 
-# ----- call pricing (003 §2: per second, rounded up to the cent) ---------------------------------------------
+# ----- call pricing (003 §2: per second, rounded up to the cent) ----------------------------------
 
 
 @pytest.mark.parametrize(
@@ -248,7 +248,7 @@ def test_vectorised_cents_equal_the_scalar_price(durations, rate):
     assert Decimal(int(call_cents(np.array(durations), rate).sum())) / 100 == total
 
 
-# ----- late payment ------------------------------------------------------------------------------------------
+# ----- late payment -------------------------------------------------------------------------------
 
 
 def test_late_interest_one_percent_per_month_and_suspension_after_20_days():

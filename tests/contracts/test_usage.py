@@ -138,7 +138,7 @@ def test_call_centre_pattern(tmp_path):
     assert r["penalty_eur"] == Decimal("80.00")
 
 
-# ----- a generated file: fast path = the row-by-row reference ---------------------------------------------------
+# ----- a generated file: fast path = the row-by-row reference -------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,7 @@ def test_quotes_crlf_offsets_go_through_the_row_parser(tmp_path):
     assert r[("q", "2026-03")]["calls"] == 1 and r[("q", "2026-04")]["calls"] == 1
 
 
-# ----- bad input ---------------------------------------------------------------------------------------------
+# ----- bad input ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
