@@ -322,7 +322,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (its name defaults to the file stem)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read scenario: {exc.strerror}", file=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(p)) from None
     return parse_scenario(text, source=str(p), default_name=p.stem)
