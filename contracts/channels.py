@@ -290,7 +290,8 @@ class UserCount:
 
 def parse_devices(text: str, source: str = "devices.csv") -> list[DeviceRow]:
     """Parse a devices CSV (`device,kind,user,room`; `#` lines ignored) into rows, checking each one."""
-    reader = csv.reader(io.StringIO(text))
+    first = next((x for x in text.splitlines() if x.strip() and not x.startswith("#")), "")
+    reader = csv.reader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
     rows: list[DeviceRow] = []
     header: list[str] | None = None
     for line_no, cells in enumerate(reader, start=1):
