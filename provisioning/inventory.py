@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -110,7 +111,10 @@ def read_sites_csv(path: Path) -> list[SiteRow]:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=file) from None
-    reader = csv.DictReader(text.splitlines())
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=file) from None
+    head = text.partition("\n")[0]  # French spreadsheet exports separate with ";"
+    reader = csv.DictReader(io.StringIO(text), delimiter=";" if head.count(";") > head.count(",") else ",")
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_SITE_COLUMNS if c not in header]
     if missing:
