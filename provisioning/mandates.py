@@ -48,6 +48,8 @@ def read_numbers_file(path: Path) -> list[int]:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=file) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", file=file) from None
     numbers: dict[int, int] = {}
     for lineno, row in enumerate(csv.reader(lines), start=1):
         cell = row[0].strip() if row else ""
