@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.calendar import PARIS
 from contracts.cap import Credit, apply_cap
 from contracts.causes import CAUSES
 from contracts.profile import load_profile
@@ -230,20 +231,16 @@ def test_credit_base_mean_of_previous_months(tmp_path):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2000), st.integers(0, 2000))
-def test_credit_never_decreases_with_downtime(tmp_path_factory, a, b):
+@given(st.sampled_from(["alleo", "allset", "progetcom"]), st.integers(0, 3000), st.integers(0, 3000))
+def test_credit_never_decreases_with_downtime(tmp_path_factory, name, a, b):
     lo, hi = sorted((a, b))
     tmp = tmp_path_factory.mktemp("mono")
-    prof = load_profile("alleo")
+    prof = load_profile(name)
 
     def credit(minutes):
-        from datetime import datetime
-
-        from contracts.calendar import PARIS
-
-        start = datetime(2026, 2, 2, 8, 0, tzinfo=PARIS)
-        end = prof.calendar().add_business_minutes(start, minutes)
-        return run(tmp, "alleo", [inc("A", start.isoformat(), end.isoformat())], FEB).rows[0]["credit_eur"]
+        start = datetime(2026, 2, 2, 9, 0, tzinfo=PARIS)
+        end = prof.clock_calendar().add_business_minutes(start, minutes)
+        return run(tmp, name, [inc("A", start.isoformat(), end.isoformat())], FEB).rows[0]["credit_eur"]
 
     assert credit(lo) <= credit(hi)
 
