@@ -12,8 +12,11 @@ from scipy import stats
 from sim.replication import Result
 
 
-def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval across replications (a single value: a zero-width one)."""
+def mean_ci(
+    values: Sequence[float], level: float = 0.95, bounds: tuple[float, float] | None = None
+) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval across replications (a single value: a zero-width one),
+    clipped to `bounds` when given (an availability cannot exceed 100 %)."""
     x = np.asarray([v for v in values if v is not None], dtype=float)
     if x.size == 0:
         return math.nan, math.nan, math.nan
@@ -21,7 +24,10 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
     if x.size < 2:
         return m, m, m
     half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return m, m - half, m + half
+    lo, hi = m - half, m + half
+    if bounds is not None:
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return m, lo, hi
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:
@@ -70,7 +76,7 @@ def summarize(
         "restoration_within_objective": {},
     }
     for p in profiles:
-        m, lo, hi = mean_ci([x["availability"][p] for x in per])
+        m, lo, hi = mean_ci([x["availability"][p] for x in per], bounds=(0.0, 100.0))
         agg["availability"][p] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
         agg["credits_owed_eur"][p] = percentiles([x["credits_owed_eur"][p] for x in per])
         agg["credits_claimed_eur"][p] = percentiles([x["credits_claimed_eur"][p] for x in per])
@@ -78,7 +84,7 @@ def summarize(
         if all(v is None for v in vals):
             agg["restoration_within_objective"][p] = None
         else:
-            m, lo, hi = mean_ci(vals)
+            m, lo, hi = mean_ci(vals, bounds=(0.0, 1.0))
             agg["restoration_within_objective"][p] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
     agg["install_credits_eur"] = percentiles([x["install_credits_eur"] for x in per])
     return {

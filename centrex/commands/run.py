@@ -67,7 +67,7 @@ def run(
             on_start=start,
             on_result=lambda r: state["cb"](r),
         )
-    # REPORT HOOK (lead: wire the report helper here): write_report(outcome.out)
+    # REPORT HOOK (lead wires it): centrex.report.render.write_report(outcome.out)
     s = outcome.summary
     emit(
         summary_rows(s) if fmt is not Format.json else s,
