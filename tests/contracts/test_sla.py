@@ -161,10 +161,6 @@ def test_open_incident_counts_to_as_of_and_missing_month_warns(tmp_path):
     res = run(tmp_path, "alleo", [inc("A", "2026-02-27T17:00", "")], FEB)
     r = res.rows[0]
     assert r["open"] and r["downtime_minutes"] == 60  # up to the end of February (last billed month)
-    from datetime import datetime
-
-    from contracts.calendar import PARIS
-
     res = run(
         tmp_path,
         "alleo",
