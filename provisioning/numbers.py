@@ -3,9 +3,9 @@
 Allocation is set arithmetic (NetBox style): the free numbers of a zone, read in order, minus what is
 allocated or quarantined; the first aligned run of `size` free numbers is the block (or None).
 Concurrency: on SQLite the transaction starts with BEGIN IMMEDIATE (see `provisioning.db`), so one
-allocator at a time reads and writes; on PostgreSQL the free rows read are locked `FOR UPDATE SKIP
-LOCKED`, so concurrent allocators each see a disjoint set of free rows. In both, the final UPDATE only
-takes rows still free and the block is refused unless it got all of them.
+allocator at a time reads and writes; on PostgreSQL the candidate block's rows are locked `FOR UPDATE
+SKIP LOCKED`, and a candidate another allocator holds is passed over. In both, the final UPDATE only
+takes rows still free and the block is refused (and the transaction retried) unless it got all of them.
 """
 
 from __future__ import annotations
@@ -136,8 +136,8 @@ _HOT_SQL = {
     " WHERE state = :quarantined AND quarantine_until <= :day",
     "free": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 > :after"
     " ORDER BY e164 LIMIT :chunk",
-    "free_locked": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 > :after"
-    " ORDER BY e164 LIMIT :chunk FOR UPDATE SKIP LOCKED",
+    "claim": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 BETWEEN :first AND :last"
+    " FOR UPDATE SKIP LOCKED",
     "new_block": "INSERT INTO number_block (site_id, start, size, zone, purpose, emergency_address, state,"
     " allocated_at, allocated_by) VALUES (:site_id, :start, :size, :zone, :purpose, :emergency_address,"
     " :state, :allocated_at, :allocated_by) RETURNING id",
@@ -182,14 +182,13 @@ def sweep_quarantine(conn: Connection, today: date) -> int:
     return _hot(conn, "sweep", day=_db_value(conn, today), **_STATES).rowcount or 0
 
 
-def _free_numbers(conn: Connection, zone: str, chunk: int, lock: bool) -> Iterator[int]:
-    """Yield the free numbers of a zone in increasing order (locked with SKIP LOCKED when `lock`)."""
+def _free_numbers(conn: Connection, zone: str, chunk: int) -> Iterator[int]:
+    """Yield the free numbers of a zone in increasing order."""
     after = -1
-    query = "free_locked" if lock else "free"
     while True:
         rows = [
             r[0]
-            for r in _hot(conn, query, free=_STATES["free"], zone=zone, after=after, chunk=chunk).fetchall()
+            for r in _hot(conn, "free", free=_STATES["free"], zone=zone, after=after, chunk=chunk).fetchall()
         ]
         yield from rows
         if len(rows) < chunk:
@@ -197,11 +196,21 @@ def _free_numbers(conn: Connection, zone: str, chunk: int, lock: bool) -> Iterat
         after = rows[-1]
 
 
+def _claim(conn: Connection, zone: str, start: int, size: int) -> bool:
+    """Lock the rows of a candidate block (PostgreSQL); True when this transaction got all of them."""
+    rows = _hot(conn, "claim", free=_STATES["free"], zone=zone, first=start, last=start + size - 1).fetchall()
+    return len(rows) == size
+
+
 def first_free_block(conn: Connection, zone: str, size: int) -> int | None:
-    """Return the start of the first aligned run of `size` free numbers in `zone` (or None)."""
-    lock = conn.dialect.name == "postgresql"
+    """Return the start of the first aligned run of `size` free numbers in `zone` (or None).
+
+    On PostgreSQL the run is then locked FOR UPDATE SKIP LOCKED: when a concurrent allocator holds
+    part of it, the search goes on past it instead of waiting.
+    """
+    claim = conn.dialect.name == "postgresql"
     run_start, run_len, prev = None, 0, None
-    for n in _free_numbers(conn, zone, max(2 * size, 16), lock):
+    for n in _free_numbers(conn, zone, max(2 * size, 16)):
         if run_start is not None and n == prev + 1:
             run_len += 1
         elif n % size == 0:
@@ -209,7 +218,9 @@ def first_free_block(conn: Connection, zone: str, size: int) -> int | None:
         else:
             run_start, run_len = None, 0
         if run_start is not None and run_len == size:
-            return run_start
+            if not claim or _claim(conn, zone, run_start, size):
+                return run_start
+            run_start, run_len = None, 0
         prev = n
     return None
 
