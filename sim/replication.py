@@ -386,7 +386,7 @@ def _component_names(fleet: Fleet) -> list[str]:
     sites = fleet.comp_site.tolist()
     h = 0
     prev = -1
-    for cid, (s, k) in enumerate(zip(sites, kinds, strict=True)):
+    for s, k in zip(sites, kinds, strict=True):
         if s != prev:
             h, prev = 0, s
         kind = SITE_KINDS[k]
@@ -395,7 +395,6 @@ def _component_names(fleet: Fleet) -> list[str]:
             out.append(f"{fleet.sites[s]}/handset-{h:03d}")
         else:
             out.append(f"{fleet.sites[s]}/{kind.value}")
-        del cid
     return out
 
 
