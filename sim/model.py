@@ -19,7 +19,7 @@ from itertools import accumulate
 import numpy as np
 import simpy
 
-from contracts.calendar import local_epoch, to_epoch
+from contracts.calendar import PARIS, local_epoch, to_epoch
 from contracts.causes import Cause
 from sim.choices import DEFAULT_CAUSE, SITE_KINDS, Distribution, DurationLaw, Kind
 from sim.clock import BusinessClock
@@ -104,7 +104,7 @@ def maintenance_intervals(scenario: Scenario, origin: int, horizon: float) -> li
     if m is None:
         return []
     out = []
-    first = m.first
+    first = m.first.astimezone(PARIS)  # local wall clock of the window
     minute = first.hour * 60 + first.minute
     d = first.date()
     while True:
