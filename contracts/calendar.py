@@ -99,12 +99,12 @@ def _utc_offset(epoch: np.ndarray) -> np.ndarray:
     return out
 
 
-def epoch_to_iso(epoch: np.ndarray) -> np.ndarray:
+def epoch_to_iso(epoch: np.ndarray) -> list[str]:
     """ISO 8601 Paris local times with their offset ("2026-03-09T10:00:00+01:00"), vectorised."""
     epoch = np.asarray(epoch, dtype=np.int64)
     off = _utc_offset(epoch)
-    local = np.datetime_as_string((epoch + off).astype("datetime64[s]"), unit="s")
-    return np.char.add(local, np.where(off == 7200, "+02:00", "+01:00"))
+    local = np.datetime_as_string((epoch + off).astype("datetime64[s]"), unit="s").tolist()
+    return [t + ("+02:00" if o == 7200 else "+01:00") for t, o in zip(local, off.tolist(), strict=True)]
 
 
 def epoch_to_local_date(epoch: np.ndarray) -> list[date]:

@@ -426,14 +426,18 @@ def _per_incident(profile, inc: Incidents, ci, sidx, start, end, is_open, alsace
     down: dict[tuple[str, int], int] = defaultdict(int)
     tickets = [inc.ticket[i] for i in ci.tolist()]
     order = np.lexsort((np.array(tickets, dtype=str), e, site)).tolist()
-    iso = epoch_to_iso(e).tolist()
+    iso = epoch_to_iso(e)
     days = epoch_to_local_date(e).tolist()
     site_l, mi_l, secs_l, pct_l, e_l = site.tolist(), mi.tolist(), secs.tolist(), pct.tolist(), e.tolist()
     open_l = is_open[ci].tolist()
     pcts = {x: Decimal(str(x)).normalize() for x in set(pct_l)}
+    n_m = m_hi - m_lo + 1
+    uk, inv = np.unique(site * n_m + (mi - m_lo), return_inverse=True)
+    tot = np.bincount(inv, weights=secs.astype(np.float64))
+    for k, x in zip(uk.tolist(), tot.tolist(), strict=True):
+        down[(sites[k // n_m], m_lo + k % n_m)] = int(round(x))
     for j in order:
         key = (sites[site_l[j]], mi_l[j])
-        down[key] += secs_l[j]
         line = sm.get(key)
         if line is None:
             continue
