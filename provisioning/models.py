@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -163,7 +164,16 @@ class Number(Base):
     """One number of a range; `block_id` is set while allocated or quarantined."""
 
     __tablename__ = "number"
-    __table_args__ = (Index("ix_number_state_zone_e164", "state", "zone", "e164"),)
+    __table_args__ = (
+        Index("ix_number_state_zone_e164", "state", "zone", "e164"),
+        # only quarantined numbers have an end date: a small index the per-allocation sweep can use
+        Index(
+            "ix_number_quarantine_until",
+            "quarantine_until",
+            sqlite_where=text("quarantine_until IS NOT NULL"),
+            postgresql_where=text("quarantine_until IS NOT NULL"),
+        ),
+    )
 
     e164: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     range_id: Mapped[int] = mapped_column(ForeignKey("number_range.id"))

@@ -191,10 +191,18 @@ def upgrade() -> None:
     with op.batch_alter_table("number", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_number_block_id"), ["block_id"], unique=False)
         batch_op.create_index("ix_number_state_zone_e164", ["state", "zone", "e164"], unique=False)
+        batch_op.create_index(
+            "ix_number_quarantine_until",
+            ["quarantine_until"],
+            unique=False,
+            sqlite_where=sa.text("quarantine_until IS NOT NULL"),
+            postgresql_where=sa.text("quarantine_until IS NOT NULL"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("number", schema=None) as batch_op:
+        batch_op.drop_index("ix_number_quarantine_until")
         batch_op.drop_index("ix_number_state_zone_e164")
         batch_op.drop_index(batch_op.f("ix_number_block_id"))
 
