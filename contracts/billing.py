@@ -385,9 +385,11 @@ def _tier_lines(
         used += months
         cursor = t_end
         amount = cents(Decimal(months.numerator) / months.denominator * fees * tier.rate)
-        clause = (
-            tier.clause if partial == "up" or months.denominator == 1 else f"{tier.clause}; {partial_clause}"
-        )
+        clause = tier.clause
+        if partial != "up" and months.denominator != 1 and not partial_clause.startswith(tier.clause):
+            clause = f"{tier.clause}; {partial_clause}"
+        elif partial != "up" and months.denominator != 1:
+            clause = partial_clause
         if months > 0:
             lines.append(Line(tier.what, months, tier.rate, amount, clause))
     return lines

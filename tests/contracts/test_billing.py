@@ -1,6 +1,6 @@
 """Early-termination fees (hand-computed per profile), pro rata, refunds, call pricing, late payment."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -268,3 +268,25 @@ def test_late_interest_one_percent_per_month_and_suspension_after_20_days():
     assert late_payment(p, amount="1000", due=date(2026, 1, 10), paid_on=date(2026, 1, 5))[
         "interest_eur"
     ] == Decimal("0.00")
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.sampled_from(["alleo", "allset", "progetcom", "allocloud"]),
+    st.dates(date(2020, 1, 1), date(2030, 1, 1)),
+    st.integers(0, 2000),
+    st.integers(0, 400),
+    st.sampled_from(["up", "prorata"]),
+)
+def test_fee_never_grows_as_termination_moves_later_in_a_period(name, start, a, b, partial):
+    sets = [f"partial_month={partial}"] if name in ("alleo", "progetcom") else []
+    p = load_profile(name, sets)
+    first = early_termination_fee(
+        p, service_start=start, terminate_on=start + timedelta(days=a), monthly_fees="100"
+    )
+    later = early_termination_fee(
+        p, service_start=start, terminate_on=start + timedelta(days=a + b), monthly_fees="100"
+    )
+    if first.period == later.period and first.period_start == later.period_start:
+        assert later.fee_eur <= first.fee_eur
+    assert first.fee_eur >= 0 and later.fee_eur >= 0
