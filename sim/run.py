@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,15 @@ def prepare(path: str | Path, replications: int | None, seed: int | None) -> tup
     return scenario, Path(path).read_text(encoding="utf-8")
 
 
+def _check_writable(target: Path) -> None:
+    """Fail before simulating when the run directory cannot be created next to its parent."""
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError("cannot create the run directory here", file=str(target), field="--out")
+
+
 def run_scenario(
     path: str | Path,
     *,
@@ -56,6 +66,7 @@ def run_scenario(
     target = Path(out) if out is not None else default_out_dir(scenario.name)
     if target.exists():
         raise InputError("output directory already exists", file=str(target), field="--out")
+    _check_writable(target)
     profiles = scenario_profiles(scenario)
     if on_start is not None:
         on_start(scenario)
@@ -78,12 +89,17 @@ def run_scenario(
         sites,
         {n: v["choices"] for n, v in provenance(profiles).items()},
     )
-    write_run(
-        target,
-        scenario_text=text,
-        resolved=scenario.model_dump(mode="json"),
-        results=results,
-        profiles=profiles,
-        summary=summary,
-    )
+    try:
+        write_run(
+            target,
+            scenario_text=text,
+            resolved=scenario.model_dump(mode="json"),
+            results=results,
+            profiles=profiles,
+            summary=summary,
+        )
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the run directory: {exc.strerror}", file=str(target), field="--out"
+        ) from None
     return RunOutcome(target, summary, results)
