@@ -185,3 +185,11 @@ def test_validate_prints_one_row_per_topology(tmp_path):
     rows = json.loads(p.stdout)
     assert [r["topology"] for r in rows] == ["sdsl", "sdsl+adsl"]
     assert all(r["ci99_lo"] <= r["simulated_pct"] <= r["ci99_hi"] for r in rows)
+
+
+def test_out_dir_under_a_file_is_bad_input(tmp_path):
+    from sim_helpers import BASE
+
+    (tmp_path / "file").write_text("x")
+    p = centrex("run", str(write(tmp_path, BASE)), "--out", str(tmp_path / "file" / "out"))
+    assert p.returncode == 2 and "--out" in p.stderr
