@@ -369,6 +369,9 @@ def _fast_chunk(a: np.ndarray, users: _Users) -> Columns:
         or lens[3].max() > 9
     ):
         raise _Reject
+    spaces = int(np.count_nonzero(a == 32))
+    if spaces and spaces != int(np.count_nonzero(a[np.minimum(fs[2] + 10, len(a) - 1)] == 32)):
+        raise _Reject  # blanks around values: the row parser strips them, as csv users expect
     # caller_user
     ul = lens[0]
     umat = _left(_windows(a, int(ul.max())), fs[0], ul)

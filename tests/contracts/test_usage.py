@@ -175,6 +175,16 @@ def test_small_chunks_give_the_same_result(generated):
     assert a.rows == b.rows and a.totals == b.totals
 
 
+def test_blanks_around_values_are_stripped_in_every_chunk(tmp_path):
+    rows = ["u1,0145678912,2026-03-03 09:00:00,60,handset"] * 50 + [
+        " u1 , 0145678912 ,2026-03-03T09:00:00,60,handset"
+    ]
+    r = usage.audit(
+        load_profile("allset"), write(tmp_path / "c.csv", rows), every_month=True, chunk_bytes=256
+    )
+    assert r.users == 1 and r.rows[0]["calls"] == 51 and r.rows[0]["distinct_numbers"] == 1
+
+
 def test_quotes_crlf_offsets_go_through_the_row_parser(tmp_path):
     rows = [
         '"q",0145678912,2026-03-03T09:00:00,60,handset\r',
