@@ -42,7 +42,14 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     if not totals:
         return
     tr = terminalreporter
-    tr.section("robustness: generated inputs tried")
-    for name, n in sorted(totals.items()):
-        tr.write_line(f"  {name:<28} {n:>7,}")
-    tr.write_line(f"  {'TOTAL':<28} {sum(totals.values()):>7,}")
+    inputs = {k: n for k, n in totals.items() if not k.startswith("figure: ")}
+    figures = {k[len("figure: ") :]: n for k, n in totals.items() if k.startswith("figure: ")}
+    if inputs:
+        tr.section("robustness: generated inputs tried")
+        for name, n in sorted(inputs.items()):
+            tr.write_line(f"  {name:<50} {n:>7,}")
+        tr.write_line(f"  {'TOTAL':<50} {sum(inputs.values()):>7,}")
+    if figures:
+        tr.section("robustness: figures")
+        for name, n in sorted(figures.items()):
+            tr.write_line(f"  {name:<60} {n:>9,}")
