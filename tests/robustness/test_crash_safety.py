@@ -124,3 +124,67 @@ def test_db_check_reports_a_violation(inventory_url):
     db.dispose_all()
     res = run_cli(["db", "check", "--db", inventory_url, "--format", "json"])
     assert res.code == 1 and any(not r.get("ok", True) for r in json.loads(res.out)), res.out[:500]
+
+
+RUN_KILLS = 5
+
+
+def _run_cmd(out: Path) -> list[str]:
+    scenario = ROOT / "scenarios" / "allset.yaml"
+    return [
+        PYTHON,
+        "-c",
+        "from centrex.cli import main; main()",
+        "-q",
+        "run",
+        str(scenario),
+        "--out",
+        str(out),
+        "--replications",
+        "1",
+        "--workers",
+        "1",
+    ]
+
+
+def _complete(out: Path, expected: set[str]) -> None:
+    names = {p.name for p in out.iterdir()}
+    assert names == expected, (
+        f"incomplete run directory: missing {expected - names}, extra {names - expected}"
+    )
+    for p in out.iterdir():
+        data = p.read_bytes()
+        assert data, f"{p.name} is empty"
+        if p.suffix == ".json":
+            json.loads(data)
+
+
+def test_run_killed_at_random_points_leaves_nothing_or_everything(tmp_path):
+    """SIGKILL `centrex run` (its whole process group) at random instants: the output directory is either
+    absent or complete, never half-written."""
+    ref = tmp_path / "reference"
+    done = subprocess.run(_run_cmd(ref), capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = {p.name for p in ref.iterdir()}
+    assert {"events.csv", "incidents.csv", "sla.json", "summary.json"} <= expected
+    rng = random.Random(99)
+    outcomes = []
+    for i in range(RUN_KILLS):
+        out = tmp_path / f"killed-{i}"
+        p = subprocess.Popen(
+            _run_cmd(out),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=tmp_path,
+            start_new_session=True,
+        )
+        time.sleep(rng.uniform(0.2, 8.0))
+        os.killpg(p.pid, signal.SIGKILL)  # the run and any worker it started: only our own session
+        p.wait(timeout=30)
+        if out.exists():
+            _complete(out, expected)
+            outcomes.append("complete")
+        else:
+            outcomes.append("absent")
+    COUNTS["figure: centrex run SIGKILLed, output absent or complete"] += RUN_KILLS
+    print(f"centrex run killed {RUN_KILLS} times: {outcomes}")
