@@ -35,6 +35,7 @@ class RawRun:
 
     intervals: list[tuple[int, float, float, str]] = field(default_factory=list)  # comp, down, up, cause
     platform: list[tuple[float, float, str]] = field(default_factory=list)  # down, up, cause
+    replacements: list[tuple[int, float, float]] = field(default_factory=list)  # comp, diagnosed, replaced
     events: int = 0  # SimPy events processed
 
 
@@ -214,7 +215,7 @@ class FleetModel:
         code = self.comp_kind[cid]
         group = self.comp_group[cid]
         ttf, cause = self.ttf[code], self.cause[code]
-        busy, out, horizon = self.busy, self.out.intervals, self.horizon
+        busy, out, horizon, replaced = self.busy, self.out.intervals, self.horizon, self.out.replacements
         add = self.clocks[group].add
         notify, diagnose, uniform, travel = self.notify, self.diagnose, self.uniform, self.travel
         remote, spare, on_site = self.remote[code], self.spare[code], self.on_site[code]
@@ -243,6 +244,7 @@ class FleetModel:
                 yield timeout(delay)
                 now = now + delay
             if uniform() >= remote:
+                diagnosed = now
                 if spare:
                     yield timeout(spare)
                 req = crew.request()
@@ -254,6 +256,8 @@ class FleetModel:
                     yield timeout(delay)
                     now = now + delay
                 crew.release(req)
+                if spare:
+                    replaced.append((cid, diagnosed, now))
             busy.discard(cid)
             out.append((cid, down, now, c))
             t = now + ttf()

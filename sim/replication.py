@@ -272,6 +272,29 @@ def objective(prof: Profile) -> tuple[float | None, str]:
     return None, ""
 
 
+def replacement_objective(prof: Profile) -> float | None:
+    """Hours within which faulty equipment is replaced after diagnosis (002 §4: 72 h; 001 §4: the
+    `equipment_replacement_hours` choice — `warranty_split` is read as 96 h, warranty is not simulated)."""
+    spec = (prof.objectives or {}).get("equipment_replacement_hours")
+    if spec is None:
+        return None
+    v = spec["value"] if "value" in spec else prof.resolve(spec)
+    return 96.0 if str(v) == "warranty_split" else float(v)
+
+
+def _replacements(ctx: Context, raw: RawRun) -> dict[str, float | None]:
+    """Per profile: share of equipment replacements done within the objective after diagnosis."""
+    site_prof = _site_profiles(ctx)
+    comp_site = ctx.fleet.comp_site
+    done: dict[str, list[bool]] = defaultdict(list)
+    for cid, diagnosed, replaced in raw.replacements:
+        p = site_prof[int(comp_site[cid])]
+        hours = replacement_objective(ctx.profiles[p])
+        if hours is not None:
+            done[p].append(replaced - diagnosed <= hours * 60)
+    return {p: (sum(done[p]) / len(done[p]) if done[p] else None) for p in sorted(ctx.profiles)}
+
+
 def _restoration_rows(ctx: Context, tks: list[Ticket], tt: TicketTimes):
     """Per restored ticket: (ticket, business min, wallclock min, objective min, within) in ticket order."""
     fleet = ctx.fleet
@@ -346,6 +369,7 @@ def _metrics(
             p: (sum(within[p]) / len(within[p]) if within[p] else None) for p in names
         },
         "install_credits_eur": float(money(inst)),
+        "replacement_within_objective": _replacements(ctx, raw),
         "outages": {p: count[p] for p in names},
         "tickets": len(tks),
         "installs_in_service": len(done),

@@ -63,6 +63,9 @@ def summarize(
                     p: _r(m["restoration_within_objective"][p]) for p in profiles
                 },
                 "install_credits_eur": m["install_credits_eur"],
+                "replacement_within_objective": {
+                    p: _r(m["replacement_within_objective"][p]) for p in profiles
+                },
                 "outages": m["outages"],
                 "tickets": m["tickets"],
                 "installs_in_service": m["installs_in_service"],
@@ -74,18 +77,20 @@ def summarize(
         "credits_owed_eur": {},
         "credits_claimed_eur": {},
         "restoration_within_objective": {},
+        "replacement_within_objective": {},
     }
     for p in profiles:
         m, lo, hi = mean_ci([x["availability"][p] for x in per], bounds=(0.0, 100.0))
         agg["availability"][p] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
         agg["credits_owed_eur"][p] = percentiles([x["credits_owed_eur"][p] for x in per])
         agg["credits_claimed_eur"][p] = percentiles([x["credits_claimed_eur"][p] for x in per])
-        vals = [x["restoration_within_objective"][p] for x in per]
-        if all(v is None for v in vals):
-            agg["restoration_within_objective"][p] = None
-        else:
-            m, lo, hi = mean_ci(vals, bounds=(0.0, 1.0))
-            agg["restoration_within_objective"][p] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
+        for key in ("restoration_within_objective", "replacement_within_objective"):
+            vals = [x[key][p] for x in per]
+            if all(v is None for v in vals):
+                agg[key][p] = None
+            else:
+                m, lo, hi = mean_ci(vals, bounds=(0.0, 1.0))
+                agg[key][p] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
     agg["install_credits_eur"] = percentiles([x["install_credits_eur"] for x in per])
     return {
         "scenario": name,
