@@ -187,3 +187,15 @@ def test_accounts_never_print_secrets(cli):
     listing = out + ok(cli("inventory", "accounts", "--format", "json"))
     assert "hunter2" not in listing and ha1("1001", "acme.test", "hunter2") not in listing
     assert json.loads(ok(cli("inventory", "tenants", "--format", "json")))[0]["channel_limit"] == 4
+
+
+def test_db_check_exits_1_on_a_broken_invariant(tmp_path, sites_csv, cli):
+    ok(cli("db", "upgrade"))
+    ok(cli("inventory", "import", str(sites_csv)))
+    ok(cli("numbers", "add-range", "+33170000000", "--size", "100"))
+    ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "10"))
+    with sqlite3.connect(tmp_path / "centrex.db") as conn:
+        conn.execute("UPDATE number_block SET start = 33170000005")
+    code, out, _ = cli("db", "check", "--format", "json")
+    assert code == 1
+    assert {c["check"] for c in json.loads(out) if not c["ok"]} >= {"block_alignment"}
