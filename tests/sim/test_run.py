@@ -107,6 +107,12 @@ def test_summary_has_the_run_outputs_shape(run_dir):
         assert a["ci95"][0] <= a["mean"] <= a["ci95"][1]
         assert set(agg["credits_owed_eur"][p]) == {"mean", "p50", "p95"}
     assert agg["restoration_within_objective"]["allocloud"] is None  # no objective in 004
+    # equipment replacement objective: ProgetCom 72 h (002 §4), ALLSET 96 h (001 §4); none for the others
+    assert agg["replacement_within_objective"]["alleo"] is None
+    for p in ("allset", "progetcom"):
+        for r in s["per_replication"]:
+            v = r["replacement_within_objective"][p]
+            assert v is None or 0.0 <= v <= 1.0
     assert s["choices"]["allset"]["force_majeure_excluded"] is True
     assert s["choices"]["alleo"]["claim_rate"] == 1.0
     assert [r["replication"] for r in s["per_replication"]] == [0, 1]
