@@ -13,13 +13,13 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import accumulate
 
 import numpy as np
 import simpy
 
-from contracts.calendar import PARIS, local_epoch, to_epoch
+from contracts.calendar import PARIS, local_epoch
 from contracts.causes import Cause
 from sim.choices import DEFAULT_CAUSE, SITE_KINDS, Distribution, DurationLaw, Kind
 from sim.clock import BusinessClock
@@ -170,7 +170,8 @@ class FleetModel:
 
     # ----- processes ------------------------------------------------------------------------------
     def _repair(self, code: int, group: int, visit: bool):
-        """Notification, remote diagnosis (a remote fix for a share), spare part, then a crew visit."""
+        """Notification, remote diagnosis (a remote fix for a share unless `visit`), spare part, then a
+        crew visit. Used for storm damage; `_life` runs the same steps inline for ordinary failures."""
         env = self.env
         clock = self.clocks[group]
         d = self.notify()
@@ -340,13 +341,3 @@ class FleetModel:
         self.out.platform.sort()
         self.out.events = next(env._eid)  # SimPy's event counter: every event ever scheduled
         return self.out
-
-
-def epoch_of(origin: int, t: float) -> int:
-    """Whole epoch second of simulation minute `t`."""
-    return origin + round(t * 60.0)
-
-
-def minute_of(origin: int, when: datetime) -> float:
-    """Simulation minute of an aware instant."""
-    return (to_epoch(when) - origin) / 60.0
