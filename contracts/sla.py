@@ -269,7 +269,7 @@ def _compute(
 
     # ----- availability and its credit ------------------------------------------------------------------
     tiers = _tiers(profile) if kind == "availability" else []
-    credited = bool(profile.sla.get("credited", False))
+    credited = bool(profile.resolve(profile.sla.get("credited", False)))
     den_cache: dict[tuple[bool, int], int] = {}
     denominator = profile.resolve(profile.sla.get("denominator", "calendar_month"))
     keys = list(sm)
@@ -420,6 +420,8 @@ def _per_incident(profile, inc: Incidents, ci, sidx, start, end, is_open, alsace
         if sel.any():
             secs[sel] = clock(v).business_seconds_array(s[sel], e[sel])
     pct = _gtr_pct(profile, secs)
+    if not bool(profile.resolve(profile.sla.get("credited", False))):
+        pct = np.zeros_like(pct)  # 002 §4 « Dans le cas d'une GTR » (choice gtr_subscribed)
     m_lo, m_hi = _epoch_month(int(e.min())), _epoch_month(int(e.max()))
     starts = _month_starts(m_lo, m_hi)
     mi = np.searchsorted(starts, e, side="right") - 1 + m_lo

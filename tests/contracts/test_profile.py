@@ -34,7 +34,8 @@ COUNTS = {  # CONTRACTS §2 table, defaults
     "alleo": {"network"},
     "allset": {"network", "access_link", "router", "third_party"},
     "progetcom": {"network", "access_link", "router", "third_party"},
-    "allocloud": {"network", "access_link", "router", "third_party"},
+    # 004 §2 prevails over CONTRACTS §2: the customer's access and third parties' networks are outside.
+    "allocloud": {"network", "router"},
 }
 
 
