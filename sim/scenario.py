@@ -25,6 +25,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 
+MAX_COMPONENTS = 5_000_000  # links, routers and handsets of the whole fleet (memory: ~100 bytes each)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _DEPARTEMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
 
@@ -211,6 +212,12 @@ class Scenario(_Model):
                 )
             if g.backup_link and self.failures.backup_link is None:
                 raise _PathError(("site_groups", i, "backup_link"), "needs failures.backup_link")
+        components = sum(g.count * (g.handsets + 3) for g in self.site_groups)
+        if components > MAX_COMPONENTS:
+            raise _PathError(
+                ("site_groups",),
+                f"{components:,} components is more than this tool simulates ({MAX_COMPONENTS:,})",
+            )
         for i, s in enumerate(self.storms):
             for r in s.regions:
                 if r not in self.repair.crews:

@@ -111,3 +111,9 @@ def test_defaults_are_filled(tmp_path, scenario_dict):
     assert s.repair.window.value == "business"
     assert s.installs.indicative_business_days >= 0
     assert yaml.safe_load(s.model_dump_json())["name"] == "t"
+
+
+def test_fleet_too_large_is_refused(tmp_path, scenario_dict):
+    scenario_dict["site_groups"][0].update(count=100_000, handsets=60)
+    e = _err(tmp_path, scenario_dict)
+    assert e.field == "site_groups" and "components" in e.reason
