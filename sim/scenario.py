@@ -199,6 +199,13 @@ class Scenario(_Model):
     installs: Installs = Installs()
     porting: Porting | None = Porting()
 
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: date) -> date:
+        if not date(1996, 1, 1) <= v <= date(2090, 12, 31):
+            raise ValueError("must be between 1996-01-01 and 2090-12-31 (the EU summer-time rule)")
+        return v
+
     @model_validator(mode="after")
     def _cross(self) -> Scenario:
         names = [g.name for g in self.site_groups]

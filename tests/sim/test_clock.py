@@ -44,3 +44,23 @@ def test_round_the_clock():
     c = BusinessClock(None, START, 10)
     assert c.add(100.0, 50.0) == 150.0
     assert c.minutes_between(10.0, 70.0) == 60.0
+
+
+def test_iso_paris_matches_zoneinfo():
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from contracts.calendar import PARIS
+    from sim.timefmt import iso_paris
+
+    rng = np.random.default_rng(3)
+    # random instants 1996-2090 plus the seconds around the 2026 DST changes
+    xs = np.concatenate(
+        [
+            rng.integers(820454400, 3818448000, 3000),
+            np.array([1774746000 - 1, 1774746000, 1792890000 - 1, 1792890000]),
+        ]
+    )
+    want = [datetime.fromtimestamp(int(x), UTC).astimezone(PARIS).isoformat() for x in xs]
+    assert iso_paris(xs) == want

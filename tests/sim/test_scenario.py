@@ -117,3 +117,8 @@ def test_fleet_too_large_is_refused(tmp_path, scenario_dict):
     scenario_dict["site_groups"][0].update(count=100_000, handsets=60)
     e = _err(tmp_path, scenario_dict)
     assert e.field == "site_groups" and "components" in e.reason
+
+
+def test_start_outside_the_supported_years(tmp_path, scenario_dict):
+    scenario_dict["start"] = "1890-01-01"
+    assert _err(tmp_path, scenario_dict).field == "start"
