@@ -179,10 +179,9 @@ def main() -> None:
     print(
         f"  speed-up 2 vs 1          {times[1] / times[2]:8.2f}x  target >= 1.70 (wall clock, shared machine)"
     )
-    print(
-        f"  CPU-bound estimate       {2 * cpus[1] / cpus[2]:8.2f}x  (2 x CPU with 1 worker / CPU with 2 incl. the"
-        " parent: the speed-up on two idle cores)"
-    )
+    est = 2 * cpus[1] / cpus[2]
+    print(f"  CPU-bound estimate       {est:8.2f}x  (2 x CPU(1 worker) / CPU(2 workers + parent):")
+    print("                                     the speed-up two idle cores would give)")
     load = os.getloadavg()
     print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
