@@ -14,7 +14,8 @@ from contracts.errors import CentrexError
 app = typer.Typer(
     name="centrex",
     help="Workbench for a hosted-telephony (Centrex) provider: simulate a fleet, check SLA math, "
-    "provision numbers, test SIP against a local PBX, size channel capacity.",
+    "provision numbers, test SIP against a local PBX, size channel capacity.\n\n"
+    "Example: centrex run scenarios/demo.yaml --replications 5",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
@@ -50,8 +51,10 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last-resort message instead of a traceback
         if settings.debug:
             traceback.print_exc()
-        stderr.print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
-                     markup=False)
+        stderr.print(
+            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+            markup=False,
+        )
         sys.exit(1)
 
 

@@ -8,7 +8,9 @@ from centrex.output import Format, emit
 from contracts.profile import load_profile
 
 app = typer.Typer(
-    help="Contract profiles: rules with their clauses, and the named choices.", no_args_is_help=True
+    help="Contract profiles: rules with their clauses, and the named choices.\n\n"
+    "Example: centrex contract show alleo --set tier_at_99_2=8",
+    no_args_is_help=True,
 )
 
 

@@ -13,7 +13,9 @@ from contracts.profile import load_profile
 from contracts.sla import compute, load_inputs, parse_instant
 
 app = typer.Typer(
-    help="SLA statements: availability, service credits and caps per site and month.", no_args_is_help=True
+    help="SLA statements: availability, service credits and caps per site and month.\n\n"
+    "Example: centrex sla compute --contract alleo --incidents incidents.csv --billing billing.csv",
+    no_args_is_help=True,
 )
 
 CONTRACT = typer.Option(

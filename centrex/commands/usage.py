@@ -13,7 +13,9 @@ from contracts.errors import InputError
 from contracts.profile import load_profile
 
 app = typer.Typer(
-    help="Audit call records against the fair-use rules of unlimited plans.", no_args_is_help=True
+    help="Audit call records against the fair-use rules of unlimited plans.\n\n"
+    "Example: centrex usage audit --contract allset --cdrs cdrs.csv",
+    no_args_is_help=True,
 )
 
 AUDIT_COLUMNS = (
