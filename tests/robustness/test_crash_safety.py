@@ -37,9 +37,10 @@ pg_cluster = _prov.pg_cluster
 SITES_CSV = _prov.SITES_CSV
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def inventory_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
+def make_inventory(kind: str, request, tmp_path: Path, numbers: int) -> str:
+    """A migrated inventory (SQLite file or fresh PostgreSQL database) with the provisioning sites and
+    one range of `numbers` numbers."""
+    if kind == "sqlite":
         url = str(tmp_path / "centrex.db")
     else:
         url = request.getfixturevalue("pg_cluster").new_database()
@@ -48,9 +49,14 @@ def inventory_url(request, tmp_path) -> str:
     sites.write_text(SITES_CSV, encoding="utf-8")
     with db.session_scope(url) as s:
         import_sites(s, sites)
-        add_range(s, "+33170000000", 100_000, "test")
+        add_range(s, "+33170000000", numbers, "test")
     db.dispose_all()
-    yield url
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def inventory_url(request, tmp_path) -> str:
+    yield make_inventory(request.param, request, tmp_path, 100_000)
     db.dispose_all()
 
 
@@ -61,10 +67,10 @@ def _db_check(url: str) -> list[dict]:
     return rows
 
 
-def _spawn(url: str, seed: int) -> subprocess.Popen:
+def spawn_allocator(url: str, seed: int, seconds: float = 1e9) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}"}
     return subprocess.Popen(
-        [PYTHON, str(HERE / "rb_allocator.py"), url, str(seed)],
+        [PYTHON, str(HERE / "rb_allocator.py"), url, str(seed), str(seconds)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -83,7 +89,7 @@ def test_allocators_killed_mid_transaction_leave_a_consistent_inventory(inventor
     released: set[int] = set()
     kills = 0
     for r in range(ROUNDS):
-        procs = [_spawn(inventory_url, 100 * r + i) for i in range(3)]
+        procs = [spawn_allocator(inventory_url, 100 * r + i) for i in range(3)]
         firsts = [p.stdout.readline() for p in procs]  # each is in its allocation loop now
         time.sleep(rng.uniform(0.0, 0.8))
         for p in procs:
