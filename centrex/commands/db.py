@@ -38,7 +38,11 @@ def parse_day(text: str | None, field: str = "--today") -> date | None:
     return None if text is None else parse_date(text, field=field)
 
 
-app = typer.Typer(help="Inventory database: schema migrations and invariant checks.", no_args_is_help=True)
+app = typer.Typer(
+    help="Inventory database: schema migrations and invariant checks.\n\n"
+    "Example: centrex db upgrade --db centrex.db",
+    no_args_is_help=True,
+)
 
 
 @app.command("upgrade")

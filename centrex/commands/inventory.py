@@ -23,7 +23,11 @@ from provisioning.export import (
     tenant_row,
 )
 
-app = typer.Typer(help="Inventory: sites, equipment, tenants and SIP accounts.", no_args_is_help=True)
+app = typer.Typer(
+    help="Inventory: sites, equipment, tenants and SIP accounts.\n\n"
+    "Example: centrex inventory import sites.csv",
+    no_args_is_help=True,
+)
 
 
 @app.command("import")

@@ -13,7 +13,9 @@ from provisioning.export import BLOCK_COLUMNS, NUMBER_COLUMNS, RANGE_COLUMNS, bl
 from provisioning.plan import format_e164
 
 app = typer.Typer(
-    help="SDA numbers: ranges, blocks allocated to sites, release and quarantine.", no_args_is_help=True
+    help="SDA numbers: ranges, blocks allocated to sites, release and quarantine.\n\n"
+    "Example: centrex numbers allocate --site PARIS-01 --size 10",
+    no_args_is_help=True,
 )
 
 

@@ -17,7 +17,8 @@ from provisioning.inventory import parse_date
 from provisioning.models import Mandate
 
 app = typer.Typer(
-    help="Portability mandates: create, submit, OBL answers, schedule, complete, history.",
+    help="Portability mandates: create, submit, OBL answers, schedule, complete, history.\n\n"
+    "Example: centrex port history 1",
     no_args_is_help=True,
 )
 ID = typer.Argument(..., help="Mandate id.")
