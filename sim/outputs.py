@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,13 @@ def write_run(
     results: list[Result],
     profiles: dict[str, Profile],
     summary: dict[str, Any],
+    finalize: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Write every file of the run into `out` (a temp sibling renamed at the end)."""
+    """Write every file of the run into `out` (a temp sibling renamed at the end).
+
+    `finalize(tmp_dir)` runs on the complete files before the rename, so that derived files (the HTML
+    report) are part of the same all-or-nothing directory.
+    """
     first = results[0]
     bodies = {
         "events.csv": "".join(r.events_csv for r in results),
@@ -80,4 +86,6 @@ def write_run(
         sla = {"provenance": provenance(profiles), "statements": first.statements}
         (tmp / "sla.json").write_text(_json(sla), encoding="utf-8")
         (tmp / "summary.json").write_text(_json(summary), encoding="utf-8")
+        if finalize is not None:
+            finalize(tmp)
     return Path(out)

@@ -58,6 +58,7 @@ def run_scenario(
     scheduler: str | None = None,
     on_result: Callable[[Result], None] | None = None,
     on_start: Callable[[Scenario], None] | None = None,
+    finalize: Callable[[Path], None] | None = None,
 ) -> RunOutcome:
     """Run a scenario file and write its run directory; bad input raises InputError before any output."""
     scenario, text = prepare(path, replications, seed)
@@ -97,6 +98,7 @@ def run_scenario(
             results=results,
             profiles=profiles,
             summary=summary,
+            finalize=finalize,
         )
     except OSError as exc:
         raise InputError(

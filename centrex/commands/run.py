@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from centrex.output import Format, emit, info, progress
+from centrex.report import write_report
 from sim.run import run_scenario
 from sim.runner import default_workers
 from sim.summary import summary_rows
@@ -66,8 +67,8 @@ def run(
             scheduler=scheduler,
             on_start=start,
             on_result=lambda r: state["cb"](r),
+            finalize=lambda tmp: write_report(tmp),
         )
-    # REPORT HOOK (lead wires it): centrex.report.render.write_report(outcome.out)
     s = outcome.summary
     emit(
         summary_rows(s) if fmt is not Format.json else s,

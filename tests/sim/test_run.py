@@ -48,6 +48,7 @@ def test_run_writes_every_file(run_dir):
         "restorations.csv",
         "sla.json",
         "summary.json",
+        "report.html",
     }
     for name, header in HEADERS.items():
         assert (out / name).read_text().splitlines()[0] == header
