@@ -303,6 +303,11 @@ class BusinessCalendar:
         if i >= len(t.ws):
             t = self._tables(t.first.year, t.first.year + (len(t.ws) // 365) * 2)
             return self.add_business_minutes(when, minutes)
+        # A minute count too small for float resolution must not land at the end of the previous window.
+        while i + 1 < len(t.ws) and (
+            float(t.ws[i]) + (target - float(t.prefix[i])) < s or t.prefix[i + 1] == t.prefix[i]
+        ):
+            i += 1
         return from_epoch(float(t.ws[i]) + (target - float(t.prefix[i])))
 
     # ----- business days ----------------------------------------------------------------------------

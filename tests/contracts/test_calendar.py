@@ -140,3 +140,12 @@ def test_epoch_to_iso_and_local_date_match_zoneinfo():
     iso, days = epoch_to_iso(sample), epoch_to_local_date(sample)
     for k, x in enumerate(sample.tolist()):
         assert iso[k] == from_epoch(x).isoformat() and days[k] == from_epoch(x).date()
+
+
+def test_add_business_minutes_never_goes_back_in_time():
+    """A vanishing minute count from a weekend instant lands at the next window, not the last one."""
+    cal = load_profile("alleo").calendar()
+    saturday = datetime(2026, 1, 3, 12, 0, tzinfo=PARIS)
+    got = cal.add_business_minutes(saturday, 1e-300)
+    assert got >= saturday
+    assert got == datetime(2026, 1, 5, 8, 0, tzinfo=PARIS)
