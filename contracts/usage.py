@@ -384,6 +384,8 @@ def _fast_chunk(a: np.ndarray, users: _Users) -> Columns:
     # callee: optional '+', digits
     cl = lens[1]
     plus = a[fs[1]] == 43
+    if (cl - plus < 1).any():  # an empty number or a lone "+": the row parser names it
+        raise _Reject
     raw = _number(a, fe[1], cl - plus, int(cl.max()))
     lead = _windows(a, 2)[fs[1]]
     e164, ndig, kind = _normalise(lead, cl, plus, raw)
@@ -847,6 +849,7 @@ def _report(
     )
     if rules.forwarding_note:
         notes.append(rules.forwarding_note)
+    rows.sort(key=lambda r: (r["user"], r["month"]))  # the same order whatever the chunking
     return Audit(
         profile.name, path, records, len(users.names), len(keys), rows, tot, notes, profile.provenance()
     )
