@@ -82,6 +82,14 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _table_cell(value: Any) -> str:
+    """A table cell for the eye: floats to 8 significant digits (CSV and JSON keep every digit)."""
+    value = _plain(value)
+    if isinstance(value, float):
+        return f"{value:.8g}"
+    return _cell(value)
+
+
 def emit(
     data: Any,
     fmt: Format,
@@ -109,9 +117,12 @@ def emit(
     table = Table(title=title, show_lines=False)
     for c in columns:
         table.add_column(c, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
-    Console(soft_wrap=False, width=max(100, Console().width)).print(table)
+    cells = [["" if row.get(c) is None else _table_cell(row.get(c)) for c in columns] for row in rows]
+    for line in cells:
+        table.add_row(*line)
+    # Wide enough that headers and numbers never fold (up to 240 columns), even when piped.
+    natural = sum(max([len(c), *(len(line[i]) for line in cells)]) + 3 for i, c in enumerate(columns)) + 1
+    Console(soft_wrap=False, width=min(240, max(natural, Console().width))).print(table)
 
 
 def info(message: str) -> None:
