@@ -520,10 +520,14 @@ def _parse_row(row: list[str], col: dict[str, int], users: _Users, path: str, li
 def _slow_chunk(text: str, header: list[str], users: _Users, path: str, first_line: int) -> Columns:
     col = {name: header.index(name) for name in COLUMNS}
     rows = []
-    for k, row in enumerate(csv.reader(io.StringIO(text))):
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        rows.append(_parse_row(row, col, users, path, first_line + k))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for k, row in enumerate(reader):
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            rows.append(_parse_row(row, col, users, path, first_line + k))
+    except csv.Error as exc:  # a stray "\r" or quote: a bad row, not a crash
+        raise InputError(f"malformed CSV: {exc}", file=path, line=first_line + reader.line_num - 1) from None
     if not rows:
         return _empty()
     arr = list(zip(*rows, strict=True))
@@ -556,7 +560,7 @@ def read_cdrs(path: str | Path, users: _Users, chunk_bytes: int = 4 << 20) -> It
         head = fh.readline()
         try:
             header = [h.strip() for h in next(csv.reader([head.decode("utf-8-sig")]))]
-        except (UnicodeDecodeError, StopIteration):
+        except (UnicodeDecodeError, StopIteration, csv.Error):
             raise InputError("no header line", file=p, line=1) from None
         missing = [c for c in COLUMNS if c not in header]
         if missing:
