@@ -120,9 +120,12 @@ def emit(
     cells = [["" if row.get(c) is None else _table_cell(row.get(c)) for c in columns] for row in rows]
     for line in cells:
         table.add_row(*line)
-    # Wide enough that headers and numbers never fold (up to 240 columns), even when piped.
-    natural = sum(max([len(c), *(len(line[i]) for line in cells)]) + 3 for i, c in enumerate(columns)) + 1
-    Console(soft_wrap=False, width=min(240, max(natural, Console().width))).print(table)
+    # On a terminal: its width. Piped: wide enough that headers and numbers don't fold (up to 160).
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        natural = sum(max([len(c), *(len(x[i]) for x in cells)]) + 3 for i, c in enumerate(columns)) + 1
+        console = Console(soft_wrap=False, width=min(160, max(natural, 100)))
+    console.print(table)
 
 
 def info(message: str) -> None:
