@@ -23,6 +23,9 @@ from contracts.calendar import DST_YEARS, PARIS, in_spring_gap, local_to_epoch
 from contracts.causes import CAUSES
 from contracts.errors import InputError
 
+_YEARS = "1900–2199"
+_T_MIN, _T_MAX = -2208988800, 7258118400  # 1900-01-01 and 2200-01-01 UTC, epoch seconds
+_MAX_EUR = Decimal("1e12")
 NAT = np.iinfo(np.int64).min  # an empty time (open incident, no answer)
 CAUSE_CODE = {c: i for i, c in enumerate(CAUSES)}
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -121,6 +124,12 @@ def parse_times(
         if why:
             raise InputError(why, file=file, line=first_line(i), field=field)
         out[i] = v
+    far = (out != NAT) & ((out < _T_MIN) | (out >= _T_MAX))  # years the engine and calendars cover
+    if far.any():
+        i = int(np.flatnonzero(far)[0])
+        raise InputError(
+            f"{values[i]!r} is outside the years {_YEARS}", file=file, line=first_line(i), field=field
+        )
     return out
 
 
@@ -368,8 +377,10 @@ class BillingRow:
 def month_key(text: str, *, file: str = "", line: int | None = None, field: str = "month") -> int:
     """'2026-03' → 2026 * 12 + 2 (bad month → InputError)."""
     m = _MONTH.match(text.strip())
-    if not m:
-        raise InputError(f"bad month {text!r}; expected YYYY-MM", file=file, line=line, field=field)
+    if not m or not 1900 <= int(m.group(1)) <= 2199:
+        raise InputError(
+            f"bad month {text!r}; expected YYYY-MM in {_YEARS}", file=file, line=line, field=field
+        )
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 
@@ -388,6 +399,8 @@ def _money(text: str, *, file: str, line: int, field: str) -> Decimal:
         raise InputError(f"not a finite amount: {text!r}", file=file, line=line, field=field)
     if v < 0:
         raise InputError(f"negative amount {text!r}", file=file, line=line, field=field)
+    if v >= _MAX_EUR:  # beyond any bill, and beyond Decimal's 28 digits once rounded to the cent
+        raise InputError(f"amount too large: {text!r}", file=file, line=line, field=field)
     return v
 
 
