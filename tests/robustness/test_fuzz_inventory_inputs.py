@@ -241,3 +241,43 @@ def test_semicolon_exports_are_accepted(work):
     assert read_sites_csv(put(work / "s-fr.csv", render(s, fr))) == read_sites_csv(
         put(work / "s.csv", render(s))
     )
+
+
+# ----- a required column missing, in any reader -----------------------------------------------------------
+def _missing_column_readers():
+    from contracts.explain import read_theirs
+    from contracts.profile import load_profile
+    from contracts.records import read_billing, read_incidents, read_installs
+    from contracts.usage import COLUMNS as CDR_COLS
+    from contracts.usage import audit
+
+    progetcom = load_profile("progetcom")
+    return {
+        "incidents": (("ticket", "site", "notified_at", "restored_at", "cause"), read_incidents),
+        "billing": (("site", "month", "recurring_fees", "usage_charges"), read_billing),
+        "installs": (
+            ("site", "handsets", "indicative_date", "service_start", "customer_caused"),
+            read_installs,
+        ),
+        "statement": (("site", "month", "credit_eur"), read_theirs),
+        "devices": (DEV_COLS, _read_devices),
+        "sites": (SITE_COLS[:-1], read_sites_csv),
+        "cdr": (CDR_COLS, lambda p: audit(progetcom, p)),
+    }
+
+
+MISSING = _missing_column_readers()
+
+
+@fuzz(200)
+@given(which=st.sampled_from(sorted(MISSING)), data=st.data(), extra=st.booleans())
+def test_a_missing_required_column_is_named_on_line_1(work, which, data, extra):
+    tick("missing column (all CSV readers)")
+    cols, reader = MISSING[which]
+    drop = data.draw(st.sampled_from(cols))
+    header = [c for c in cols if c != drop] + (["comment"] if extra else [])
+    p = put(
+        work / f"missing-{which}.csv", (",".join(header) + "\n" + ",".join("x" * len(header)) + "\n").encode()
+    )
+    err = read_or_error(reader, p)
+    assert isinstance(err, InputError) and err.line == 1 and drop in str(err), (which, drop, err)
