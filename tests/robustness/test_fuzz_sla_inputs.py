@@ -462,3 +462,28 @@ def test_french_spreadsheet_export_is_accepted(work):
     fr, plain = run_cli(_compute(inc, bill)), run_cli(_compute(plain_i, plain_b))
     assert fr.code == 0 and fr.out == plain.out and "1234.5" not in fr.err
     assert np.array_equal(read_incidents(inc).notified, read_incidents(plain_i).notified)
+
+
+def test_real_console_script_prints_one_unwrapped_line(work):
+    """The in-process runner is checked against a real process: a long error stays one line (no wrapping
+    at 80 columns when stderr is a pipe), exit 2, nothing on stdout."""
+    import subprocess
+    import sys
+
+    long_site = "S" * 300
+    inc = put(
+        work / "real.csv",
+        f"ticket,site,notified_at,restored_at,cause\nT1,{long_site},yesterday,,network\n".encode(),
+    )
+    bill = put(work / "real-b.csv", render(Table(BILL_COLS, ())))
+    done = subprocess.run(
+        [sys.executable, "-c", "from centrex.cli import main; main()", *_compute(inc, bill)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "80", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"error: {inc}:2: notified_at: "), (
+        done.stderr
+    )
