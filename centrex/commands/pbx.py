@@ -8,7 +8,7 @@ import typer
 
 from centrex.output import Format, emit, info
 from sip import service
-from sip.choices import DEFAULT_PORT, InviteChallenge
+from sip.choices import DEFAULT_HOST, DEFAULT_PORT, InviteChallenge
 
 app = typer.Typer(
     help="Run a local Kamailio test PBX generated from the inventory (loopback only).\n\n"
@@ -24,7 +24,10 @@ _FMT = typer.Option(Format.table, "--format", help="table, json or csv.")
 
 @app.command("up")
 def up(
-    port: int = typer.Option(DEFAULT_PORT, "--port", help="UDP port on 127.0.0.1 (0: any free port)."),
+    port: int = typer.Option(DEFAULT_PORT, "--port", help="UDP port (0: any free port)."),
+    host: str = typer.Option(
+        DEFAULT_HOST, "--host", help="Address to listen on; loopback by default (another exposes the PBX)."
+    ),
     demo: bool = typer.Option(
         False, "--demo", help="Serve a throwaway inventory (tenants with limits 2 and 5)."
     ),
@@ -46,7 +49,7 @@ def up(
 
         raise InputError("--invite-challenge must be 401 or 407", field="--invite-challenge")
     status = service.pbx_up(
-        port=port, demo=demo, run_dir=run_dir, db_url=db, invite_challenge=invite_challenge
+        port=port, host=host, demo=demo, run_dir=run_dir, db_url=db, invite_challenge=invite_challenge
     )
     info(f"PBX up on {status['address']} (pid {status['pid']}); log {status['log']}")
     emit(status, fmt)

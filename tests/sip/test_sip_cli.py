@@ -40,6 +40,20 @@ def test_up_reports_a_running_pbx(running):
     assert r.returncode == 0 and json.loads(r.stdout)["pid"] == status["pid"]
 
 
+def test_up_listens_on_loopback_unless_asked(running, tmp_path):
+    _, status = running
+    assert status["address"].startswith("127.0.0.1:")
+    run = tmp_path / "pbx2"
+    r = centrex(
+        "pbx", "up", "--demo", "--port", "0", "--host", "127.0.0.2", "--run-dir", str(run), "--format", "json"
+    )
+    try:
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["address"].startswith("127.0.0.2:")
+    finally:
+        centrex("pbx", "down", "--run-dir", str(run))
+
+
 def test_check_writes_junit_and_passes(running, tmp_path):
     run, _ = running
     out = tmp_path / "sip-check.xml"
