@@ -11,14 +11,24 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from contracts.calendar import ALSACE_MOSELLE_DEPARTEMENTS, BusinessCalendar, weekly_window
 from contracts.causes import CAUSES
 from contracts.errors import InputError
+from contracts.profile_spec import Euros, Pct, check_resolvable, check_sla
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 BUILTIN_PROFILES = ("alleo", "allset", "progetcom", "allocloud")
@@ -91,12 +101,12 @@ class CalendarSpec(BaseModel):
 
 
 class CapSpec(BaseModel):
-    """The 30-day cap on credits (§6)."""
+    """The 30-day cap on credits (§6): `pct` % of the month's fees over `days` consecutive days."""
 
     model_config = ConfigDict(extra="forbid")
     clause: str
-    pct: int | float | str
-    days: int = 30
+    pct: Pct  # kept as written; the engine reads Decimal(str(pct))
+    days: Annotated[StrictInt, Field(ge=1, le=3660)] = 30
 
 
 class InstallDelaySpec(BaseModel):
@@ -104,8 +114,8 @@ class InstallDelaySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     clause: str
-    eur_per_handset: str
-    business_days: int
+    eur_per_handset: Euros
+    business_days: Annotated[StrictInt, Field(ge=0, le=3660)]
 
 
 class Rule(BaseModel):
@@ -113,6 +123,9 @@ class Rule(BaseModel):
 
     clause: str
     text: str
+
+
+_BOOL = TypeAdapter(StrictBool).validate_python
 
 
 class Profile(BaseModel):
@@ -143,16 +156,37 @@ class Profile(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Profile:
+        # Raised as InputError (a ValueError would lose the field path): `file: field: reason`.
         missing = [c for c in CAUSES if c not in self.causes]
         unknown = [c for c in self.causes if c not in CAUSES]
         if missing or unknown:
-            raise ValueError(f"causes: missing {missing}, unknown {unknown}; need exactly {list(CAUSES)}")
+            raise InputError(
+                f"missing {missing}, unknown {unknown}; need exactly {list(CAUSES)}",
+                file=self.path,
+                field="causes",
+            )
         for cause, rule in self.causes.items():
             if rule.choice and rule.choice not in self.choice_specs:
-                raise ValueError(f"causes.{cause}: choice {rule.choice!r} is not declared under choices")
-        if self.sla.get("kind") not in ("availability", "per_incident", "none"):
-            raise ValueError("sla.kind must be availability, per_incident or none")
-        weekly_window(self.calendar_spec.window)
+                raise InputError(
+                    f"choice {rule.choice!r} is not declared under choices",
+                    file=self.path,
+                    field=f"causes.{cause}",
+                )
+        try:
+            window = weekly_window(self.calendar_spec.window)
+        except ValueError as exc:
+            raise InputError(str(exc), file=self.path, field="calendar.window") from None
+        for day, w in zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), window, strict=True):
+            if w is not None and not 0 <= w[0] < w[1] <= 1440:  # what BusinessCalendar accepts
+                raise InputError(
+                    f"{self.calendar_spec.window[day]!r}: need HH:MM-HH:MM within 00:00-24:00, start first",
+                    file=self.path,
+                    field=f"calendar.window.{day}",
+                )
+        check_sla(self.sla, self.choice_specs, self.path)
+        check_resolvable(
+            self.calendar_spec.holidays_off, self.choice_specs, "calendar.holidays_off", self.path, _BOOL
+        )
         if not self.choices:
             self.choices = {k: s.default for k, s in self.choice_specs.items()}
         return self
@@ -307,7 +341,7 @@ def _load_file(path: str, mtime: float) -> Profile:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err["loc"]).replace("calendar_spec", "calendar")
         loc = loc.replace("choice_specs", "choices")
-        raise InputError(err["msg"], file=path, field=loc or None) from None
+        raise InputError(err["msg"].removeprefix("Value error, "), file=path, field=loc or None) from None
 
 
 def load_profile(name_or_path: str, overrides: Mapping[str, Any] | Sequence[str] = ()) -> Profile:
