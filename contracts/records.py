@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 import warnings
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from contracts import fastcsv
 from contracts.calendar import DST_YEARS, PARIS, in_spring_gap, local_to_epoch
 from contracts.causes import CAUSES
 from contracts.errors import InputError
+from contracts.fastcsv import Fallback
 
 _YEARS = "1900–2199"
 _T_MIN, _T_MAX = -2208988800, 7258118400  # 1900-01-01 and 2200-01-01 UTC, epoch seconds
@@ -131,6 +134,26 @@ def parse_times(
             f"{values[i]!r} is outside the years {_YEARS}", file=file, line=first_line(i), field=field
         )
     return out
+
+
+def parse_instant(text: str, *, field: str = "--as-of") -> datetime:
+    """An instant given on the command line: ISO 8601, Paris wall clock when it has no offset (a date means
+    its midnight). Like a time in the CSV files, a wall-clock time inside the skipped spring hour does not
+    exist and is bad input (CONTRACTS §13); the repeated autumn hour is its first occurrence."""
+    try:
+        t = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"not an ISO 8601 instant: {text!r}", field=field) from None
+    if t.tzinfo:
+        return t
+    aware = t.replace(tzinfo=PARIS)
+    try:
+        back = datetime.fromtimestamp(aware.timestamp(), PARIS).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):  # years far out: the caller's range checks decide
+        return aware
+    if back != t.replace(microsecond=back.microsecond):
+        raise InputError(f"{text!r} does not exist in Europe/Paris (skipped DST hour)", field=field)
+    return aware
 
 
 # ----- CSV --------------------------------------------------------------------------------------------
@@ -246,7 +269,95 @@ class Incidents:
 
 
 def read_incidents(path: str | Path) -> Incidents:
-    """Read `ticket,site,notified_at,restored_at,cause[,pending_since,answered_at,departement,…]`."""
+    """Read `ticket,site,notified_at,restored_at,cause[,pending_since,answered_at,departement,…]`.
+
+    The low-memory block reader (contracts/fastcsv.py) reads a plain, valid file; on anything else the
+    full reader below re-reads the file and decides (same values, same errors)."""
+    try:
+        return _read_incidents_blocks(path)
+    except Fallback:
+        return _read_incidents_full(path)
+
+
+_INCIDENT_COLUMNS = ("ticket", "site", "notified_at", "restored_at", "cause")
+
+
+def _read_incidents_blocks(path: str | Path) -> Incidents:
+    """Incidents from the block reader: no per-row Python object but the ticket strings; site, cause and
+    departement dictionary-encoded block by block. Raises Fallback rather than InputError."""
+    head, delim, blocks = fastcsv.header_and_blocks(path)
+    header = [h.strip().lower() for h in head.split(delim)]
+    if any(c not in header for c in _INCIDENT_COLUMNS):
+        raise Fallback
+    col = {name: j for j, name in enumerate(header)}  # a repeated name: the last one, as the full reader
+    width = len(header)
+    optional = "pending_since" in header
+    text_cols = ["site"] + (["departement"] if "departement" in header else [])
+    tickets: list[str] = []
+    codes: dict[str, list[np.ndarray]] = {c: [] for c in text_cols}
+    values: dict[str, dict[str, int]] = {c: {} for c in text_cols}
+    parts: dict[str, list[np.ndarray]] = defaultdict(list)
+    for body in blocks:
+        buf, st, en = fastcsv.fields(body, delim, width)
+        used = [col[c] for c in (*_INCIDENT_COLUMNS, *text_cols[1:])]
+        if optional:
+            used += [col["pending_since"]] + ([col["answered_at"]] if "answered_at" in col else [])
+        for j in used:
+            fastcsv.check_edges(buf, st[:, j], en[:, j])
+        tk = fastcsv.strings(buf, st[:, col["ticket"]], en[:, col["ticket"]])
+        tickets.extend(tk)
+        for c in text_cols:
+            uniq, inv = fastcsv.encode(buf, st[:, col[c]], en[:, col[c]])
+            known = values[c]
+            codes[c].append(np.array([known.setdefault(u, len(known)) for u in uniq], dtype=np.int32)[inv])
+        uniq, inv = fastcsv.encode(buf, st[:, col["cause"]], en[:, col["cause"]])
+        if any(u not in CAUSE_CODE for u in uniq):
+            raise Fallback
+        parts["cause"].append(np.array([CAUSE_CODE[u] for u in uniq], dtype=np.int8)[inv])
+        for name, empty_ok in (("notified_at", False), ("restored_at", True)) + (
+            (("pending_since", True), ("answered_at", True)) if optional else ()
+        ):
+            if name in col:
+                j = col[name]
+                parts[name].append(fastcsv.times(buf, st[:, j], en[:, j], allow_empty=empty_ok))
+        del buf, st, en, body
+    n = len(tickets)
+    if n == 0 or "" in tickets:
+        raise Fallback
+    hashes = np.fromiter(map(hash, tickets), dtype=np.int64, count=n)
+    hashes.sort()
+    if (hashes[1:] == hashes[:-1]).any() and len(set(tickets)) != n:
+        raise Fallback  # a duplicate ticket: the full reader names both lines
+
+    def joined(name: str) -> np.ndarray:
+        return np.concatenate(parts.pop(name))
+
+    text = {}
+    for c in text_cols:
+        if c == "site" and "" in values[c]:
+            raise Fallback
+        table = np.empty(len(values[c]), dtype=object)
+        table[:] = list(values[c])
+        text[c] = table[np.concatenate(codes.pop(c))].tolist()
+    cause = joined("cause")
+    notified, restored = joined("notified_at"), joined("restored_at")
+    if ((restored != NAT) & (restored < notified)).any():
+        raise Fallback
+    pending = answered = None
+    if optional:
+        pending = joined("pending_since")
+        answered = joined("answered_at") if "answered_at" in col else np.full(n, NAT, dtype=np.int64)
+        if ((pending != NAT) & (answered != NAT) & (answered < pending)).any():
+            raise Fallback
+    lines = np.arange(2, n + 2, dtype=np.int64)
+    dep = text.get("departement")
+    return Incidents(
+        str(path), tickets, text["site"], notified, restored, cause, pending, answered, dep, lines
+    )
+
+
+def _read_incidents_full(path: str | Path) -> Incidents:
+    """The full reader: every row as strings, every error worded (file, line, field, reason)."""
     f = str(path)
     header, cols, lines = _read_columns(path, ["ticket", "site", "notified_at", "restored_at", "cause"])
     ticket = cols["ticket"]

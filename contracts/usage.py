@@ -342,8 +342,9 @@ def _number(a: np.ndarray, e: np.ndarray, lengths: np.ndarray, width: int) -> np
     return d.astype(np.int64) @ _POW10[width - 1 :: -1][:width]
 
 
-def _fast_chunk(a: np.ndarray, users: _Users) -> Columns:
-    """Parse a chunk of whole lines (each ending with \\n) in the exact column order, or raise _Reject."""
+def _fast_chunk(a: np.ndarray, users: _Users, delim: int = 44) -> Columns:
+    """Parse a chunk of whole lines (each ending with \\n) in the exact column order, or raise _Reject.
+    `delim` is the separator byte: "," or ";" (French spreadsheet exports)."""
     if (a == 34).any():  # quotes: leave to the csv module
         raise _Reject
     nl = np.flatnonzero(a == 10)
@@ -354,7 +355,7 @@ def _fast_chunk(a: np.ndarray, users: _Users) -> Columns:
     ends = nl.copy()
     cr = (ends > starts) & (a[np.maximum(ends - 1, 0)] == 13)
     ends -= cr
-    commas = np.flatnonzero(a == 44)
+    commas = np.flatnonzero(a == delim)
     per_line = np.diff(np.searchsorted(commas, nl), prepend=0)
     if len(commas) != 4 * n or (per_line != 4).any():
         raise _Reject
@@ -517,10 +518,12 @@ def _parse_row(row: list[str], col: dict[str, int], users: _Users, path: str, li
     )
 
 
-def _slow_chunk(text: str, header: list[str], users: _Users, path: str, first_line: int) -> Columns:
+def _slow_chunk(
+    text: str, header: list[str], users: _Users, path: str, first_line: int, delim: str = ","
+) -> Columns:
     col = {name: header.index(name) for name in COLUMNS}
     rows = []
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
     try:
         for k, row in enumerate(reader):
             if not row or (len(row) == 1 and not row[0].strip()):
@@ -559,7 +562,10 @@ def read_cdrs(path: str | Path, users: _Users, chunk_bytes: int = 4 << 20) -> It
     try:
         head = fh.readline()
         try:
-            header = [h.strip() for h in next(csv.reader([head.decode("utf-8-sig")]))]
+            first = head.decode("utf-8-sig")
+            # French spreadsheet exports separate with ";": accepted like the other readers (issue 10 §1)
+            delim = ";" if first.count(";") > first.count(",") else ","
+            header = [h.strip() for h in next(csv.reader([first], delimiter=delim))]
         except (UnicodeDecodeError, StopIteration, csv.Error):
             raise InputError("no header line", file=p, line=1) from None
         missing = [c for c in COLUMNS if c not in header]
@@ -589,7 +595,7 @@ def read_cdrs(path: str | Path, users: _Users, chunk_bytes: int = 4 << 20) -> It
             cols = None
             if exact:
                 try:
-                    cols = _fast_chunk(np.frombuffer(data, dtype=np.uint8), users)
+                    cols = _fast_chunk(np.frombuffer(data, dtype=np.uint8), users, ord(delim))
                 except _Reject:
                     cols = None
             if cols is None:
@@ -598,7 +604,7 @@ def read_cdrs(path: str | Path, users: _Users, chunk_bytes: int = 4 << 20) -> It
                 except UnicodeDecodeError as exc:
                     bad = line + data[: exc.start].count(b"\n")
                     raise InputError("not UTF-8 text", file=p, line=bad) from None
-                cols = _slow_chunk(text, header, users, p, line)
+                cols = _slow_chunk(text, header, users, p, line, delim)
             line += n_lines
             yield cols
             if not block:

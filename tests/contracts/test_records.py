@@ -85,3 +85,127 @@ def test_billing_departement_and_installs(tmp_path):
         )
     )
     assert len(ins) == 1 and ins[0].handsets == 4 and not ins[0].customer_caused
+
+
+# ----- the low-memory block reader gives what the full reader gives --------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from contracts import fastcsv, records  # noqa: E402
+from contracts.fastcsv import Fallback  # noqa: E402
+from contracts.records import parse_instant  # noqa: E402
+
+
+def _outcome(read, p):
+    try:
+        inc = read(p)
+    except InputError as e:
+        return ("error", str(e))
+    return (
+        list(inc.ticket),
+        list(inc.site),
+        None if inc.departement is None else list(inc.departement),
+        *(
+            None if a is None else (a.dtype.str, a.tolist())
+            for a in (inc.notified, inc.restored, inc.cause, inc.pending_since, inc.answered_at, inc.line)
+        ),
+    )
+
+
+_TIMES = [
+    "2026-03-02T10:00",
+    "2026-03-02 10:00:00",
+    "2026-03-02T10:00:00Z",
+    "2026-03-02T12:00:00+02:00",
+    "2026-03-02T08:00-01:30",
+    "2026-10-25T02:30:00",
+    "2026-03-29T02:30:00",
+    "2026-03-03",
+    "2026-02-30T10:00:00",
+    "1890-01-01T00:00:00Z",
+    "2026-03-02T10:00:00.5",
+    " 2026-03-02T10:00",
+    "2026-03-02T24:00:00",
+    "2026-03-02X10:00:00",
+    "yesterday",
+    "",
+]
+_TEXT = ["S1", "S2", "Paris Nord", "Sé", " S1", "S1\u00a0", "", "T1", "x" * 70, "57", "a;b", "a,b", '"q"']
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.data(),
+    delim=st.sampled_from([",", ";"]),
+    crlf=st.booleans(),
+    bom=st.booleans(),
+    optional=st.sampled_from([(), ("departement",), ("pending_since", "answered_at"), ("pending_since",)]),
+    block=st.sampled_from([None, 64, 7]),
+)
+def test_block_reader_agrees_with_the_full_reader(
+    tmp_path, monkeypatch, data, delim, crlf, bom, optional, block
+):
+    cols = ["ticket", "site", "notified_at", "restored_at", "cause", *optional]
+    cols = data.draw(st.permutations(cols))
+    n = data.draw(st.integers(1, 6))
+    causes = ["network", "router", "lightning"]
+    rows = []
+    for i in range(n):
+        val = {
+            "ticket": data.draw(st.sampled_from([f"T{i}", f"T{i}", "T0", ""])),
+            "site": data.draw(st.sampled_from(_TEXT)),
+            "departement": data.draw(st.sampled_from(["57", "", "75"])),
+            "cause": data.draw(st.sampled_from(causes)),
+        }
+        for c in ("notified_at", "restored_at", "pending_since", "answered_at"):
+            val[c] = data.draw(st.sampled_from(_TIMES))
+        rows.append(delim.join(val[c] for c in cols))
+    eol = "\r\n" if crlf else "\n"
+    tail = data.draw(st.sampled_from(["", eol, eol + eol]))
+    text = ("\ufeff" if bom else "") + eol.join([delim.join(cols), *rows]) + tail
+    p = tmp_path / "inc.csv"
+    p.write_bytes(text.encode())
+    if block:
+        monkeypatch.setattr(fastcsv, "BLOCK", block)
+    assert _outcome(read_incidents, p) == _outcome(records._read_incidents_full, p)
+
+
+def test_block_reader_takes_plain_files_in_small_blocks(tmp_path, monkeypatch):
+    rows = [f"T{i};S{i % 3};2026-03-{1 + i % 28:02d}T10:00:00Z;;network\r\n" for i in range(200)]
+    p = write(tmp_path, HEAD.replace(",", ";") + "".join(rows) + "\r\n", bom=True)
+    monkeypatch.setattr(fastcsv, "BLOCK", 100)
+    inc = records._read_incidents_blocks(p)  # no Fallback: read block by block
+    assert _outcome(lambda _: inc, p) == _outcome(records._read_incidents_full, p)
+    assert inc.site[:4] == ["S0", "S1", "S2", "S0"] and inc.line[-1] == 201
+
+
+def test_block_reader_falls_back_on_what_it_cannot_vouch_for(tmp_path):
+    good = HEAD + "T0,S,2026-03-02T08:00,2026-03-02T09:00,network\n"
+    for extra in (
+        "\nT1,S,2026-03-02T08:00,,network\n",
+        'T1,"S",2026-03-02T08:00,,network\n',
+        "T1, S,2026-03-02T08:00,,network\n",
+    ):
+        with pytest.raises(Fallback):
+            records._read_incidents_blocks(write(tmp_path, good + extra))
+
+
+@pytest.mark.parametrize(
+    "text,ok",
+    [
+        ("2026-03-29T02:30:00", False),  # skipped spring hour: does not exist (CONTRACTS §13)
+        ("2026-03-29T03:00:00", True),
+        ("2026-10-25T02:30:00", True),  # repeated autumn hour: first occurrence
+        ("2026-03-29T02:30:00+01:00", True),
+        ("2026-03-29", True),
+        ("soon", False),
+    ],
+)
+def test_as_of_instant(text, ok):
+    if ok:
+        assert parse_instant(text).tzinfo is not None
+    else:
+        with pytest.raises(InputError) as exc:
+            parse_instant(text)
+        assert exc.value.field == "--as-of"

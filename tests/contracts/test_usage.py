@@ -229,3 +229,27 @@ def test_missing_column_and_alleo_have_clear_errors(tmp_path):
         usage.audit(load_profile("allset"), f)
     with pytest.raises(InputError, match="fair-use"):
         usage.audit(load_profile("alleo"), f)
+
+
+def test_semicolon_exports_read_like_commas(generated, tmp_path):
+    """French spreadsheet exports separate with ";" (issue 10 §1): same audit, fast path and row parser."""
+    semi = tmp_path / "semi.csv"
+    semi.write_bytes(b"\xef\xbb\xbf" + generated.read_bytes().replace(b",", b";"))
+    p = load_profile("allset")
+    a = usage.audit(p, generated, every_month=True)
+    b = usage.audit(p, semi, every_month=True)
+    c = usage.audit(p, semi, every_month=True, chunk_bytes=4096)
+    assert a.rows == b.rows == c.rows and a.totals == b.totals
+    rows = ['"q";0145678912;2026-03-03T09:00:00;60;handset\r', "q;0145678912;2026-03-03 10:00:00;60;handset"]
+    r = by_user(usage.audit(p, write(tmp_path / "q.csv", rows, HEADER.replace(",", ";")), every_month=True))
+    assert r[("q", "2026-03")]["calls"] == 2
+
+
+def test_semicolon_bad_row_names_line_and_field(tmp_path):
+    good = "u;0145678912;2026-03-03T09:00:00;60;handset"
+    f = write(
+        tmp_path / "bad.csv", [good, "u;0145678912;2026-03-29T02:30:00;12;handset"], HEADER.replace(",", ";")
+    )
+    with pytest.raises(InputError) as exc:
+        usage.audit(load_profile("allset"), f)
+    assert exc.value.line == 3 and exc.value.field == "start"
