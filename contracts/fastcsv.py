@@ -19,6 +19,7 @@ import numpy as np
 from contracts.calendar import DST_YEARS, in_spring_gap, local_to_epoch
 
 BLOCK = 1 << 24  # bytes of text per step (16 MiB: ~250,000 incident rows)
+PAD = 72  # spare zero bytes after a block: the widest fixed-width read (64) fits
 _NL, _SP, _TAB, _QUOTE = 10, 32, 9, 34
 _T_MIN, _T_MAX = -2208988800, 7258118400  # the full reader's range (1900-01-01 and 2200-01-01 UTC)
 NAT = np.iinfo(np.int64).min
@@ -86,7 +87,8 @@ def _blocks(fh, block: int) -> Iterator[bytes]:
 
 
 def fields(body: bytes, delim: str, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(bytes, starts, ends) of every field, shaped (rows, width); Fallback on a malformed block."""
+    """(bytes + PAD zeros, starts, ends) of every field, shaped (rows, width); Fallback on a malformed
+    block."""
     buf = np.frombuffer(body, dtype=np.uint8)
     if ((buf < 32) & (buf != _NL) & (buf != _TAB)).any() or (buf == _QUOTE).any():
         raise Fallback  # control bytes or quotes: the csv module decides
@@ -108,7 +110,9 @@ def fields(body: bytes, delim: str, width: int) -> tuple[np.ndarray, np.ndarray,
     starts[0] = 0
     starts[1:] = seps + 1
     ends = np.append(seps, len(buf))
-    return buf, starts.reshape(rows, width), ends.reshape(rows, width)
+    spare = np.zeros(len(buf) + PAD, dtype=np.uint8)  # room for a fixed-width window at the last field
+    spare[: len(buf)] = buf
+    return spare, starts.reshape(rows, width), ends.reshape(rows, width)
 
 
 def check_edges(buf: np.ndarray, st: np.ndarray, en: np.ndarray) -> None:
@@ -159,17 +163,44 @@ def encode(buf: np.ndarray, st: np.ndarray, en: np.ndarray) -> tuple[list[str], 
     if w > 64:
         raise Fallback  # huge fields: rare, and the full reader copes
     w = max(8, -(-w // 8) * 8)
-    k = np.arange(w)
-    m = k < length[:, None]
-    mat = np.zeros((len(st), w), dtype=np.uint8)
-    mat[m] = buf[(st[:, None] + k)[m]]
-    if w == 8:
-        uniq, inv = np.unique(mat.view("<u8").ravel(), return_inverse=True)
-        values = [u.tobytes().rstrip(b"\x00").decode("utf-8") for u in uniq]
-    else:
+    mat = _padded(buf, st, length, w)
+    words = mat.view("<u8")  # (rows, w / 8)
+    key = words[:, 0].copy()
+    for j in range(1, words.shape[1]):  # wider values: one 64-bit key per row, checked below
+        key = (key * np.uint64(0x9E3779B97F4A7C15)) ^ words[:, j]
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    inv = inv.reshape(-1)
+    if words.shape[1] > 1 and not (mat == mat[first[inv]]).all():  # two values on one key: sort them
         uniq, inv = np.unique(mat.view(f"S{w}").ravel(), return_inverse=True)
-        values = [u.decode("utf-8") for u in uniq.tolist()]
-    return values, inv.reshape(-1)
+        return [u.decode("utf-8") for u in uniq.tolist()], inv.reshape(-1)
+    return [mat[i].tobytes().rstrip(b"\x00").decode("utf-8") for i in first.tolist()], inv
+
+
+def lookup(buf: np.ndarray, st: np.ndarray, en: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """Index of each row's value in `names` (a short list, e.g. the causes); Fallback on any other."""
+    length = en - st
+    w = -(-max(len(x.encode()) for x in names) // 8) * 8
+    if int(length.max()) > w:
+        raise Fallback
+    words = _padded(buf, st, length, w).view("<u8")
+    out = np.full(len(st), -1, dtype=np.int8)
+    for i, name in enumerate(names):
+        b = name.encode()
+        want = np.frombuffer(b.ljust(w, b"\x00"), dtype="<u8")
+        hit = length == len(b)
+        for j, x in enumerate(want):
+            hit &= words[:, j] == x
+        out[hit] = i
+    if (out < 0).any():
+        raise Fallback
+    return out
+
+
+def _padded(buf: np.ndarray, st: np.ndarray, length: np.ndarray, w: int) -> np.ndarray:
+    """The fields as rows of `w` bytes, zero-padded."""
+    mat = np.lib.stride_tricks.sliding_window_view(buf, w)[st]  # buf ends with PAD spare bytes
+    mat *= np.arange(w, dtype=np.int64) < length[:, None]
+    return mat
 
 
 _POS_DIGITS = {
@@ -198,8 +229,8 @@ def times(buf: np.ndarray, st: np.ndarray, en: np.ndarray, *, allow_empty: bool)
     return out
 
 
-def _digits(buf: np.ndarray, st: np.ndarray, pos: Sequence[int]) -> np.ndarray:
-    d = buf[st[:, None] + np.asarray(pos)].astype(np.int64) - 48
+def _digits(buf: np.ndarray, st: np.ndarray, pos: tuple[int, ...]) -> np.ndarray:
+    d = np.lib.stride_tricks.sliding_window_view(buf, max(pos) + 1)[st][:, pos].astype(np.int64) - 48
     if ((d < 0) | (d > 9)).any():
         raise Fallback
     return d

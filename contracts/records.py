@@ -310,10 +310,7 @@ def _read_incidents_blocks(path: str | Path) -> Incidents:
             uniq, inv = fastcsv.encode(buf, st[:, col[c]], en[:, col[c]])
             known = values[c]
             codes[c].append(np.array([known.setdefault(u, len(known)) for u in uniq], dtype=np.int32)[inv])
-        uniq, inv = fastcsv.encode(buf, st[:, col["cause"]], en[:, col["cause"]])
-        if any(u not in CAUSE_CODE for u in uniq):
-            raise Fallback
-        parts["cause"].append(np.array([CAUSE_CODE[u] for u in uniq], dtype=np.int8)[inv])
+        parts["cause"].append(fastcsv.lookup(buf, st[:, col["cause"]], en[:, col["cause"]], CAUSES))
         for name, empty_ok in (("notified_at", False), ("restored_at", True)) + (
             (("pending_since", True), ("answered_at", True)) if optional else ()
         ):
