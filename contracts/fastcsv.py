@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -29,10 +30,10 @@ class Fallback(Exception):
     """The fast reader cannot vouch for this file: re-read it with the full reader."""
 
 
-def header_and_blocks(path: str | Path, block: int | None = None) -> tuple[str, str, Iterator[bytes]]:
-    """Return (header line, delimiter, blocks of whole body lines with LF endings, no trailing blank)."""
+def open_csv(path: str | Path) -> tuple[str, str, BinaryIO]:
+    """Return (header line, delimiter, the open file positioned at the first body line)."""
     try:
-        fh = Path(path).open("rb")
+        fh = Path(path).open("rb")  # noqa: SIM115 - the caller closes it
     except OSError:
         raise Fallback from None
     head = fh.readline()
@@ -51,39 +52,40 @@ def header_and_blocks(path: str | Path, block: int | None = None) -> tuple[str, 
         fh.close()
         raise Fallback from None
     delim = ";" if text.count(";") > text.count(",") else ","
-    return text, delim, _blocks(fh, block or BLOCK)
+    return text, delim, fh
 
 
-def _blocks(fh, block: int) -> Iterator[bytes]:
-    """Blocks of body text cut after a newline; CRLF made LF; blank lines only at the very end."""
-    with fh:
-        carry = b""
-        blank_seen = False
-        while True:
-            data = fh.read(block)
-            if data:
-                data = carry + data
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    carry = data
-                    continue
-                chunk, carry = data[: cut + 1], data[cut + 1 :]
-            else:
-                chunk, carry = carry, b""
-            if chunk:
+def blocks(fh: BinaryIO, block: int | None = None) -> Iterator[bytes]:
+    """Blocks of whole body lines cut after a newline, CRLF made LF, without the final newline(s); blank
+    lines only at the very end."""
+    block = block or BLOCK
+    carry = b""
+    blank_seen = False
+    while True:
+        data = fh.read(block)
+        if data:
+            data = carry + data
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                carry = data
+                continue
+            chunk, carry = data[: cut + 1], data[cut + 1 :]
+        else:
+            chunk, carry = carry, b""
+        if chunk:
+            if b"\r" in chunk:
+                chunk = chunk.replace(b"\r\n", b"\n")
                 if b"\r" in chunk:
-                    chunk = chunk.replace(b"\r\n", b"\n")
-                    if b"\r" in chunk:
-                        raise Fallback
-                body = chunk.rstrip(b"\n")
-                if body:
-                    if blank_seen or body.startswith(b"\n") or b"\n\n" in body:
-                        raise Fallback  # a blank line inside the file: the full reader numbers the rest
-                    yield body
-                if len(chunk) - len(body) > 1 or (not body and chunk):
-                    blank_seen = True
-            if not data:
-                return
+                    raise Fallback
+            body = chunk.rstrip(b"\n")
+            if body:
+                if blank_seen or body.startswith(b"\n") or b"\n\n" in body:
+                    raise Fallback  # a blank line inside the file: the full reader numbers the rest
+                yield body
+            if len(chunk) - len(body) > 1 or (not body and chunk):
+                blank_seen = True
+        if not data:
+            return
 
 
 def fields(body: bytes, delim: str, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,4 +1,5 @@
-"""CSV readers for incident tickets, billing and installs: fast (csv module + numpy) and strict.
+"""CSV readers for incident tickets, billing and installs: fast (numpy on bytes, block by block, for
+large incident files; csv module + numpy otherwise) and strict.
 
 Every bad row gives an InputError naming the file, line and field. Times without an offset are Paris
 wall-clock (CONTRACTS §13, fixed): the repeated autumn hour is its first occurrence, a time inside the
@@ -17,6 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -285,7 +287,12 @@ _INCIDENT_COLUMNS = ("ticket", "site", "notified_at", "restored_at", "cause")
 def _read_incidents_blocks(path: str | Path) -> Incidents:
     """Incidents from the block reader: no per-row Python object but the ticket strings; site, cause and
     departement dictionary-encoded block by block. Raises Fallback rather than InputError."""
-    head, delim, blocks = fastcsv.header_and_blocks(path)
+    head, delim, fh = fastcsv.open_csv(path)
+    with fh:
+        return _incidents_from_blocks(str(path), head, delim, fh)
+
+
+def _incidents_from_blocks(path: str, head: str, delim: str, fh: BinaryIO) -> Incidents:
     header = [h.strip().lower() for h in head.split(delim)]
     if any(c not in header for c in _INCIDENT_COLUMNS):
         raise Fallback
@@ -297,7 +304,7 @@ def _read_incidents_blocks(path: str | Path) -> Incidents:
     codes: dict[str, list[np.ndarray]] = {c: [] for c in text_cols}
     values: dict[str, dict[str, int]] = {c: {} for c in text_cols}
     parts: dict[str, list[np.ndarray]] = defaultdict(list)
-    for body in blocks:
+    for body in fastcsv.blocks(fh):
         buf, st, en = fastcsv.fields(body, delim, width)
         used = [col[c] for c in (*_INCIDENT_COLUMNS, *text_cols[1:])]
         if optional:
