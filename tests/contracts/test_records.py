@@ -150,9 +150,12 @@ def test_block_reader_agrees_with_the_full_reader(
     cols = data.draw(st.permutations(cols))
     n = data.draw(st.integers(1, 6))
     clean = data.draw(st.booleans())  # only valid values: the block reader must take the file itself
+
+    def pick(good: list[str], bad: list[str]) -> str:
+        return data.draw(st.sampled_from(good if clean else good + bad))
+
     rows = []
     for i in range(n):
-        pick = lambda xs, bad: data.draw(st.sampled_from(xs if clean else xs + bad))  # noqa: E731
         val = {
             "ticket": pick([f"T{i}"], ["T0", ""]),
             "site": pick(_TEXT[:4], _TEXT[4:]),
