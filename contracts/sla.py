@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from contracts.calendar import PARIS, epoch_to_iso, epoch_to_local_date, from_epoch, local_epoch, to_epoch
+from contracts.calendar import epoch_to_iso, epoch_to_local_date, from_epoch, local_epoch, to_epoch
 from contracts.cap import ZERO, Credit, apply_cap, money
 from contracts.causes import CAUSES
 from contracts.profile import Profile
@@ -512,14 +512,3 @@ def compute_files(
     with paused_gc():
         inc, bill, ins = load_inputs(incidents_path, billing_path, installs_path)
         return compute(profile, inc, bill, ins, as_of).rows
-
-
-def parse_instant(text: str) -> datetime:
-    """An --as-of instant: ISO 8601, Paris wall clock when it has no offset (a date means its midnight)."""
-    from contracts.errors import InputError
-
-    try:
-        t = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"not an ISO 8601 instant: {text!r}", field="--as-of") from None
-    return t if t.tzinfo else t.replace(tzinfo=PARIS)

@@ -97,6 +97,14 @@ def test_bad_input_exit_2_nothing_on_stdout(tmp_path, content, args, needle):
     assert needle in r.stderr and r.stderr.startswith("error: ")
 
 
+def test_as_of_in_the_skipped_spring_hour_exit_2():
+    """CONTRACTS §13: 2026-03-29 02:30 does not exist in Paris; 03:30 does."""
+    r = run("sla", "compute", "-c", "alleo", *FILES, "--as-of", "2026-03-29T02:30:00")
+    assert r.returncode == 2 and r.stdout == "" and "skipped DST hour" in r.stderr
+    r = run("sla", "compute", "-c", "alleo", *FILES, "--as-of", "2026-03-29T03:30:00", "--format", "json")
+    assert r.returncode == 0, r.stderr
+
+
 def test_unknown_profile_exit_2():
     r = run("sla", "compute", "-c", "telco", *FILES)
     assert r.returncode == 2 and r.stdout == "" and "unknown profile" in r.stderr
