@@ -108,6 +108,15 @@ def correct(
     )
 
 
+def _act(
+    mandate_id: int, action: str, by: str | None, today: str | None, note: str | None, **details
+) -> Callable[[Session], Mandate]:
+    """The work of one state-machine action (`details`: its own fields, e.g. reason, port_date)."""
+    return lambda s: mandates.act(
+        s, mandate_id, action, actor=actor(by), note=note, today=parse_day(today), **details
+    )
+
+
 def _action(name: str, doc: str, example: str) -> None:
     def command(
         mandate_id: int = ID,
@@ -117,12 +126,7 @@ def _action(name: str, doc: str, example: str) -> None:
         today: str | None = TODAY_OPTION,
         fmt: Format = FORMAT_OPTION,
     ) -> None:
-        _run(
-            db_url,
-            today,
-            lambda s: mandates.act(s, mandate_id, name, actor=actor(by), note=note, today=parse_day(today)),
-            fmt,
-        )
+        _run(db_url, today, _act(mandate_id, name, by, today, note), fmt)
 
     command.__doc__ = f"{doc}\n\nExample: {example}"
     app.command(name)(command)
@@ -154,14 +158,7 @@ def reject(
 
     Example: centrex port reject 3 --reason wrong_holder
     """
-    _run(
-        db_url,
-        today,
-        lambda s: mandates.act(
-            s, mandate_id, "reject", actor=actor(by), reason=reason.value, note=note, today=parse_day(today)
-        ),
-        fmt,
-    )
+    _run(db_url, today, _act(mandate_id, "reject", by, today, note, reason=reason.value), fmt)
 
 
 @app.command("schedule")
@@ -179,14 +176,7 @@ def schedule(
     Example: centrex port schedule 3 --date 2026-06-02
     """
     when = parse_date(date_, field="--date")
-    _run(
-        db_url,
-        today,
-        lambda s: mandates.act(
-            s, mandate_id, "schedule", actor=actor(by), port_date=when, note=note, today=parse_day(today)
-        ),
-        fmt,
-    )
+    _run(db_url, today, _act(mandate_id, "schedule", by, today, note, port_date=when), fmt)
 
 
 @app.command("obl")
