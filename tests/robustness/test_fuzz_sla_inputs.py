@@ -55,6 +55,16 @@ def put(path: Path, data: bytes) -> Path:
 
 
 # ----- strategies -----------------------------------------------------------------------------------------
+def site_months(min_rows: int, max_rows: int):
+    """Distinct (site, month) keys: one row each in a bill or a statement."""
+    return st.lists(
+        st.tuples(st.sampled_from(SITES), st.sampled_from(MONTHS)),
+        unique=True,
+        min_size=min_rows,
+        max_size=max_rows,
+    )
+
+
 @st.composite
 def incident_tables(draw, min_rows: int = 0, max_rows: int = 12) -> Table:
     rows = []
@@ -75,14 +85,7 @@ def incident_tables(draw, min_rows: int = 0, max_rows: int = 12) -> Table:
 
 @st.composite
 def billing_tables(draw, min_rows: int = 0, max_rows: int = 12) -> Table:
-    keys = draw(
-        st.lists(
-            st.tuples(st.sampled_from(SITES), st.sampled_from(MONTHS)),
-            unique=True,
-            min_size=min_rows,
-            max_size=max_rows,
-        )
-    )
+    keys = draw(site_months(min_rows, max_rows))
     comma = draw(st.booleans())
     rows = tuple(
         (s, m, render_amount(draw(amounts), comma), render_amount(draw(amounts), comma)) for s, m in keys
@@ -114,14 +117,7 @@ def install_tables(draw, min_rows: int = 0, max_rows: int = 10) -> Table:
 
 @st.composite
 def theirs_tables(draw, min_rows: int = 0, max_rows: int = 10) -> Table:
-    keys = draw(
-        st.lists(
-            st.tuples(st.sampled_from(SITES), st.sampled_from(MONTHS)),
-            unique=True,
-            min_size=min_rows,
-            max_size=max_rows,
-        )
-    )
+    keys = draw(site_months(min_rows, max_rows))
     comma = draw(st.booleans())
     return Table(THEIRS_COLS, tuple((s, m, render_amount(draw(amounts), comma)) for s, m in keys))
 
@@ -183,6 +179,16 @@ def bad_billing_cell(draw, t: Table, k: int) -> tuple[str, str]:
     return field, draw(bad_amounts)
 
 
+def bad_billing_table(draw, t: Table, k: int) -> tuple[Table, str, str]:
+    """`bad_billing_cell`, with row k's site set to an earlier row's where the bad month repeats its month
+    (so that the row is a duplicate key)."""
+    field, value = bad_billing_cell(draw, t, k)
+    if field == "month" and value in {r[1] for r in t.rows[:k]}:
+        j = next(i for i in range(k) if t.rows[i][1] == value)
+        t = t.with_cell(k, "site", t.rows[j][0])
+    return t, field, value
+
+
 def _is_month(v: str) -> bool:
     s = v.strip()
     return (
@@ -198,6 +204,23 @@ def _is_month(v: str) -> bool:
     )
 
 
+# ----- the three oracles on one reader ---------------------------------------------------------------------
+def assert_spellings_read_the_same(work: Path, reader, key, t: Table, sp) -> None:
+    canon = reader(put(work / "canon.csv", render(t)))
+    assert key(reader(put(work / "variant.csv", render(t, sp)))) == key(canon)
+
+
+def assert_bad_cell_located(work: Path, reader, t: Table, k: int, field: str, value: str, sp) -> None:
+    err = read_or_error(reader, put(work / "bad.csv", render(t.with_cell(k, field, value), sp)))
+    assert isinstance(err, InputError), f"accepted {field}={value!r}"
+    assert (err.line, err.field) == (k + 2, field), (str(err), field, value)
+
+
+def read_garbage(work: Path, reader, columns: tuple[str, ...], head: bool, junk: bytes) -> None:
+    prefix = (",".join(columns) + "\n").encode() if head else b""
+    read_or_error(reader, put(work / "junk.csv", prefix + junk))
+
+
 # ----- incidents ------------------------------------------------------------------------------------------
 def _incidents_key(inc):
     return (inc.ticket, inc.site, inc.notified.tolist(), inc.restored.tolist(), inc.cause.tolist())
@@ -207,9 +230,7 @@ def _incidents_key(inc):
 @given(t=incident_tables(), sp=spellings(len(INC_COLS)))
 def test_incidents_spellings_read_the_same(work, t, sp):
     tick("incidents.csv")
-    canon = read_incidents(put(work / "canon.csv", render(t)))
-    variant = read_incidents(put(work / "variant.csv", render(t, sp)))
-    assert _incidents_key(variant) == _incidents_key(canon)
+    assert_spellings_read_the_same(work, read_incidents, _incidents_key, t, sp)
 
 
 @fuzz(700)
@@ -218,18 +239,14 @@ def test_incidents_one_bad_cell_is_located(work, t, sp, data):
     tick("incidents.csv")
     k = data.draw(st.integers(0, len(t.rows) - 1))
     field, value = bad_incident_cell(data.draw, t, k)
-    p = put(work / "bad.csv", render(t.with_cell(k, field, value), sp))
-    err = read_or_error(read_incidents, p)
-    assert isinstance(err, InputError), f"accepted {field}={value!r}"
-    assert (err.line, err.field) == (k + 2, field), (str(err), field, value)
+    assert_bad_cell_located(work, read_incidents, t, k, field, value, sp)
 
 
 @fuzz(400)
 @given(head=st.booleans(), junk=garbage_bytes)
 def test_incidents_garbage_never_crashes(work, head, junk):
     tick("incidents.csv")
-    prefix = (",".join(INC_COLS) + "\n").encode() if head else b""
-    read_or_error(read_incidents, put(work / "junk.csv", prefix + junk))
+    read_garbage(work, read_incidents, INC_COLS, head, junk)
 
 
 # ----- billing --------------------------------------------------------------------------------------------
@@ -241,8 +258,7 @@ def _billing_key(rows):
 @given(t=billing_tables(), sp=spellings(len(BILL_COLS)))
 def test_billing_spellings_read_the_same(work, t, sp):
     tick("billing.csv")
-    canon = read_billing(put(work / "canon.csv", render(t)))
-    assert _billing_key(read_billing(put(work / "variant.csv", render(t, sp)))) == _billing_key(canon)
+    assert_spellings_read_the_same(work, read_billing, _billing_key, t, sp)
 
 
 @fuzz(600)
@@ -250,22 +266,15 @@ def test_billing_spellings_read_the_same(work, t, sp):
 def test_billing_one_bad_cell_is_located(work, t, sp, data):
     tick("billing.csv")
     k = data.draw(st.integers(0, len(t.rows) - 1))
-    field, value = bad_billing_cell(data.draw, t, k)
-    if field == "month" and value in {r[1] for r in t.rows[:k]}:  # duplicate: same site as that row
-        j = next(i for i in range(k) if t.rows[i][1] == value)
-        t = t.with_cell(k, "site", t.rows[j][0])
-    p = put(work / "bad.csv", render(t.with_cell(k, field, value), sp))
-    err = read_or_error(read_billing, p)
-    assert isinstance(err, InputError), f"accepted {field}={value!r}"
-    assert (err.line, err.field) == (k + 2, field), (str(err), field, value)
+    t, field, value = bad_billing_table(data.draw, t, k)
+    assert_bad_cell_located(work, read_billing, t, k, field, value, sp)
 
 
 @fuzz(400)
 @given(head=st.booleans(), junk=garbage_bytes)
 def test_billing_garbage_never_crashes(work, head, junk):
     tick("billing.csv")
-    prefix = (",".join(BILL_COLS) + "\n").encode() if head else b""
-    read_or_error(read_billing, put(work / "junk.csv", prefix + junk))
+    read_garbage(work, read_billing, BILL_COLS, head, junk)
 
 
 # ----- installs -------------------------------------------------------------------------------------------
@@ -277,8 +286,7 @@ def _installs_key(rows):
 @given(t=install_tables(), sp=spellings(len(INST_COLS)))
 def test_installs_spellings_read_the_same(work, t, sp):
     tick("installs.csv")
-    canon = read_installs(put(work / "canon.csv", render(t)))
-    assert _installs_key(read_installs(put(work / "variant.csv", render(t, sp)))) == _installs_key(canon)
+    assert_spellings_read_the_same(work, read_installs, _installs_key, t, sp)
 
 
 BAD_DATES = ["2026-02-30", "2026-13-01", "x", "05/01/2026", "2026-01-05 junk", "2026-1-5", "0000-01-01"]
@@ -300,18 +308,14 @@ def test_installs_one_bad_cell_is_located(work, t, sp, data):
         value = data.draw(st.sampled_from(["maybe", "2", "vrai?", "-1"]))
         if not t.rows[k][3]:  # no service start yet: the row is skipped, so give it one
             t = t.with_cell(k, "service_start", t.rows[k][2])
-    p = put(work / "bad.csv", render(t.with_cell(k, field, value), sp))
-    err = read_or_error(read_installs, p)
-    assert isinstance(err, InputError), f"accepted {field}={value!r}"
-    assert (err.line, err.field) == (k + 2, field), (str(err), field, value)
+    assert_bad_cell_located(work, read_installs, t, k, field, value, sp)
 
 
 @fuzz(300)
 @given(head=st.booleans(), junk=garbage_bytes)
 def test_installs_garbage_never_crashes(work, head, junk):
     tick("installs.csv")
-    prefix = (",".join(INST_COLS) + "\n").encode() if head else b""
-    read_or_error(read_installs, put(work / "junk.csv", prefix + junk))
+    read_garbage(work, read_installs, INST_COLS, head, junk)
 
 
 # ----- another system's statement (sla diff --theirs) -----------------------------------------------------
@@ -319,8 +323,7 @@ def test_installs_garbage_never_crashes(work, head, junk):
 @given(t=theirs_tables(), sp=spellings(len(THEIRS_COLS)))
 def test_statement_spellings_read_the_same(work, t, sp):
     tick("statement.csv (--theirs)")
-    canon = read_theirs(put(work / "canon.csv", render(t)))
-    assert read_theirs(put(work / "variant.csv", render(t, sp))) == canon
+    assert_spellings_read_the_same(work, read_theirs, lambda statement: statement, t, sp)
 
 
 @fuzz(300)
@@ -333,18 +336,14 @@ def test_statement_one_bad_cell_is_located(work, t, sp, data):
         value = data.draw(st.sampled_from(["2026-13", "2026-1", "janvier", "", "2026/01"]))
     else:
         value = data.draw(st.sampled_from(["abc", "NaN", "Infinity", "1.2.3", "12 €"]))
-    p = put(work / "bad.csv", render(t.with_cell(k, field, value), sp))
-    err = read_or_error(read_theirs, p)
-    assert isinstance(err, InputError), f"accepted {field}={value!r}"
-    assert (err.line, err.field) == (k + 2, field), (str(err), field, value)
+    assert_bad_cell_located(work, read_theirs, t, k, field, value, sp)
 
 
 @fuzz(300)
 @given(head=st.booleans(), junk=garbage_bytes)
 def test_statement_garbage_never_crashes(work, head, junk):
     tick("statement.csv (--theirs)")
-    prefix = (",".join(THEIRS_COLS) + "\n").encode() if head else b""
-    read_or_error(read_theirs, put(work / "junk.csv", prefix + junk))
+    read_garbage(work, read_theirs, THEIRS_COLS, head, junk)
 
 
 # ----- the same through the command line ------------------------------------------------------------------
@@ -387,10 +386,7 @@ def test_cli_compute_one_bad_cell_exits_2_with_one_line(work, t, b, which, data)
         bad = inc
     else:
         k = data.draw(st.integers(0, len(b.rows) - 1))
-        field, value = bad_billing_cell(data.draw, b, k)
-        if field == "month" and value in {r[1] for r in b.rows[:k]}:
-            j = next(i for i in range(k) if b.rows[i][1] == value)
-            b = b.with_cell(k, "site", b.rows[j][0])
+        b, field, value = bad_billing_table(data.draw, b, k)
         inc, bill = put(work / "i.csv", render(t)), put(work / "b.csv", render(b.with_cell(k, field, value)))
         bad = bill
     assert_clean_error(run_cli(_compute(inc, bill)), bad, line=k + 2, field=field)
