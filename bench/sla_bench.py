@@ -21,7 +21,7 @@ import numpy as np
 from contracts.calendar import PARIS, BusinessCalendar
 from contracts.causes import CAUSES
 from contracts.profile import load_profile
-from contracts.records import parse_times
+from contracts.instants import parse_times
 from contracts.sla import compute_files
 
 
