@@ -20,8 +20,8 @@ import numpy as np
 
 from contracts.calendar import PARIS, BusinessCalendar
 from contracts.causes import CAUSES
-from contracts.profile import load_profile
 from contracts.instants import parse_times
+from contracts.profile import load_profile
 from contracts.sla import compute_files
 
 

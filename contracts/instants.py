@@ -23,7 +23,7 @@ from contracts.errors import InputError
 NAT = np.iinfo(np.int64).min  # an empty time (open incident, no answer)
 YEARS = "1900–2199"
 T_MIN, T_MAX = -2208988800, 7258118400  # 1900-01-01 and 2200-01-01 UTC, epoch seconds
-_FRENCH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_FRENCH = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?: ([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?$")
 
 
 class NonexistentTime(ValueError):

@@ -20,6 +20,7 @@ quoting and words the error (which pyarrow cannot place on a line).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -156,7 +157,7 @@ class Batch:
         return self.cells[name].values
 
 
-# ----- the table ---------------------------------------------------------------------------------------------
+# ----- the table -------------------------------------------------------------------------------------------
 class Table:
     """An open CSV table: its header checked, its rows read batch by batch (use as a context manager)."""
 
@@ -168,11 +169,13 @@ class Table:
         optional: Sequence[str] = (),
         name: str = "",
         columns: ColumnMap | None = None,
+        data: bytes | None = None,
     ) -> None:
         self.file = str(path)
         self.name = name
         try:
-            self._fh: BinaryIO = Path(path).open("rb")  # noqa: SIM115 - closed by close()
+            # `data`: the file's bytes already in hand (a devices list passed as text); `path` names it
+            self._fh: BinaryIO = io.BytesIO(data) if data is not None else Path(path).open("rb")  # noqa: SIM115
         except FileNotFoundError:
             raise InputError("file not found", file=self.file) from None
         except OSError as exc:
@@ -304,9 +307,7 @@ class Table:
                 except UnicodeDecodeError as exc:
                     raise InputError(f"not UTF-8 text ({exc.reason})", file=self.file, line=line) from None
                 line += 1
-                if "\r" in s.rstrip("\r\n") or "\x00" in s:
-                    if "\x00" in s:
-                        raise InputError("malformed CSV: line contains NUL", file=self.file, line=line - 1)
+                if "\r" in s.rstrip("\r\n"):
                     yield from re.split(r"(?<=\r)(?!\n)", s)
                 else:
                     yield s
@@ -384,9 +385,10 @@ def open_table(
     optional: Sequence[str] = (),
     name: str = "",
     columns: ColumnMap | None = None,
+    data: bytes | None = None,
 ) -> Table:
     """Open a CSV table and check its header (see Table)."""
-    return Table(path, required, optional=optional, name=name, columns=columns)
+    return Table(path, required, optional=optional, name=name, columns=columns, data=data)
 
 
 def read_all(table: Table, names: Sequence[str]) -> tuple[dict[str, list[str]], np.ndarray]:
@@ -399,3 +401,33 @@ def read_all(table: Table, names: Sequence[str]) -> tuple[dict[str, list[str]], 
             cols[n].extend(b.values(n))
         lines.append(b.lines)
     return cols, (np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64))
+
+
+def first_cells(path: str | Path) -> Iterator[tuple[int, str]]:
+    """(line, first cell stripped) of every line of a hand-written list (a numbers file): no header
+    required, and `#` lines are comments there (no number starts with `#`). Blank lines give ""."""
+    file = str(path)
+    try:
+        fh = Path(path).open("rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise InputError("file not found", file=file) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=file) from None
+    with fh:
+        delimiter = None
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not UTF-8 text ({exc.reason})", file=file, line=lineno) from None
+            if text.lstrip().startswith("#") or not text.strip():
+                yield lineno, "" if not text.strip() else "#"
+                continue
+            delimiter = delimiter or delimiter_of(text)
+            try:
+                cells = next(csv.reader([text], delimiter=delimiter), [""])
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV: {exc}", file=file, line=lineno) from None
+            yield lineno, (cells[0].strip() if cells else "")

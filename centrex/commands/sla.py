@@ -9,8 +9,8 @@ import typer
 
 from centrex.output import Format, emit, warn
 from contracts.explain import choices_table, diff, explain, read_theirs
-from contracts.profile import load_profile
 from contracts.instants import parse_instant
+from contracts.profile import load_profile
 from contracts.sla import compute, load_inputs
 
 app = typer.Typer(
