@@ -493,11 +493,11 @@ def price_calls(profile: Profile, cdrs: str, *, rate_per_minute: Decimal | str) 
     """
     import numpy as np
 
-    from contracts.usage import _Users, read_cdrs
+    from contracts.calls import Users, read_cdrs
 
     rules = billing_rules(profile)
     rate = _money(rate_per_minute, "rate_per_minute")
-    users = _Users()
+    users = Users()
     groups: dict[int, list[int]] = {}
     for cols in read_cdrs(cdrs, users):
         if len(cols) == 0:

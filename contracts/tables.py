@@ -176,8 +176,6 @@ class Table:
         try:
             # `data`: the file's bytes already in hand (a devices list passed as text); `path` names it
             self._fh: BinaryIO = io.BytesIO(data) if data is not None else Path(path).open("rb")  # noqa: SIM115
-        except FileNotFoundError:
-            raise InputError("file not found", file=self.file) from None
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror}", file=self.file) from None
         try:
@@ -409,8 +407,6 @@ def first_cells(path: str | Path) -> Iterator[tuple[int, str]]:
     file = str(path)
     try:
         fh = Path(path).open("rb")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
-        raise InputError("file not found", file=file) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=file) from None
     with fh:

@@ -289,7 +289,16 @@ def test_installs_spellings_read_the_same(work, t, sp):
     assert_spellings_read_the_same(work, read_installs, _installs_key, t, sp)
 
 
-BAD_DATES = ["2026-02-30", "2026-13-01", "x", "31/02/2026", "01/13/2026", "2026-01-05 junk", "2026-1-5", "0000-01-01"]
+BAD_DATES = [
+    "2026-02-30",
+    "2026-13-01",
+    "x",
+    "31/02/2026",
+    "01/13/2026",
+    "2026-01-05 junk",
+    "2026-1-5",
+    "0000-01-01",
+]
 
 
 @fuzz(500)
