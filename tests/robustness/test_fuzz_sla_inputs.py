@@ -123,7 +123,10 @@ def theirs_tables(draw, min_rows: int = 0, max_rows: int = 10) -> Table:
 
 
 def _instant(text: str) -> datetime:
-    t = datetime.fromisoformat(text)
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:  # day first, as a French spreadsheet writes it
+        t = datetime.strptime(text, "%d/%m/%Y %H:%M")
     return t if t.tzinfo else t.replace(tzinfo=PARIS)
 
 
