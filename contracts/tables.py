@@ -271,7 +271,11 @@ class Table:
         try:
             t = pacsv.read_csv(
                 pa.py_buffer(chunk),
-                read_options=pacsv.ReadOptions(column_names=cols, block_size=max(len(chunk), 1 << 20)),
+                # one thread: blocks are small enough, and with pyarrow's thread pool alive at exit the
+                # CLI process aborted ("terminate called without an active exception") 1 run in 10
+                read_options=pacsv.ReadOptions(
+                    column_names=cols, block_size=max(len(chunk), 1 << 20), use_threads=False
+                ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=self.delimiter, quote_char=False, ignore_empty_lines=False
                 ),
