@@ -142,9 +142,9 @@ def read_sites_csv(path: Path, columns: ColumnMap | None = None) -> list[SiteRow
     return rows
 
 
-def import_sites(session: Session, path: Path) -> list[Site]:
+def import_sites(session: Session, path: Path, columns: ColumnMap | None = None) -> list[Site]:
     """Import (create or update) every site of a sites.csv file; return them in file order."""
-    return [upsert_site(session, row) for row in read_sites_csv(path)]
+    return [upsert_site(session, row) for row in read_sites_csv(path, columns)]
 
 
 def list_sites(session: Session) -> list[Site]:
