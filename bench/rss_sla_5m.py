@@ -107,7 +107,10 @@ def main() -> None:
         ]
         run_s, rss = child_peak(cmd)
         bad = d / "incidents_bad.csv"
-        with inc.open("rb") as src, bad.open("wb") as dst:  # the same file, one row a field too wide in the middle
+        with (
+            inc.open("rb") as src,
+            bad.open("wb") as dst,
+        ):  # the same file, one row a field too wide in the middle
             for k, row in enumerate(src):
                 dst.write(row.replace(b",", b",,", 1) if k == args.n // 2 else row)
         cmd[cmd.index(str(inc))] = str(bad)

@@ -213,10 +213,10 @@ def plain_times(buf: np.ndarray, st: np.ndarray, en: np.ndarray, *, allow_empty:
 
 
 def _digits(buf: np.ndarray, st: np.ndarray, pos: tuple[int, ...]) -> np.ndarray:
-    d = np.lib.stride_tricks.sliding_window_view(buf, max(pos) + 1)[st][:, pos].astype(np.int64) - 48
-    if ((d < 0) | (d > 9)).any():
+    d = np.lib.stride_tricks.sliding_window_view(buf, max(pos) + 1)[st][:, pos] - np.uint8(48)
+    if (d > 9).any():  # below "0" wraps round in uint8
         raise NotPlain
-    return d
+    return d.astype(np.int32)
 
 
 def _of_width(buf: np.ndarray, st: np.ndarray, width: int) -> np.ndarray:
@@ -247,7 +247,7 @@ def _of_width(buf: np.ndarray, st: np.ndarray, width: int) -> np.ndarray:
     nxt = (ym + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     if (day > nxt - first).any():
         raise NotPlain
-    local = (first + day - 1) * 86400 + hour * 3600 + minute * 60 + second
+    local = (first + day - 1) * 86400 + (hour * 3600 + minute * 60 + second).astype(np.int64)
     if width == base:  # naive: Paris wall clock
         if ((year < DST_YEARS[0]) | (year > DST_YEARS[1])).any() or in_spring_gap(local).any():
             raise NotPlain

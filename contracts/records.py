@@ -182,9 +182,10 @@ def read_incidents(path: str | Path, columns: ColumnMap | None = None) -> Incide
                 parts["p"].append(pending)
                 parts["a"].append(answered)
             tickets.extend(tk)
-            sites.extend([interned.setdefault(s, s) for s in st])
+            sites.extend(map(interned.setdefault, st, st))  # one string per distinct site
             if dep_col:
-                deps.extend([interned.setdefault(d, d) for d in b.values("departement")])
+                dv = b.values("departement")
+                deps.extend(map(interned.setdefault, dv, dv))
             parts["cause"].append(cause)
             parts["n"].append(notified)
             parts["r"].append(restored)

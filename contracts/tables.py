@@ -135,12 +135,21 @@ NO_MAP = ColumnMap()
 
 
 # ----- batches -------------------------------------------------------------------------------------------
-@dataclass
 class Cells:
-    """One column of a batch: its stripped texts, and (pyarrow path) its bytes for column-wise decoding."""
+    """One column of a batch: its stripped texts (made on first use), and on the pyarrow path its bytes
+    for column-wise decoding (`raw`: bytes + PAD zeros, starts, ends), kept when no cell needs stripping."""
 
-    values: list[str]
-    raw: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (bytes + PAD zeros, starts, ends)
+    def __init__(self, values: list[str] | None = None, raw=None, arrow=None) -> None:
+        self._values = values
+        self.raw: tuple[np.ndarray, np.ndarray, np.ndarray] | None = raw
+        self._arrow = arrow
+
+    @property
+    def values(self) -> list[str]:
+        if self._values is None:
+            self._values = self._arrow.to_pylist()
+            self._arrow = None
+        return self._values
 
 
 @dataclass
@@ -287,9 +296,7 @@ class Table:
             )
         except pa.ArrowInvalid:
             return None
-        n = t.num_rows
-        if n != chunk.count(b"\n"):
-            return None
+        n = t.num_rows  # one row per line: no quote, no blank line, no lone CR (see _plain)
         cells = {name: _cells(t.column(cols[j])) for j, name in want.items()}
         return Batch(cells, np.arange(line, line + n, dtype=np.int64))
 
@@ -353,11 +360,20 @@ class Table:
 
 def _plain(chunk: bytes) -> bool:
     """Whether pyarrow may parse this block: no quote, no blank line, no NUL, CR only before LF."""
-    if b'"' in chunk or b"\x00" in chunk or chunk.startswith((b"\n", b"\r\n")):
+    if b'"' in chunk or b"\x00" in chunk or chunk.startswith((b"\n", b"\r")):
         return False
-    if b"\n\n" in chunk or b"\n\r\n" in chunk:
+    buf = np.frombuffer(chunk, dtype=np.uint8)
+    nl = np.flatnonzero(buf == 10)
+    gaps = np.diff(nl)
+    if (gaps == 1).any():
         return False
-    return b"\r" not in chunk or chunk.count(b"\r") == chunk.count(b"\r\n")
+    if b"\r" in chunk:
+        cr = np.flatnonzero(buf == 13)
+        if cr[-1] + 1 >= len(buf) or (buf[cr + 1] != 10).any():
+            return False  # a CR alone: the csv module's reading of it
+        if ((gaps == 2) & (buf[nl[1:] - 1] == 13)).any():
+            return False  # a blank CRLF line
+    return True
 
 
 def _cells(chunked) -> Cells:
@@ -371,13 +387,14 @@ def _cells(chunked) -> Cells:
     if size:
         buf[:size] = np.frombuffer(data, dtype=np.uint8, count=size, offset=int(off[0]))
     st, en = off[:-1] - off[0], off[1:] - off[0]
-    values = arr.to_pylist()
     full = en > st
     if _EDGE[buf[st[full]]].any() or _EDGE[buf[en[full] - 1]].any():
+        values = arr.to_pylist()
         stripped = [v.strip() for v in values]
         if stripped != values:
             return Cells(stripped)
-    return Cells(values, (buf, st, en))
+        return Cells(values, (buf, st, en))
+    return Cells(None, (buf, st, en), arr)
 
 
 def open_table(
