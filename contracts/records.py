@@ -18,7 +18,7 @@ import numpy as np
 from contracts.causes import CAUSES
 from contracts.errors import InputError
 from contracts.instants import NAT, YEARS, NotPlain, parse_date, parse_times, plain_times
-from contracts.tables import Batch, ColumnMap, open_table, read_all
+from contracts.tables import Batch, ColumnMap, codes, open_table, read_all
 
 _YEARS = YEARS
 _MAX_EUR = Decimal("1e12")
@@ -107,7 +107,11 @@ class _FirstError:
             raise self.found[min(self.found)]
 
 
-def _cause_codes(raw: list[str], b: Batch, *, file: str) -> np.ndarray:
+def _cause_codes(b: Batch, *, file: str) -> np.ndarray:
+    fast = codes(b.cells["cause"], CAUSES)
+    if fast is not None:
+        return fast
+    raw = b.values("cause")
     try:
         return np.fromiter(map(CAUSE_CODE.__getitem__, raw), dtype=np.int8, count=len(raw))
     except KeyError:
@@ -147,7 +151,7 @@ def read_incidents(path: str | Path, columns: ColumnMap | None = None) -> Incide
             err.run(1, _first_empty, tk, b, file=f, field="ticket")
             err.run(2, _first_empty, st, b, file=f, field="site")
             # rank 3: a duplicate ticket, checked over the whole file below
-            cause = err.run(4, _cause_codes, b.values("cause"), b, file=f)
+            cause = err.run(4, _cause_codes, b, file=f)
             notified = err.run(5, _times, b, "notified_at", file=f, allow_empty=False)
             restored = err.run(6, _times, b, "restored_at", file=f, allow_empty=True)
             if notified is not None and restored is not None:

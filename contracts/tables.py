@@ -397,6 +397,26 @@ def _cells(chunked) -> Cells:
     return Cells(None, (buf, st, en), arr)
 
 
+def codes(cells: Cells, names: Sequence[str]) -> np.ndarray | None:
+    """Index in `names` (a short list: the causes) of every cell, compared on its bytes; None when some
+    cell is none of them, or the bytes are not at hand (then the caller words the error from the texts)."""
+    if cells.raw is None:
+        return None
+    buf, st, en = cells.raw
+    length = en - st
+    w = -(-max(len(x.encode()) for x in names) // 8) * 8
+    if len(st) == 0 or int(length.max()) > w or w > PAD:
+        return None if len(st) else np.zeros(0, dtype=np.int8)
+    mat = np.lib.stride_tricks.sliding_window_view(buf, w)[st] * (np.arange(w) < length[:, None])
+    words = mat.astype(np.uint8).view("<u8")
+    out = np.full(len(st), -1, dtype=np.int8)
+    for i, name in enumerate(names):
+        b = name.encode()
+        want = np.frombuffer(b.ljust(w, b"\0"), dtype="<u8")
+        out[(length == len(b)) & (words == want).all(axis=1)] = i
+    return None if (out < 0).any() else out
+
+
 def open_table(
     path: str | Path,
     required: Sequence[str],
