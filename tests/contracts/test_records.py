@@ -158,7 +158,7 @@ def test_pyarrow_blocks_agree_with_the_stdlib_reader(
     cols = ["ticket", "site", "notified_at", "restored_at", "cause", *optional]
     cols = data.draw(st.permutations(cols))
     n = data.draw(st.integers(1, 6))
-    clean = data.draw(st.booleans())  # only valid values: the block reader must take the file itself
+    clean = data.draw(st.booleans())  # only valid values: the pyarrow path must take the file itself
 
     def pick(good: list[str], bad: list[str]) -> str:
         return data.draw(st.sampled_from(good if clean else good + bad))
