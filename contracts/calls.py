@@ -18,7 +18,7 @@ import numpy as np
 from contracts.calendar import PARIS
 from contracts.errors import InputError
 from contracts.instants import NonexistentTime, NotPlain, paris, parse_datetime, plain_times
-from contracts.tables import Batch, ColumnMap, open_table
+from contracts.tables import Batch, ColumnMap, codes, open_table
 
 COLUMNS = ("caller_user", "callee", "start", "duration_s", "device_kind")
 _POW10 = np.array([10**i for i in range(19)], dtype=np.int64)
@@ -142,12 +142,9 @@ def _columnwise(b: Batch, users: Users) -> Columns:
     if (dl < 1).any() or (dl > 9).any():
         raise _NotPlain
     duration = _number(dbuf, den, dl)
-    try:
-        device = np.fromiter(
-            map(_DEVICE.__getitem__, cells["device_kind"].values), dtype=np.int8, count=len(b)
-        )
-    except KeyError:
-        raise _NotPlain from None
+    device = codes(cells["device_kind"], list(_DEVICE))  # DeviceKind values are 0, 1, 2, 3 in order
+    if device is None:
+        raise _NotPlain
     return Columns(users.ids(names), month.astype(np.int32), e164, ndig, kind, duration, device)
 
 
