@@ -1,26 +1,24 @@
 """One replication, end to end: installs → SimPy model → outages → tickets → bills → the SLA engine.
 
-Runs in a worker process (multiprocessing or Dask), so it returns plain data: CSV text chunks already
-sorted with a total order, and the metrics of the summary. Its random streams come from the scenario
-seed and the replication index only (numpy SeedSequence), so the result does not depend on which worker
-ran it or in what order.
+Runs in a worker process (multiprocessing or Dask), so it returns plain data: the columns of its tables
+(`sim.rundir` row types, rows already in a total order) and the metrics of the summary. Its random
+streams come from the scenario seed and the replication index only (numpy SeedSequence), so the result
+does not depend on which worker ran it or in what order.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
-from contracts.calendar import local_epoch
-from contracts.causes import CAUSES
+from contracts.calendar import BusinessCalendar, local_epoch
+from contracts.causes import CAUSES, Cause
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute
@@ -32,11 +30,10 @@ from sim.installs import Install, service_start_minute, simulate_install
 from sim.model import FleetModel, RawRun, duration_sampler
 from sim.outages import Sweep, Ticket, sweep, tickets
 from sim.porting import Port, simulate_port
+from sim.rundir import Detail, tables_of
 from sim.scenario import Scenario
-from sim.timefmt import iso_paris
 
 STREAMS = ("installs", "first_failures", "dynamics", "notification", "porting", "billing")
-CSV_EOL = "\n"
 _CAUSE_CODE = {c: i for i, c in enumerate(CAUSES)}
 
 
@@ -62,6 +59,30 @@ class Context:
     origin: int
     horizon: float
     end: date
+    _calendars: dict[tuple[str, str], BusinessCalendar] = field(default_factory=dict, repr=False)
+    _lookups: Lookups | None = field(default=None, repr=False)
+
+    def calendar(self, profile: str, departement: str) -> BusinessCalendar:
+        """The business calendar of a site of `profile` in `departement` (looked up once)."""
+        key = (profile, departement)
+        cal = self._calendars.get(key)
+        if cal is None:
+            cal = self._calendars[key] = self.profiles[profile].calendar(departement)
+        return cal
+
+    def lookups(self) -> Lookups:
+        """The fleet's texts, built on first use."""
+        if self._lookups is None:
+            f = self.fleet
+            deps = [g.departement for g in f.groups]
+            self._lookups = Lookups(
+                np.array(f.sites, dtype=object),
+                np.array(_site_profiles(self), dtype=object),
+                np.array(deps, dtype=object)[f.group],
+                np.array(_component_names(f), dtype=object),
+                np.array([k.value for k in SITE_KINDS], dtype=object),
+            )
+        return self._lookups
 
 
 _CONTEXTS: dict[str, Context] = {}
@@ -102,28 +123,52 @@ def context(s: Scenario) -> Context:
 
 @dataclass
 class Result:
-    """What a replication sends back."""
+    """What a replication sends back: its summary metrics and, unless its worker wrote them itself, the
+    columns of the tables it contributes under `--detail` (`sim.rundir.tables_of`)."""
 
     index: int
     metrics: dict[str, Any]
-    events_csv: str
-    restorations_csv: str
     sim_events: int
     sim_seconds: float
     cpu_seconds: float = 0.0  # CPU time of the whole replication in its worker (benchmarks)
-    # replication 0 only
-    incidents_csv: str = ""
-    billing_csv: str = ""
-    installs_csv: str = ""
-    porting_csv: str = ""
-    statements: dict[str, list[dict]] = field(default_factory=dict)
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)  # table name -> columns
+    statements: dict[str, list[dict]] | None = None  # the SLA engine's rows per profile, when written
+    written: dict[str, int] = field(default_factory=dict)  # files its worker wrote: relative path -> bytes
 
 
-def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) -> Result:
+@dataclass(frozen=True)
+class Lifecycle:
+    """A replication's installs and porting mandates, as its run directory records them."""
+
+    installs: dict[int, Install]  # fleet site index -> its install (sites with `install: true`)
+    ports: list[Port]  # in site order; `ported_at` is None when it falls after the scenario's end
+    service_start: list[date | None]  # fleet site index -> first day in service (None: never)
+
+
+def lifecycle(s: Scenario, seed: int, index: int = 0) -> Lifecycle:
+    """The installs and ports of replication `index`: the same draws as `run_replication`'s."""
+    ctx = context(s)
+    rngs = replication_rngs(seed, index)
+    installs = _installs(ctx, rngs["installs"])
+    start_day = _start_days(ctx, installs)
+    return Lifecycle(installs, _ports(ctx, rngs["porting"], start_day), start_day)
+
+
+def _start_days(ctx: Context, installs: dict[int, Install]) -> list[date | None]:
+    start_day: list[date | None] = [ctx.s.start] * len(ctx.fleet)
+    for i, ins in installs.items():
+        start_day[i] = ins.service_start
+    return start_day
+
+
+def run_replication(
+    s: Scenario, index: int, seed: int, *, full: bool = True, detail: Detail = Detail.default
+) -> Result:
     """Run replication `index` of scenario `s` with base `seed`.
 
-    Replication 0 also returns the files written for one replication (incidents, billing, installs,
-    porting, statements). `full=False` keeps only the ground-truth metrics: no SLA engine, no CSV.
+    The result holds the columns of the tables `detail` asks of this replication, and the statements
+    when sla.json (replication 0) or its --detail all sibling is written. `full=False` keeps only the
+    ground-truth metrics: no SLA engine, no table.
     """
     cpu0 = time.process_time()
     ctx = context(s)
@@ -131,11 +176,10 @@ def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) ->
     rngs = replication_rngs(seed, index)
 
     installs = _installs(ctx, rngs["installs"])
+    start_day = _start_days(ctx, installs)
     active = np.zeros(len(fleet))
-    start_day: list[date | None] = [s.start] * len(fleet)
     for i, ins in installs.items():
         active[i] = service_start_minute(ins.service_start, ctx.origin)
-        start_day[i] = ins.service_start
     active[active >= ctx.horizon] = np.inf
 
     t0 = time.perf_counter()
@@ -144,26 +188,25 @@ def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) ->
     sw = sweep(fleet, active, raw)
     tks = tickets(sw.outages, duration_sampler(rngs["notification"], s.notification), ctx.horizon, index)
     tt = ticket_times(ctx, tks)
-    rest = _restoration_rows(ctx, tks, tt)
+    rest = _restorations(ctx, tks, tt)
     if not full:
         metrics = _metrics(ctx, active, raw, sw, tks, rest, {}, installs)
-        return Result(index, metrics, "", "", raw.events, sim_seconds, time.process_time() - cpu0)
+        return Result(index, metrics, raw.events, sim_seconds, time.process_time() - cpu0)
     bills = _bills(ctx, rngs["billing"], start_day)
     statements = _statements(ctx, tks, tt, bills, installs)
     metrics = _metrics(ctx, active, raw, sw, tks, rest, statements, installs)
-    res = Result(
-        index,
-        metrics,
-        _events_csv(ctx, index, raw, sw),
-        _restorations_csv(ctx, index, tks, tt, rest),
-        raw.events,
-        sim_seconds,
-    )
-    if index == 0:
-        res.incidents_csv = _incidents_csv(ctx, tks, tt)
-        res.billing_csv = _billing_csv(bills)
-        res.installs_csv = _installs_csv(installs)
-        res.porting_csv = _porting_csv(ctx, rngs["porting"], start_day)
+    res = Result(index, metrics, raw.events, sim_seconds)
+    wanted = {t.name for t in tables_of(detail, index)}
+    builders = {
+        "events": lambda: _events_columns(ctx, raw, sw),
+        "incidents": lambda: _incidents_columns(ctx, tks, tt),
+        "billing": lambda: _billing_columns(bills),
+        "installs": lambda: _installs_columns(installs),
+        "porting": lambda: _porting_columns(_ports(ctx, rngs["porting"], start_day)),
+        "restorations": lambda: _restorations_columns(ctx, tks, tt, rest),
+    }
+    res.parts = {name: build() for name, build in builders.items() if name in wanted}
+    if "incidents" in wanted:  # sla.json (replication 0) or sla/replication=K.json (--detail all)
         res.statements = statements
     res.cpu_seconds = time.process_time() - cpu0
     return res
@@ -183,7 +226,7 @@ def _installs(ctx: Context, rng: np.random.Generator) -> dict[int, Install]:
         out[i] = simulate_install(
             rng,
             s.installs,
-            prof.calendar(g.departement),
+            ctx.calendar(g.profile, g.departement),
             site=site,
             profile=g.profile,
             handsets=g.handsets,
@@ -251,10 +294,6 @@ def _statements(
     return out
 
 
-def _epoch(ctx: Context, t: float) -> int:
-    return ctx.origin + round(t * 60.0)
-
-
 def _month_key(text: str) -> int:
     return int(text[:4]) * 12 + int(text[5:7]) - 1
 
@@ -295,26 +334,45 @@ def _replacements(ctx: Context, raw: RawRun) -> dict[str, float | None]:
     return {p: (sum(done[p]) / len(done[p]) if done[p] else None) for p in sorted(ctx.profiles)}
 
 
-def _restoration_rows(ctx: Context, tks: list[Ticket], tt: TicketTimes):
-    """Per restored ticket: (ticket, business min, wallclock min, objective min, within) in ticket order."""
+@dataclass
+class Restorations:
+    """Per ticket (ticket order): business and wall-clock minutes to restore, the objective and whether
+    it was met; NaN / -1 for an open ticket or a profile without a restoration objective."""
+
+    restored: np.ndarray  # bool
+    business: np.ndarray
+    wallclock: np.ndarray
+    objective: np.ndarray
+    within: np.ndarray  # int8: 1, 0, or -1 (no objective, or open)
+
+
+def _restorations(ctx: Context, tks: list[Ticket], tt: TicketTimes) -> Restorations:
+    """Restoration times of the restored tickets on the profile's calendar and objective clock."""
     fleet = ctx.fleet
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for k, t in enumerate(tks):
-        if t.restored is not None:
-            g = fleet.groups[fleet.group[t.site]]
-            groups[(g.profile, g.departement)].append(k)
-    rows: dict[int, tuple] = {}
-    for (pname, dep), ks in groups.items():
+    n = len(tks)
+    restored = tt.restored != NAT
+    bus, wall, obj = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    within = np.full(n, -1, dtype=np.int8)
+    group = fleet.group[np.array([t.site for t in tks], dtype=np.int64)] if n else np.zeros(0, np.int64)
+    keys = [(g.profile, g.departement) for g in fleet.groups]
+    key_code = np.array([keys.index(k) for k in keys], dtype=np.int64)
+    code = key_code[group] if n else group
+    for c in np.unique(code[restored]).tolist():
+        pname, dep = keys[c]
+        ks = np.flatnonzero(restored & (code == c))
         prof = ctx.profiles[pname]
         a, b = tt.notified[ks], tt.restored[ks]
-        bus = prof.calendar(dep).business_seconds_array(a, b) / 60.0
-        wall = (b - a) / 60.0
-        obj, how = objective(prof)
-        measured = bus if how == "business" else prof.clock_calendar(dep).business_seconds_array(a, b) / 60.0
-        for j, k in enumerate(ks):
-            within = None if obj is None else bool(measured[j] <= obj)
-            rows[k] = (float(bus[j]), float(wall[j]), obj, within)
-    return rows
+        bus[ks] = ctx.calendar(pname, dep).business_seconds_array(a, b) / 60.0
+        wall[ks] = (b - a) / 60.0
+        o, how = objective(prof)
+        if o is None:
+            continue
+        measured = (
+            bus[ks] if how == "business" else prof.clock_calendar(dep).business_seconds_array(a, b) / 60
+        )
+        obj[ks] = o
+        within[ks] = measured <= o
+    return Restorations(restored, bus, wall, obj, within)
 
 
 def _metrics(
@@ -323,7 +381,7 @@ def _metrics(
     raw: RawRun,
     sw: Sweep,
     tks: list[Ticket],
-    rest: dict,
+    rest: Restorations,
     statements,
     installs,
 ) -> dict:
@@ -348,9 +406,10 @@ def _metrics(
     avail = {p: (float(100.0 * (1 - down[p] / up_min[p])) if up_min[p] else None) for p in names}
     tavail = {t: float(100.0 * (1 - tdown[t] / topo_min[t])) for t in sorted(topo_min)}
     within: dict[str, list[bool]] = defaultdict(list)
-    for k, r in rest.items():
-        if r[3] is not None and tks[k].cause != "maintenance":
-            within[prof_of[tks[k].site]].append(r[3])
+    planned = Cause.maintenance.value  # announced works are not failures measured against the objective
+    for k in np.flatnonzero(rest.within >= 0).tolist():
+        if tks[k].cause != planned:
+            within[prof_of[tks[k].site]].append(bool(rest.within[k]))
     owed, claimed, inst = {}, {}, Decimal(0)
     for p in names:
         rows = statements.get(p, [])
@@ -396,14 +455,7 @@ def _down_by_kind(ctx: Context, raw: RawRun) -> dict[str, list[float]]:
     return out
 
 
-# ----- CSV ------------------------------------------------------------------------------------------
-def _csv(rows) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator=CSV_EOL)
-    w.writerows(rows)
-    return buf.getvalue()
-
-
+# ----- tables ---------------------------------------------------------------------------------------
 def _component_names(fleet: Fleet) -> list[str]:
     out = []
     kinds = fleet.comp_kind.tolist()
@@ -423,60 +475,174 @@ def _component_names(fleet: Fleet) -> list[str]:
 
 
 def _epochs(ctx: Context, minutes) -> np.ndarray:
-    """Whole epoch seconds of simulation minutes (vectorised `_epoch`: same rounding)."""
+    """Whole epoch seconds of simulation minutes (rounded to the nearest second)."""
     return ctx.origin + np.rint(np.asarray(minutes, dtype=float) * 60.0).astype(np.int64)
 
 
-def _events_csv(ctx: Context, index: int, raw: RawRun, sw: Sweep) -> str:
+def _events_columns(ctx: Context, raw: RawRun, sw: Sweep) -> dict[str, Any]:
+    """events.csv: platform and component down intervals, by down time (then component, then order)."""
     fleet = ctx.fleet
-    names = _names(ctx)
-    site_prof = _site_profiles(ctx)
-    n_p = len(raw.platform)
-    downs = [d for d, _u, _c in raw.platform] + [d for _cid, d, _u, _c in raw.intervals]
-    ups = [u for _d, u, _c in raw.platform] + [u for _cid, _d, u, _c in raw.intervals]
-    down_iso, up_iso = iso_paris(_epochs(ctx, downs)), iso_paris(_epochs(ctx, ups))
-    rows = []
-    for j, (d, _u, c) in enumerate(raw.platform):
-        rows.append(
-            (
-                d,
-                -1,
-                j,
-                (index, "platform", "platform", "", "", down_iso[j], up_iso[j], c, int(sw.platform_total[j])),
-            )
+    n_p, n_c = len(raw.platform), len(raw.intervals)
+    p_down, p_up, p_cause = (list(x) for x in zip(*raw.platform, strict=True)) if n_p else ([], [], [])
+    cid, c_down, c_up, c_cause = (
+        (list(x) for x in zip(*raw.intervals, strict=True)) if n_c else ([], [], [], [])
+    )
+    cid_a = np.array(cid, dtype=np.int64)
+    down = np.array(p_down + c_down, dtype=float)
+    order = np.lexsort(
+        (
+            np.concatenate([np.arange(n_p), np.arange(n_c)]),
+            np.concatenate([np.full(n_p, -1, dtype=np.int64), cid_a]),
+            down,
         )
-    kinds = [k.value for k in SITE_KINDS]
-    comp_site, comp_kind = fleet.comp_site, fleet.comp_kind
-    for i, (cid, d, _u, c) in enumerate(raw.intervals):
-        st = int(comp_site[cid])
-        rows.append(
-            (
-                d,
-                cid,
-                i,
-                (
-                    index,
-                    names[cid],
-                    kinds[comp_kind[cid]],
-                    fleet.sites[st],
-                    site_prof[st],
-                    down_iso[n_p + i],
-                    up_iso[n_p + i],
-                    c,
-                    int(sw.comp_total[i]),
-                ),
-            )
-        )
-    rows.sort(key=lambda r: (r[0], r[1], r[2]))
-    return _csv(r[3] for r in rows)
+    )
+    site = fleet.comp_site[cid_a]
+    lookup = ctx.lookups()
+
+    def pick(platform: str, per_comp: np.ndarray) -> list[str]:
+        return np.concatenate([np.full(n_p, platform, dtype=object), per_comp]).astype(object)[order].tolist()
+
+    return {
+        "component": pick("platform", lookup.component[cid_a]),
+        "kind": pick("platform", lookup.kind[fleet.comp_kind[cid_a]]),
+        "site": pick("", lookup.site[site]),
+        "profile": pick("", lookup.profile[site]),
+        "down_at": _epochs(ctx, down)[order],
+        "up_at": _epochs(ctx, p_up + c_up)[order],
+        "cause": np.array(p_cause + c_cause, dtype=object)[order].tolist(),
+        "total_outage": np.concatenate([sw.platform_total, sw.comp_total]).astype(np.int8)[order],
+    }
 
 
-def _names(ctx: Context) -> list[str]:
-    n = ctx.__dict__.get("_names")
-    if n is None:
-        n = _component_names(ctx.fleet)
-        ctx.__dict__["_names"] = n
-    return n
+@dataclass(frozen=True)
+class Lookups:
+    """Texts of the fleet's sites and components as object arrays (picked by index array at once)."""
+
+    site: np.ndarray
+    profile: np.ndarray
+    departement: np.ndarray
+    component: np.ndarray
+    kind: np.ndarray
+
+
+@dataclass
+class TicketTimes:
+    """Epoch seconds of every ticket's notification and restoration (open: NAT)."""
+
+    notified: np.ndarray
+    restored: np.ndarray
+
+
+def ticket_times(ctx: Context, tks: list[Ticket]) -> TicketTimes:
+    """The tickets' times in whole epoch seconds, for the engine and the tables."""
+    n = _epochs(ctx, [t.notified for t in tks])
+    is_open = np.array([t.restored is None for t in tks], dtype=bool)
+    r = _epochs(ctx, [t.notified if t.restored is None else t.restored for t in tks])
+    r[is_open] = NAT
+    return TicketTimes(n, r)
+
+
+def _ticket_sites(tks: list[Ticket]) -> np.ndarray:
+    return np.array([t.site for t in tks], dtype=np.int64)
+
+
+def _restorations_columns(ctx: Context, tks: list[Ticket], tt: TicketTimes, rest: Restorations):
+    """restorations.csv: the restored tickets in ticket order, with their times and objective."""
+    ks = np.flatnonzero(rest.restored)
+    kl = ks.tolist()
+    site = _ticket_sites(tks)[ks]
+    lookup = ctx.lookups()
+    return {
+        "ticket": [tks[k].ticket for k in kl],
+        "site": lookup.site[site].tolist(),
+        "profile": lookup.profile[site].tolist(),
+        "cause": [tks[k].cause for k in kl],
+        "kind": [tks[k].outage.kind for k in kl],
+        "notified_at": tt.notified[ks],
+        "restored_at": tt.restored[ks],
+        "business_minutes": rest.business[ks],
+        "wallclock_minutes": rest.wallclock[ks],
+        "objective_minutes": rest.objective[ks],
+        "within_objective": rest.within[ks],
+    }
+
+
+def _incidents_columns(ctx: Context, tks: list[Ticket], tt: TicketTimes) -> dict[str, Any]:
+    """incidents.csv: every ticket, in the SLA engine's input format."""
+    site = _ticket_sites(tks)
+    lookup = ctx.lookups()
+    return {
+        "ticket": [t.ticket for t in tks],
+        "site": lookup.site[site].tolist(),
+        "notified_at": tt.notified,
+        "restored_at": tt.restored,
+        "cause": [t.cause for t in tks],
+        "profile": lookup.profile[site].tolist(),
+        "departement": lookup.departement[site].tolist(),
+    }
+
+
+def _cents(amounts) -> np.ndarray:
+    return np.fromiter((int(a.scaleb(2)) for a in amounts), dtype=np.int64)
+
+
+def _billing_columns(bills: list[Bill]) -> dict[str, Any]:
+    return {
+        "site": [b.site for b in bills],
+        "month": [b.month for b in bills],
+        "recurring_fees": _cents(b.recurring_fees for b in bills),
+        "usage_charges": _cents(b.usage_charges for b in bills),
+        "departement": [b.departement for b in bills],
+        "profile": [b.profile for b in bills],
+    }
+
+
+def _installs_columns(installs: dict[int, Install]) -> dict[str, Any]:
+    xs = [x for _, x in sorted(installs.items())]
+    return {
+        "site": [x.site for x in xs],
+        "handsets": [x.handsets for x in xs],
+        "indicative_date": [x.indicative_date for x in xs],
+        "service_start": [x.service_start for x in xs],
+        "customer_caused": np.array([x.customer_caused for x in xs], dtype=np.int8),
+        "appointments": [x.appointments for x in xs],
+        "profile": [x.profile for x in xs],
+        "outcome": [x.outcome.value for x in xs],
+        "reservations": np.array([x.reservations for x in xs], dtype=np.int8),
+        "signed_at": [x.signed for x in xs],
+    }
+
+
+def _ports(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> list[Port]:
+    """The porting mandates submitted before the scenario's end, in site order."""
+    s, fleet = ctx.s, ctx.fleet
+    if s.porting is None:
+        return []
+    out = []
+    for i, site in enumerate(fleet.sites):
+        g = fleet.groups[fleet.group[i]]
+        d = start_day[i]
+        if not g.porting or d is None or d >= ctx.end:
+            continue
+        cal = ctx.calendar(g.profile, g.departement)
+        p: Port = simulate_port(rng, s.porting, cal.add_business_days, site=site, service_start=d)
+        if p.submitted_at >= ctx.end:
+            continue
+        if p.ported_at is not None and p.ported_at >= ctx.end:
+            p = replace(p, ported_at=None)  # not yet ported when the scenario ends
+        out.append(p)
+    return out
+
+
+def _porting_columns(ports: list[Port]) -> dict[str, Any]:
+    return {
+        "site": [p.site for p in ports],
+        "mandate": [p.mandate for p in ports],
+        "submitted_at": [p.submitted_at for p in ports],
+        "outcome": [p.outcome.value for p in ports],
+        "reason": [p.reason for p in ports],
+        "ported_at": [p.ported_at for p in ports],
+    }
 
 
 def _site_profiles(ctx: Context) -> list[str]:
@@ -485,115 +651,3 @@ def _site_profiles(ctx: Context) -> list[str]:
         n = [ctx.fleet.profile(i) for i in range(len(ctx.fleet))]
         ctx.__dict__["_profiles"] = n
     return n
-
-
-@dataclass
-class TicketTimes:
-    """Epoch seconds and ISO texts of every ticket's notification and restoration (open: NAT / "")."""
-
-    notified: np.ndarray
-    restored: np.ndarray
-    notified_iso: list[str]
-    restored_iso: list[str]
-
-
-def ticket_times(ctx: Context, tks: list[Ticket]) -> TicketTimes:
-    """Format the tickets' times once for the engine, incidents.csv and restorations.csv."""
-    n = _epochs(ctx, [t.notified for t in tks])
-    is_open = np.array([t.restored is None for t in tks], dtype=bool)
-    r = _epochs(ctx, [t.notified if t.restored is None else t.restored for t in tks])
-    r[is_open] = NAT
-    r_iso = iso_paris(np.where(is_open, n, r))
-    return TicketTimes(
-        n, r, iso_paris(n), ["" if o else x for x, o in zip(r_iso, is_open.tolist(), strict=True)]
-    )
-
-
-def _restorations_csv(ctx: Context, index: int, tks: list[Ticket], tt: TicketTimes, rest: dict) -> str:
-    fleet = ctx.fleet
-    site_prof = _site_profiles(ctx)
-    rows = []
-    for k, t in enumerate(tks):
-        if k not in rest:
-            continue
-        bus, wall, obj, within = rest[k]
-        rows.append(
-            (
-                index,
-                t.ticket,
-                fleet.sites[t.site],
-                site_prof[t.site],
-                t.cause,
-                t.outage.kind,
-                tt.notified_iso[k],
-                tt.restored_iso[k],
-                _num(bus),
-                _num(wall),
-                "" if obj is None else _num(obj),
-                "" if within is None else int(within),
-            )
-        )
-    return _csv(rows)
-
-
-def _num(x: float) -> str:
-    return f"{x:.2f}"
-
-
-def _incidents_csv(ctx: Context, tks: list[Ticket], tt: TicketTimes) -> str:
-    fleet = ctx.fleet
-    site_prof = _site_profiles(ctx)
-    deps = [g.departement for g in fleet.groups]
-    return _csv(
-        (
-            t.ticket,
-            fleet.sites[t.site],
-            tt.notified_iso[k],
-            tt.restored_iso[k],
-            t.cause,
-            site_prof[t.site],
-            deps[fleet.group[t.site]],
-        )
-        for k, t in enumerate(tks)
-    )
-
-
-def _billing_csv(bills: list[Bill]) -> str:
-    return _csv((b.site, b.month, b.recurring_fees, b.usage_charges, b.departement, b.profile) for b in bills)
-
-
-def _installs_csv(installs: dict[int, Install]) -> str:
-    return _csv(
-        (
-            x.site,
-            x.handsets,
-            x.indicative_date.isoformat(),
-            "" if x.service_start is None else x.service_start.isoformat(),
-            int(x.customer_caused),
-            x.appointments,
-            x.profile,
-            x.outcome.value,
-            int(x.reservations),
-            x.signed.isoformat(),
-        )
-        for _, x in sorted(installs.items())
-    )
-
-
-def _porting_csv(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> str:
-    s, fleet = ctx.s, ctx.fleet
-    if s.porting is None:
-        return ""
-    rows = []
-    for i, site in enumerate(fleet.sites):
-        g = fleet.groups[fleet.group[i]]
-        d = start_day[i]
-        if not g.porting or d is None or d >= ctx.end:
-            continue
-        cal = ctx.profiles[g.profile].calendar(g.departement)
-        p: Port = simulate_port(rng, s.porting, cal.add_business_days, site=site, service_start=d)
-        if p.submitted_at >= ctx.end:
-            continue
-        ported = p.ported_at.isoformat() if p.ported_at is not None and p.ported_at < ctx.end else ""
-        rows.append((p.site, p.mandate, p.submitted_at.isoformat(), p.outcome.value, p.reason, ported))
-    return _csv(rows)
