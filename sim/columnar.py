@@ -163,6 +163,8 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "version": "2.6",
     "data_page_version": "1.0",
     "row_group_size": 1 << 20,
+    "coerce_timestamps": "ms",  # Parquet has no seconds unit
+    "store_schema": True,
 }
 
 
