@@ -22,7 +22,7 @@ from contracts.causes import CAUSES, Cause
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute
-from sim.billing import Bill, end_date, money, site_bills
+from sim.billing import Bills, end_date, fleet_bills, money
 from sim.choices import SITE_KINDS, InstallOutcome, Kind, RepairWindow
 from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
@@ -200,7 +200,7 @@ def run_replication(
     builders = {
         "events": lambda: _events_columns(ctx, raw, sw),
         "incidents": lambda: _incidents_columns(ctx, tks, tt),
-        "billing": lambda: _billing_columns(bills),
+        "billing": lambda: _billing_columns(ctx, bills),
         "installs": lambda: _installs_columns(installs),
         "porting": lambda: _porting_columns(_ports(ctx, rngs["porting"], start_day)),
         "restorations": lambda: _restorations_columns(ctx, tks, tt, rest),
@@ -236,37 +236,27 @@ def _installs(ctx: Context, rng: np.random.Generator) -> dict[int, Install]:
     return out
 
 
-def _bills(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> list[Bill]:
+def _bills(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> Bills:
     fleet = ctx.fleet
-    out: list[Bill] = []
-    for i, site in enumerate(fleet.sites):
-        d = start_day[i]
-        if d is None or d >= ctx.end:
-            continue
-        g = fleet.groups[fleet.group[i]]
-        out.extend(
-            site_bills(
-                rng,
-                site=site,
-                profile=g.profile,
-                departement=g.departement,
-                recurring=g.recurring_eur,
-                usage_mean=g.usage_eur,
-                service_start=d,
-                end=ctx.end,
-            )
-        )
-    return out
+    sites = [i for i, d in enumerate(start_day) if d is not None and d < ctx.end]
+    groups = [fleet.groups[fleet.group[i]] for i in sites]
+    return fleet_bills(
+        rng,
+        sites,
+        [start_day[i] for i in sites],
+        [g.recurring_eur for g in groups],
+        [g.usage_eur for g in groups],
+        ctx.end,
+    )
 
 
-def _statements(
-    ctx: Context, tks: list[Ticket], tt: TicketTimes, bills: list[Bill], installs: dict[int, Install]
-):
+def _statements(ctx: Context, tks: list[Ticket], tt: TicketTimes, bills: Bills, installs: dict[int, Install]):
     """The SLA engine's statement rows per profile (the engine does every contract computation)."""
     fleet = ctx.fleet
     as_of = ctx.origin + round(ctx.horizon * 60)
     out: dict[str, list[dict]] = {}
     site_prof = _site_profiles(ctx)
+    rows = _billing_rows(ctx, bills)
     for name, prof in ctx.profiles.items():
         ks = [k for k, t in enumerate(tks) if site_prof[t.site] == name]
         mine = [tks[k] for k in ks]
@@ -279,11 +269,7 @@ def _statements(
             cause=np.array([_CAUSE_CODE[t.cause] for t in mine], dtype=np.int8),
             line=np.arange(2, len(mine) + 2, dtype=np.int64),
         )
-        billing = [
-            BillingRow(b.site, _month_key(b.month), b.recurring_fees, b.usage_charges, b.departement, k + 2)
-            for k, b in enumerate(bills)
-            if b.profile == name
-        ]
+        billing = rows[name]
         ins = [
             InstallRow(x.site, x.handsets, x.indicative_date, x.service_start, x.customer_caused, k + 2)
             for k, x in enumerate(installs.values())
@@ -294,8 +280,31 @@ def _statements(
     return out
 
 
-def _month_key(text: str) -> int:
-    return int(text[:4]) * 12 + int(text[5:7]) - 1
+def _billing_rows(ctx: Context, bills: Bills) -> dict[str, list[BillingRow]]:
+    """The engine's billing rows per profile; `line` is the row's line in billing.csv."""
+    fleet = ctx.fleet
+    site_prof = _site_profiles(ctx)
+    deps = [g.departement for g in fleet.groups]
+    euros: dict[int, Decimal] = {}
+
+    def eur(c: int) -> Decimal:
+        d = euros.get(c)
+        if d is None:
+            d = euros[c] = Decimal(c).scaleb(-2)
+        return d
+
+    out: dict[str, list[BillingRow]] = {name: [] for name in ctx.profiles}
+    sites, group = fleet.sites, fleet.group.tolist()
+    cols = zip(
+        bills.site.tolist(),
+        bills.month.tolist(),
+        bills.recurring_cents.tolist(),
+        bills.usage_cents.tolist(),
+        strict=True,
+    )
+    for k, (i, m, r, u) in enumerate(cols):
+        out[site_prof[i]].append(BillingRow(sites[i], m, eur(r), eur(u), deps[group[i]], k + 2))
+    return out
 
 
 # ----- metrics --------------------------------------------------------------------------------------
@@ -582,18 +591,16 @@ def _incidents_columns(ctx: Context, tks: list[Ticket], tt: TicketTimes) -> dict
     }
 
 
-def _cents(amounts) -> np.ndarray:
-    return np.fromiter((int(a.scaleb(2)) for a in amounts), dtype=np.int64)
-
-
-def _billing_columns(bills: list[Bill]) -> dict[str, Any]:
+def _billing_columns(ctx: Context, bills: Bills) -> dict[str, Any]:
+    lookup = ctx.lookups()
+    texts = {m: f"{m // 12:04d}-{m % 12 + 1:02d}" for m in np.unique(bills.month).tolist()}
     return {
-        "site": [b.site for b in bills],
-        "month": [b.month for b in bills],
-        "recurring_fees": _cents(b.recurring_fees for b in bills),
-        "usage_charges": _cents(b.usage_charges for b in bills),
-        "departement": [b.departement for b in bills],
-        "profile": [b.profile for b in bills],
+        "site": lookup.site[bills.site].tolist(),
+        "month": [texts[m] for m in bills.month.tolist()],
+        "recurring_fees": bills.recurring_cents,
+        "usage_charges": bills.usage_cents,
+        "departement": lookup.departement[bills.site].tolist(),
+        "profile": lookup.profile[bills.site].tolist(),
     }
 
 
