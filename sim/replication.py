@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -60,6 +62,7 @@ class Context:
     horizon: float
     end: date
     _calendars: dict[tuple[str, str], BusinessCalendar] = field(default_factory=dict, repr=False)
+    _adders: dict[tuple[str, str], Callable[[date, int], date]] = field(default_factory=dict, repr=False)
     _lookups: Lookups | None = field(default=None, repr=False)
 
     def calendar(self, profile: str, departement: str) -> BusinessCalendar:
@@ -69,6 +72,17 @@ class Context:
         if cal is None:
             cal = self._calendars[key] = self.profiles[profile].calendar(departement)
         return cal
+
+    def add_business_days(self, profile: str, departement: str) -> Callable[[date, int], date]:
+        """`calendar(profile, departement).add_business_days`, remembered: most sites of a fleet start
+        on the same few days, so the same sums come back thousands of times."""
+        key = (profile, departement)
+        add = self._adders.get(key)
+        if add is None:
+            add = self._adders[key] = lru_cache(maxsize=4096)(
+                self.calendar(profile, departement).add_business_days
+            )
+        return add
 
     def lookups(self) -> Lookups:
         """The fleet's texts, built on first use."""
@@ -285,14 +299,8 @@ def _billing_rows(ctx: Context, bills: Bills) -> dict[str, list[BillingRow]]:
     fleet = ctx.fleet
     site_prof = _site_profiles(ctx)
     deps = [g.departement for g in fleet.groups]
-    euros: dict[int, Decimal] = {}
-
-    def eur(c: int) -> Decimal:
-        d = euros.get(c)
-        if d is None:
-            d = euros[c] = Decimal(c).scaleb(-2)
-        return d
-
+    cents = np.unique(np.concatenate([bills.recurring_cents, bills.usage_cents])).tolist()
+    eur = {c: Decimal(c).scaleb(-2) for c in cents}  # one Decimal per distinct amount
     out: dict[str, list[BillingRow]] = {name: [] for name in ctx.profiles}
     sites, group = fleet.sites, fleet.group.tolist()
     cols = zip(
@@ -303,7 +311,7 @@ def _billing_rows(ctx: Context, bills: Bills) -> dict[str, list[BillingRow]]:
         strict=True,
     )
     for k, (i, m, r, u) in enumerate(cols):
-        out[site_prof[i]].append(BillingRow(sites[i], m, eur(r), eur(u), deps[group[i]], k + 2))
+        out[site_prof[i]].append(BillingRow(sites[i], m, eur[r], eur[u], deps[group[i]], k + 2))
     return out
 
 
@@ -396,7 +404,7 @@ def _metrics(
 ) -> dict:
     fleet, horizon = ctx.fleet, ctx.horizon
     prof_of = _site_profiles(ctx)
-    topo_of = [fleet.topology(i) for i in range(len(fleet))]
+    topo_of = _site_topologies(ctx)
     up_min: dict[str, float] = defaultdict(float)
     topo_min: dict[str, float] = defaultdict(float)
     for i in range(len(fleet)):
@@ -631,8 +639,8 @@ def _ports(ctx: Context, rng: np.random.Generator, start_day: list[date | None])
         d = start_day[i]
         if not g.porting or d is None or d >= ctx.end:
             continue
-        cal = ctx.calendar(g.profile, g.departement)
-        p: Port = simulate_port(rng, s.porting, cal.add_business_days, site=site, service_start=d)
+        add = ctx.add_business_days(g.profile, g.departement)
+        p: Port = simulate_port(rng, s.porting, add, site=site, service_start=d)
         if p.submitted_at >= ctx.end:
             continue
         if p.ported_at is not None and p.ported_at >= ctx.end:
@@ -657,4 +665,12 @@ def _site_profiles(ctx: Context) -> list[str]:
     if n is None:
         n = [ctx.fleet.profile(i) for i in range(len(ctx.fleet))]
         ctx.__dict__["_profiles"] = n
+    return n
+
+
+def _site_topologies(ctx: Context) -> list[str]:
+    n = ctx.__dict__.get("_topologies")
+    if n is None:
+        n = [ctx.fleet.topology(i) for i in range(len(ctx.fleet))]
+        ctx.__dict__["_topologies"] = n
     return n
