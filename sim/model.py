@@ -84,6 +84,15 @@ def duration_sampler(rng: np.random.Generator, d: Duration):
     return buffered(lambda n: rng.exponential(m, n))
 
 
+def duration_draws(rng: np.random.Generator, d: Duration, n: int) -> np.ndarray:
+    """`n` successive draws of `duration_sampler(rng, d)` at once (the same blocks of BLOCK draws)."""
+    m = d.mean_minutes
+    if d.law is DurationLaw.fixed or m == 0:
+        return np.full(n, float(m))
+    blocks = [rng.exponential(m, BLOCK) for _ in range(-(-n // BLOCK))]
+    return np.concatenate(blocks)[:n] if blocks else np.zeros(0)
+
+
 def uniform_sampler(rng: np.random.Generator) -> Callable[[], float]:
     """Uniform [0, 1) draws, buffered."""
     return buffered(rng.random)

@@ -141,30 +141,49 @@ def _mark(ref: int, comp_total: np.ndarray, plat_total: np.ndarray) -> None:
         plat_total[-1 - ref] = 1
 
 
-class Ticket(NamedTuple):
-    """An incident ticket as the provider records it."""
-
-    ticket: str
-    site: int
-    notified: float
-    restored: float | None  # None: still open at the end of the scenario
-    cause: str
-    outage: Outage
+_TYPES = (np.int64, float, float, object, object)  # Outage fields
 
 
-def tickets(outages: list[Outage], notify, horizon: float, replication: int) -> list[Ticket]:
-    """The customer notifies `notify()` minutes after the site goes down; no ticket if it came back first.
+@dataclass
+class Tickets:
+    """Incident tickets as the provider records them, as columns in ticket order."""
 
-    Planned maintenance is announced by the provider, so its ticket opens at its start. A ticket still
-    open at the end of the scenario has no restoration time.
+    ticket: list[str]
+    site: np.ndarray  # int64 fleet site index
+    notified: np.ndarray  # float minutes
+    restored: np.ndarray  # float minutes, NaN: still open at the end of the scenario
+    cause: np.ndarray  # object: cause codes
+    kind: np.ndarray  # object: kind of the component whose failure made the site go down
+
+    def __len__(self) -> int:
+        return len(self.ticket)
+
+
+def tickets(outages: list[Outage], delays, horizon: float, replication: int) -> Tickets:
+    """The customer notifies `delays[k]` minutes after the site goes down (k-th unplanned outage); no
+    ticket if it came back first.
+
+    Planned maintenance is announced by the provider, so its ticket opens at its start (and takes no
+    delay). A ticket still open at the end of the scenario has no restoration time.
     """
-    out = []
-    planned = Cause.maintenance.value
+    n = len(outages)
+    site, start, end, cause, kind = (
+        (np.array(c, dtype=t) for c, t in zip(zip(*outages, strict=True), _TYPES, strict=True))
+        if n
+        else (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0, object))
+    )
+    planned = cause == Cause.maintenance.value
+    notified = start.copy()
+    unplanned = np.flatnonzero(~planned)
+    notified[unplanned] = start[unplanned] + np.asarray(delays, dtype=float)[: len(unplanned)]
+    keep = np.flatnonzero((notified < end) & (notified < horizon))
     prefix = f"R{replication:03d}-"
-    for o in outages:
-        n = o.start if o.cause == planned else o.start + notify()
-        if n >= o.end or n >= horizon:
-            continue
-        end = o.end if o.end <= horizon else None
-        out.append(Ticket(f"{prefix}{len(out) + 1:06d}", o.site, n, end, o.cause, o))
-    return out
+    restored = np.where(end[keep] <= horizon, end[keep], np.nan)
+    return Tickets(
+        [f"{prefix}{k:06d}" for k in range(1, len(keep) + 1)],
+        site[keep],
+        notified[keep],
+        restored,
+        cause[keep],
+        kind[keep],
+    )

@@ -29,8 +29,8 @@ from sim.choices import SITE_KINDS, InstallOutcome, Kind, RepairWindow
 from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
 from sim.installs import Install, service_start_minute, simulate_install
-from sim.model import FleetModel, RawRun, duration_sampler
-from sim.outages import Sweep, Ticket, sweep, tickets
+from sim.model import FleetModel, RawRun, duration_draws
+from sim.outages import Sweep, Tickets, sweep, tickets
 from sim.porting import Port, simulate_port
 from sim.rundir import Detail, tables_of
 from sim.scenario import Scenario
@@ -145,6 +145,7 @@ class Result:
     sim_events: int
     sim_seconds: float
     cpu_seconds: float = 0.0  # CPU time of the whole replication in its worker (benchmarks)
+    sim_cpu_seconds: float = 0.0  # CPU time of its SimPy phase (benchmarks)
     parts: dict[str, dict[str, Any]] = field(default_factory=dict)  # table name -> columns
     statements: dict[str, list[dict]] | None = None  # the SLA engine's rows per profile, when written
     written: dict[str, int] = field(default_factory=dict)  # files its worker wrote: relative path -> bytes
@@ -196,20 +197,22 @@ def run_replication(
         active[i] = service_start_minute(ins.service_start, ctx.origin)
     active[active >= ctx.horizon] = np.inf
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     raw = FleetModel(s, fleet, active, ctx.clocks, rngs["first_failures"], rngs["dynamics"]).run()
-    sim_seconds = time.perf_counter() - t0
+    sim_seconds, sim_cpu = time.perf_counter() - t0, time.process_time() - c0
     sw = sweep(fleet, active, raw)
-    tks = tickets(sw.outages, duration_sampler(rngs["notification"], s.notification), ctx.horizon, index)
+    unplanned = sum(1 for o in sw.outages if o.cause != Cause.maintenance.value)
+    delays = duration_draws(rngs["notification"], s.notification, unplanned)
+    tks = tickets(sw.outages, delays, ctx.horizon, index)
     tt = ticket_times(ctx, tks)
     rest = _restorations(ctx, tks, tt)
     if not full:
         metrics = _metrics(ctx, active, raw, sw, tks, rest, {}, installs)
-        return Result(index, metrics, raw.events, sim_seconds, time.process_time() - cpu0)
+        return Result(index, metrics, raw.events, sim_seconds, time.process_time() - cpu0, sim_cpu)
     bills = _bills(ctx, rngs["billing"], start_day)
     statements = _statements(ctx, tks, tt, bills, installs)
     metrics = _metrics(ctx, active, raw, sw, tks, rest, statements, installs)
-    res = Result(index, metrics, raw.events, sim_seconds)
+    res = Result(index, metrics, raw.events, sim_seconds, sim_cpu_seconds=sim_cpu)
     wanted = {t.name for t in tables_of(detail, index)}
     builders = {
         "events": lambda: _events_columns(ctx, raw, sw),
@@ -264,24 +267,26 @@ def _bills(ctx: Context, rng: np.random.Generator, start_day: list[date | None])
     )
 
 
-def _statements(ctx: Context, tks: list[Ticket], tt: TicketTimes, bills: Bills, installs: dict[int, Install]):
+def _statements(ctx: Context, tks: Tickets, tt: TicketTimes, bills: Bills, installs: dict[int, Install]):
     """The SLA engine's statement rows per profile (the engine does every contract computation)."""
-    fleet = ctx.fleet
     as_of = ctx.origin + round(ctx.horizon * 60)
     out: dict[str, list[dict]] = {}
-    site_prof = _site_profiles(ctx)
     rows = _billing_rows(ctx, bills)
+    lookup = ctx.lookups()
+    site = tks.site
+    prof_of = lookup.profile[site]
+    ticket = np.array(tks.ticket, dtype=object)
+    cause = np.fromiter(map(_CAUSE_CODE.__getitem__, tks.cause.tolist()), dtype=np.int8, count=len(tks))
     for name, prof in ctx.profiles.items():
-        ks = [k for k, t in enumerate(tks) if site_prof[t.site] == name]
-        mine = [tks[k] for k in ks]
+        ks = np.flatnonzero(prof_of == name)
         inc = Incidents(
             file="<simulation>",
-            ticket=[t.ticket for t in mine],
-            site=[fleet.sites[t.site] for t in mine],
-            notified=tt.notified[ks] if ks else np.zeros(0, dtype=np.int64),
-            restored=tt.restored[ks] if ks else np.zeros(0, dtype=np.int64),
-            cause=np.array([_CAUSE_CODE[t.cause] for t in mine], dtype=np.int8),
-            line=np.arange(2, len(mine) + 2, dtype=np.int64),
+            ticket=ticket[ks].tolist(),
+            site=lookup.site[site[ks]].tolist(),
+            notified=tt.notified[ks],
+            restored=tt.restored[ks],
+            cause=cause[ks],
+            line=np.arange(2, len(ks) + 2, dtype=np.int64),
         )
         billing = rows[name]
         ins = [
@@ -363,14 +368,14 @@ class Restorations:
     within: np.ndarray  # int8: 1, 0, or -1 (no objective, or open)
 
 
-def _restorations(ctx: Context, tks: list[Ticket], tt: TicketTimes) -> Restorations:
+def _restorations(ctx: Context, tks: Tickets, tt: TicketTimes) -> Restorations:
     """Restoration times of the restored tickets on the profile's calendar and objective clock."""
     fleet = ctx.fleet
     n = len(tks)
     restored = tt.restored != NAT
     bus, wall, obj = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     within = np.full(n, -1, dtype=np.int8)
-    group = fleet.group[np.array([t.site for t in tks], dtype=np.int64)] if n else np.zeros(0, np.int64)
+    group = fleet.group[tks.site]
     keys = [(g.profile, g.departement) for g in fleet.groups]
     key_code = np.array([keys.index(k) for k in keys], dtype=np.int64)
     code = key_code[group] if n else group
@@ -397,7 +402,7 @@ def _metrics(
     active: np.ndarray,
     raw: RawRun,
     sw: Sweep,
-    tks: list[Ticket],
+    tks: Tickets,
     rest: Restorations,
     statements,
     installs,
@@ -424,9 +429,8 @@ def _metrics(
     tavail = {t: float(100.0 * (1 - tdown[t] / topo_min[t])) for t in sorted(topo_min)}
     within: dict[str, list[bool]] = defaultdict(list)
     planned = Cause.maintenance.value  # announced works are not failures measured against the objective
-    for k in np.flatnonzero(rest.within >= 0).tolist():
-        if tks[k].cause != planned:
-            within[prof_of[tks[k].site]].append(bool(rest.within[k]))
+    for k in np.flatnonzero((rest.within >= 0) & (tks.cause != planned)).tolist():
+        within[prof_of[int(tks.site[k])]].append(bool(rest.within[k]))
     owed, claimed, inst = {}, {}, Decimal(0)
     for p in names:
         rows = statements.get(p, [])
@@ -550,31 +554,26 @@ class TicketTimes:
     restored: np.ndarray
 
 
-def ticket_times(ctx: Context, tks: list[Ticket]) -> TicketTimes:
+def ticket_times(ctx: Context, tks: Tickets) -> TicketTimes:
     """The tickets' times in whole epoch seconds, for the engine and the tables."""
-    n = _epochs(ctx, [t.notified for t in tks])
-    is_open = np.array([t.restored is None for t in tks], dtype=bool)
-    r = _epochs(ctx, [t.notified if t.restored is None else t.restored for t in tks])
+    n = _epochs(ctx, tks.notified)
+    is_open = np.isnan(tks.restored)
+    r = _epochs(ctx, np.where(is_open, tks.notified, tks.restored))
     r[is_open] = NAT
     return TicketTimes(n, r)
 
 
-def _ticket_sites(tks: list[Ticket]) -> np.ndarray:
-    return np.array([t.site for t in tks], dtype=np.int64)
-
-
-def _restorations_columns(ctx: Context, tks: list[Ticket], tt: TicketTimes, rest: Restorations):
+def _restorations_columns(ctx: Context, tks: Tickets, tt: TicketTimes, rest: Restorations):
     """restorations.csv: the restored tickets in ticket order, with their times and objective."""
     ks = np.flatnonzero(rest.restored)
-    kl = ks.tolist()
-    site = _ticket_sites(tks)[ks]
+    site = tks.site[ks]
     lookup = ctx.lookups()
     return {
-        "ticket": [tks[k].ticket for k in kl],
+        "ticket": [tks.ticket[k] for k in ks.tolist()],
         "site": lookup.site[site].tolist(),
         "profile": lookup.profile[site].tolist(),
-        "cause": [tks[k].cause for k in kl],
-        "kind": [tks[k].outage.kind for k in kl],
+        "cause": tks.cause[ks].tolist(),
+        "kind": tks.kind[ks].tolist(),
         "notified_at": tt.notified[ks],
         "restored_at": tt.restored[ks],
         "business_minutes": rest.business[ks],
@@ -584,16 +583,16 @@ def _restorations_columns(ctx: Context, tks: list[Ticket], tt: TicketTimes, rest
     }
 
 
-def _incidents_columns(ctx: Context, tks: list[Ticket], tt: TicketTimes) -> dict[str, Any]:
+def _incidents_columns(ctx: Context, tks: Tickets, tt: TicketTimes) -> dict[str, Any]:
     """incidents.csv: every ticket, in the SLA engine's input format."""
-    site = _ticket_sites(tks)
+    site = tks.site
     lookup = ctx.lookups()
     return {
-        "ticket": [t.ticket for t in tks],
+        "ticket": tks.ticket,
         "site": lookup.site[site].tolist(),
         "notified_at": tt.notified,
         "restored_at": tt.restored,
-        "cause": [t.cause for t in tks],
+        "cause": tks.cause.tolist(),
         "profile": lookup.profile[site].tolist(),
         "departement": lookup.departement[site].tolist(),
     }
