@@ -407,15 +407,15 @@ def _metrics(
     statements,
     installs,
 ) -> dict:
-    fleet, horizon = ctx.fleet, ctx.horizon
+    horizon = ctx.horizon
     prof_of = _site_profiles(ctx)
     topo_of = _site_topologies(ctx)
     up_min: dict[str, float] = defaultdict(float)
     topo_min: dict[str, float] = defaultdict(float)
-    for i in range(len(fleet)):
-        if active[i] < horizon:
-            up_min[prof_of[i]] += horizon - active[i]
-            topo_min[topo_of[i]] += horizon - active[i]
+    for i, a in enumerate(active.tolist()):
+        if a < horizon:
+            up_min[prof_of[i]] += horizon - a
+            topo_min[topo_of[i]] += horizon - a
     down: dict[str, float] = defaultdict(float)
     tdown: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
@@ -434,8 +434,9 @@ def _metrics(
     owed, claimed, inst = {}, {}, Decimal(0)
     for p in names:
         rows = statements.get(p, [])
-        total = sum((Decimal(str(r["credit_eur"])) for r in rows), Decimal(0))
-        inst += sum((Decimal(str(r.get("install_credit_eur", 0))) for r in rows), Decimal(0))
+        # zeros skipped: they change neither sum once rounded to the cent
+        total = sum((Decimal(str(x)) for r in rows if (x := r["credit_eur"])), Decimal(0))
+        inst += sum((Decimal(str(x)) for r in rows if (x := r.get("install_credit_eur", 0))), Decimal(0))
         owed[p] = float(money(total))
         rate = Decimal(str(ctx.profiles[p].choices.get("claim_rate", 1.0)))
         claimed[p] = float(money(total * rate))  # §14 claim_rate: credits are paid only on request
