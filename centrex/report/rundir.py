@@ -386,8 +386,9 @@ def _events(tables: _Tables, keep: Callable[[dict[str, str]], bool], kinds: Coun
 
 
 def _fast_restorations(tables: _Tables) -> Restorations | None:
-    """restorations.csv read by pyarrow's CSV engine and checked column by column; None when it cannot
-    be read so (a bad cell, an unusual spelling): the row reader then reads it and names the cell."""
+    """restorations.csv streamed by pyarrow's CSV engine in blocks and checked column by column; None
+    when it cannot be read so (a bad cell, an unusual spelling): the row reader then reads it and names
+    the cell. Only the columns the report needs are kept, as arrays."""
     if tables.outputs is not Outputs.csv or tables.detail is Detail.none:
         return None
     import pyarrow as pa
@@ -395,54 +396,72 @@ def _fast_restorations(tables: _Tables) -> Restorations | None:
     import pyarrow.csv as pacsv
 
     table = rundir.RESTORATIONS
-    kinds = {c.name: c.kind for c in table.columns}
     types = {Kind.minutes: pa.float64(), Kind.flag: pa.bool_(), Kind.instant: pa.timestamp("s", tz="UTC")}
+    convert = pacsv.ConvertOptions(
+        column_types={c.name: types[c.kind] for c in table.columns if c.kind in types},
+        null_values=[""],
+        strings_can_be_null=False,
+        true_values=["1"],
+        false_values=["0"],
+    )
+    chunks: dict[str, list[np.ndarray]] = {}
     try:
-        got = pacsv.read_csv(
-            tables.path(table),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: types[k] for n, k in kinds.items() if k in types},
-                null_values=[""],
-                strings_can_be_null=False,
-                true_values=["1"],
-                false_values=["0"],
-            ),
-        )
+        with pacsv.open_csv(
+            tables.path(table), read_options=pacsv.ReadOptions(block_size=1 << 22), convert_options=convert
+        ) as reader:
+            names = set(reader.schema.names)
+            if any(c.required and c.name not in names for c in table.columns):
+                return None
+            for batch in reader:
+                got = _restoration_batch(batch, names, pc)
+                if got is None:
+                    return None
+                for k, v in got.items():
+                    chunks.setdefault(k, []).append(v)
     except (pa.ArrowInvalid, OSError):
         return None
-    names = set(got.column_names)
-    if any(c.required and c.name not in names for c in table.columns):
-        return None
-    for c in table.columns:
-        if c.name in names and not c.optional and got.column(c.name).null_count:
-            return None  # an empty required cell: the row reader names it
-    if not set(pc.unique(got.column("cause")).to_pylist()) <= set(CAUSES):
+    fields = ("site", "profile", "cause", "kind", "restored", "business", "wallclock", "objective", "within")
+    empty = {"restored": bool, "within": np.int8}
+    cols = {
+        k: np.concatenate(chunks[k]) if k in chunks else np.zeros(0, dtype=empty.get(k, object))
+        for k in (*fields, "clock")
+    }
+    return Restorations(*(cols[k] for k in (*fields, "clock")))
+
+
+def _restoration_batch(batch, names: set[str], pc) -> dict[str, np.ndarray] | None:
+    """One block of restorations as arrays, or None when a cell needs the row reader."""
+    for c in rundir.RESTORATIONS.columns:
+        if c.name in names and not c.optional and batch.column(c.name).null_count:
+            return None  # an empty required cell
+    if not set(pc.unique(batch.column("cause")).to_pylist()) <= set(CAUSES):
         return None
 
     def objects(name: str) -> np.ndarray:
-        col = got.column(name).dictionary_encode().combine_chunks()
+        col = batch.column(name).dictionary_encode()
         return np.array(col.dictionary.to_pylist(), dtype=object)[col.indices.to_numpy()]
 
     def floats(name: str) -> np.ndarray:
-        return got.column(name).to_numpy(zero_copy_only=False).astype(float)
+        return batch.column(name).to_numpy(zero_copy_only=False).astype(float)
 
-    within = got.column("within_objective")
-    return Restorations(
-        objects("site"),
-        objects("profile"),
-        objects("cause"),
-        objects("kind"),
-        ~got.column("restored_at").is_null().to_numpy(zero_copy_only=False),
-        floats("business_minutes"),
-        floats("wallclock_minutes"),
-        floats("objective_minutes"),
-        np.where(
+    within = batch.column("within_objective")
+    n = batch.num_rows
+    return {
+        "site": objects("site"),
+        "profile": objects("profile"),
+        "cause": objects("cause"),
+        "kind": objects("kind"),
+        "restored": ~batch.column("restored_at").is_null().to_numpy(zero_copy_only=False),
+        "business": floats("business_minutes"),
+        "wallclock": floats("wallclock_minutes"),
+        "objective": floats("objective_minutes"),
+        "within": np.where(
             within.is_null().to_numpy(zero_copy_only=False),
             -1,
             within.fill_null(False).to_numpy(zero_copy_only=False),
         ).astype(np.int8),
-        objects("clock") if "clock" in names else np.full(got.num_rows, None, dtype=object),
-    )
+        "clock": objects("clock") if "clock" in names else np.full(n, None, dtype=object),
+    }
 
 
 def _restorations(rows: Iterator[dict[str, Any]]) -> Restorations:
