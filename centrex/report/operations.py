@@ -15,7 +15,7 @@ from contracts.profile import Profile
 # ----- restoration times ------------------------------------------------------------------------------
 def _clock(rest: Restorations, ks: np.ndarray, objective: float) -> str:
     """Which clock the objective runs on: the rows' `clock` column, else the one that explains the flags."""
-    given = {c for c in rest.clock[ks].tolist() if c}
+    given = {c for c in rest.texts(rest.clock[ks]) if c}
     if len(given) == 1:
         return "business" if "business" in given.pop() else "wallclock"
     within = rest.within[ks] == 1
@@ -33,29 +33,31 @@ def restoration(run: Run, profiles: dict[str, Profile]) -> Section:
     (planned maintenance or, for ALLEO, an access-link cut are not failures: CONTRACTS §2).
     """
     rest = run.restorations
-    counts = {
-        (p, c): p in profiles and profiles[p].counts(c)
-        for p, c in dict.fromkeys(zip(rest.profile.tolist(), rest.cause.tolist(), strict=True))
-    }
-    measured = rest.restored & np.fromiter(
-        map(counts.__getitem__, zip(rest.profile.tolist(), rest.cause.tolist(), strict=True)),
+    lab = rest.labels
+    pair = rest.profile.astype(np.int64) * len(lab) + rest.cause
+    keys, inverse = np.unique(pair, return_inverse=True)
+    counted = np.array(
+        [
+            lab[k // len(lab)] in profiles and profiles[lab[k // len(lab)]].counts(lab[k % len(lab)])
+            for k in keys.tolist()
+        ],
         dtype=bool,
-        count=len(rest),
     )
+    measured = rest.restored & (counted[inverse] if len(keys) else np.zeros(0, dtype=bool))
     none = measured & (np.isnan(rest.objective) | (rest.within < 0))
     groups: dict[tuple[str, float], np.ndarray] = {}
     no_objective: dict[str, list[float]] = {}
     for p in dict.fromkeys(rest.profile[none].tolist()):
-        no_objective[p] = rest.wallclock[none & (rest.profile == p)].tolist()
+        no_objective[lab[p]] = rest.wallclock[none & (rest.profile == p)].tolist()
     timed = measured & ~none
     for p, o in dict.fromkeys(zip(rest.profile[timed].tolist(), rest.objective[timed].tolist(), strict=True)):
-        groups[(p, o)] = np.flatnonzero(timed & (rest.profile == p) & (rest.objective == o))
+        groups[(lab[p], o)] = np.flatnonzero(timed & (rest.profile == p) & (rest.objective == o))
     order = {p: i for i, p in enumerate(run.profiles)}
     plot_list, rows = [], []
     for (name, objective), ks in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
         clock = _clock(rest, ks, objective)
         minutes = (rest.business if clock == "business" else rest.wallclock)[ks].tolist()
-        kinds = ", ".join(sorted(set(rest.kind[ks].tolist())))
+        kinds = ", ".join(sorted(rest.texts(rest.kind[ks])))
         within = int((rest.within[ks] == 1).sum()) / len(ks)
         label = f"{objective / 60:g} {'business ' if clock == 'business' else ''}h"
         share = pct(100 * within, 1)

@@ -108,21 +108,66 @@ class Outage:
 
 @dataclass
 class Restorations:
-    """restorations.csv as columns, file order (it holds every replication's restored tickets)."""
+    """restorations.csv as columns in file order (it holds every replication's restored tickets): texts as
+    codes into `labels` (code 0 is the empty text), numbers in arrays."""
 
-    site: np.ndarray  # object: site ids
-    profile: np.ndarray  # object
-    cause: np.ndarray  # object
-    kind: np.ndarray  # object
+    labels: list[str]
+    profile: np.ndarray  # int32 codes
+    cause: np.ndarray
+    kind: np.ndarray
+    clock: np.ndarray  # the `clock` column when given, else code 0
     restored: np.ndarray  # bool: restored_at given
     business: np.ndarray  # float minutes
     wallclock: np.ndarray  # float minutes
     objective: np.ndarray  # float minutes, NaN: none
     within: np.ndarray  # int8: 1, 0, -1 (none)
-    clock: np.ndarray  # object: the `clock` column when given, else None
+    site_profiles: dict[str, str]  # site -> profile, first seen
 
     def __len__(self) -> int:
         return len(self.profile)
+
+    def texts(self, codes: np.ndarray) -> list[str]:
+        """The distinct texts of `codes`, in order of the codes."""
+        return [self.labels[c] for c in np.unique(codes).tolist()]
+
+
+class _Builder:
+    """Collects restorations block by block into compact arrays."""
+
+    TEXT = ("profile", "cause", "kind", "clock")
+    NUM = ("restored", "business", "wallclock", "objective", "within")
+
+    def __init__(self) -> None:
+        self.code: dict[str, int] = {"": 0}
+        self.chunks: dict[str, list[np.ndarray]] = {k: [] for k in (*self.TEXT, *self.NUM)}
+        self.site_profiles: dict[str, str] = {}
+
+    def codes(self, texts: list[str]) -> np.ndarray:
+        code = self.code
+        return np.array([code.setdefault(t, len(code)) for t in texts], dtype=np.int32)
+
+    def add(self, cols: dict[str, Any]) -> None:
+        for k in self.TEXT:
+            self.chunks[k].append(cols[k])
+        for k in self.NUM:
+            self.chunks[k].append(cols[k])
+
+    def build(self) -> Restorations:
+        empty = {
+            "restored": bool,
+            "within": np.int8,
+            "business": float,
+            "wallclock": float,
+            "objective": float,
+        }
+        arrays = {
+            k: np.concatenate(v) if v else np.zeros(0, dtype=empty.get(k, np.int32))
+            for k, v in self.chunks.items()
+        }
+        labels = [""] * len(self.code)
+        for t, c in self.code.items():
+            labels[c] = t
+        return Restorations(labels, *(arrays[k] for k in (*self.TEXT, *self.NUM)), self.site_profiles)
 
 
 @dataclass
@@ -404,91 +449,106 @@ def _fast_restorations(tables: _Tables) -> Restorations | None:
         true_values=["1"],
         false_values=["0"],
     )
-    chunks: dict[str, list[np.ndarray]] = {}
+    built = _Builder()
     try:
-        with pacsv.open_csv(
-            tables.path(table), read_options=pacsv.ReadOptions(block_size=1 << 22), convert_options=convert
-        ) as reader:
+        # a Python file, not a path: pyarrow then reads a block at a time instead of the whole file ahead
+        with (
+            tables.path(table).open("rb") as fh,
+            pacsv.open_csv(
+                fh,
+                read_options=pacsv.ReadOptions(block_size=1 << 20, use_threads=False),
+                convert_options=convert,
+            ) as reader,
+        ):
             names = set(reader.schema.names)
             if any(c.required and c.name not in names for c in table.columns):
                 return None
             for batch in reader:
-                got = _restoration_batch(batch, names, pc)
-                if got is None:
+                if not _restoration_batch(batch, names, pc, built):
                     return None
-                for k, v in got.items():
-                    chunks.setdefault(k, []).append(v)
     except (pa.ArrowInvalid, OSError):
         return None
-    fields = ("site", "profile", "cause", "kind", "restored", "business", "wallclock", "objective", "within")
-    empty = {"restored": bool, "within": np.int8}
-    cols = {
-        k: np.concatenate(chunks[k]) if k in chunks else np.zeros(0, dtype=empty.get(k, object))
-        for k in (*fields, "clock")
-    }
-    return Restorations(*(cols[k] for k in (*fields, "clock")))
+    return built.build()
 
 
-def _restoration_batch(batch, names: set[str], pc) -> dict[str, np.ndarray] | None:
-    """One block of restorations as arrays, or None when a cell needs the row reader."""
+def _restoration_batch(batch, names: set[str], pc, built: _Builder) -> bool:
+    """Add one block of restorations; False when a cell needs the row reader."""
     for c in rundir.RESTORATIONS.columns:
         if c.name in names and not c.optional and batch.column(c.name).null_count:
-            return None  # an empty required cell
+            return False  # an empty required cell
     if not set(pc.unique(batch.column("cause")).to_pylist()) <= set(CAUSES):
-        return None
+        return False
 
-    def objects(name: str) -> np.ndarray:
+    def codes(name: str) -> np.ndarray:
         col = batch.column(name).dictionary_encode()
-        return np.array(col.dictionary.to_pylist(), dtype=object)[col.indices.to_numpy()]
+        return built.codes(col.dictionary.to_pylist())[col.indices.to_numpy()]
 
     def floats(name: str) -> np.ndarray:
         return batch.column(name).to_numpy(zero_copy_only=False).astype(float)
 
-    within = batch.column("within_objective")
     n = batch.num_rows
-    return {
-        "site": objects("site"),
-        "profile": objects("profile"),
-        "cause": objects("cause"),
-        "kind": objects("kind"),
-        "restored": ~batch.column("restored_at").is_null().to_numpy(zero_copy_only=False),
-        "business": floats("business_minutes"),
-        "wallclock": floats("wallclock_minutes"),
-        "objective": floats("objective_minutes"),
-        "within": np.where(
-            within.is_null().to_numpy(zero_copy_only=False),
-            -1,
-            within.fill_null(False).to_numpy(zero_copy_only=False),
-        ).astype(np.int8),
-        "clock": objects("clock") if "clock" in names else np.full(n, None, dtype=object),
-    }
+    pairs = pc.unique(pc.binary_join_element_wise(batch.column("site"), batch.column("profile"), "\x00"))
+    for pair in pairs.to_pylist():
+        site, profile = pair.split("\x00", 1)
+        built.site_profiles.setdefault(site, profile)
+    within = batch.column("within_objective")
+    built.add(
+        {
+            "profile": codes("profile"),
+            "cause": codes("cause"),
+            "kind": codes("kind"),
+            "clock": codes("clock") if "clock" in names else np.zeros(n, dtype=np.int32),
+            "restored": ~batch.column("restored_at").is_null().to_numpy(zero_copy_only=False),
+            "business": floats("business_minutes"),
+            "wallclock": floats("wallclock_minutes"),
+            "objective": floats("objective_minutes"),
+            "within": np.where(
+                within.is_null().to_numpy(zero_copy_only=False),
+                -1,
+                within.fill_null(False).to_numpy(zero_copy_only=False),
+            ).astype(np.int8),
+        }
+    )
+    return True
 
 
 def _restorations(rows: Iterator[dict[str, Any]]) -> Restorations:
-    """Columns of the restorations (strings shared, numbers in arrays)."""
-    shared: dict[str, str] = {}
-    text = {k: [] for k in ("site", "profile", "cause", "kind", "clock")}
-    num = {k: [] for k in ("business", "wallclock", "objective")}
-    restored, within = [], []
+    """Restorations from the row reader (which names a bad cell), in blocks of compact arrays."""
+    built = _Builder()
+    block: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if not block:
+            return
+        for r in block:
+            built.site_profiles.setdefault(r["site"], r["profile"])
+        built.add(
+            {
+                "profile": built.codes([r["profile"] for r in block]),
+                "cause": built.codes([r["cause"] for r in block]),
+                "kind": built.codes([r["kind"] for r in block]),
+                "clock": built.codes([r.get("clock") or "" for r in block]),
+                "restored": np.array([r["restored_at"] is not None for r in block], dtype=bool),
+                "business": np.array([r["business_minutes"] for r in block], dtype=float),
+                "wallclock": np.array([r["wallclock_minutes"] for r in block], dtype=float),
+                "objective": np.array(
+                    [np.nan if r["objective_minutes"] is None else r["objective_minutes"] for r in block],
+                    dtype=float,
+                ),
+                "within": np.array(
+                    [-1 if r["within_objective"] is None else int(r["within_objective"]) for r in block],
+                    dtype=np.int8,
+                ),
+            }
+        )
+        block.clear()
+
     for r in rows:
-        for k in ("site", "profile", "cause", "kind"):
-            text[k].append(shared.setdefault(r[k], r[k]))
-        c = r.get("clock")
-        text["clock"].append(shared.setdefault(c, c) if c else None)
-        restored.append(r["restored_at"] is not None)
-        num["business"].append(r["business_minutes"])
-        num["wallclock"].append(r["wallclock_minutes"])
-        o = r["objective_minutes"]
-        num["objective"].append(np.nan if o is None else o)
-        w = r["within_objective"]
-        within.append(-1 if w is None else int(w))
-    return Restorations(
-        *(np.array(text[k], dtype=object) for k in ("site", "profile", "cause", "kind")),
-        np.array(restored, dtype=bool),
-        *(np.array(num[k], dtype=float) for k in ("business", "wallclock", "objective")),
-        np.array(within, dtype=np.int8),
-        np.array(text["clock"], dtype=object),
-    )
+        block.append(r)
+        if len(block) >= 4096:
+            flush()
+    flush()
+    return built.build()
 
 
 def _site_profiles(run: Run) -> dict[str, str]:
@@ -501,8 +561,7 @@ def _site_profiles(run: Run) -> dict[str, str]:
         for row in rows:
             if row.get("profile"):
                 mapping.setdefault(row["site"], row["profile"])
-    rest = run.restorations
-    for site, profile in dict.fromkeys(zip(rest.site.tolist(), rest.profile.tolist(), strict=True)):
+    for site, profile in run.restorations.site_profiles.items():
         if profile:
             mapping.setdefault(site, profile)
     for outage in run.outages:
