@@ -135,3 +135,23 @@ def test_a_failure_leaves_nothing(tmp_path):
             run_scenario(src, out=tmp_path / outputs.value, outputs=outputs, finalize=boom)
         assert not (tmp_path / outputs.value).exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fail.yaml"]
+
+
+def test_lifecycle_is_what_replication_0_writes(runs):
+    """`lifecycle` (the installs and ports a provisioning run needs) draws what the run directory holds."""
+    import csv
+
+    from sim.replication import lifecycle
+    from sim.scenario import load_scenario
+
+    s = load_scenario(runs["csv"] / "scenario.yaml")
+    life = lifecycle(s, s.seed)
+    installs = list(csv.DictReader((runs["csv"] / "installs.csv").open(encoding="utf-8")))
+    assert [(r["site"], r["service_start"]) for r in installs] == [
+        (x.site, x.service_start.isoformat() if x.service_start else "")
+        for _, x in sorted(life.installs.items())
+    ]
+    ports = list(csv.DictReader((runs["csv"] / "porting.csv").open(encoding="utf-8")))
+    assert [(r["mandate"], r["ported_at"]) for r in ports] == [
+        (p.mandate, p.ported_at.isoformat() if p.ported_at else "") for p in life.ports
+    ]
