@@ -22,7 +22,6 @@ _NODE_OF_KIND = [BIT[k.value] if k.value in BIT else BIT["handsets"] for k in SI
 _PLATFORM = BIT["platform"]
 _HANDSETS = BIT["handsets"]
 _NODE_BITS = tuple(BIT.values())
-_TYPES = (np.int64, float, float, object, object)  # Outage fields
 
 
 class Outage(NamedTuple):
@@ -37,11 +36,30 @@ class Outage(NamedTuple):
 
 @dataclass
 class Sweep:
-    """Outages (sorted by site, start) and which component/platform intervals took part in one."""
+    """Outages as columns (sorted by site, start) and which component/platform intervals took part in one."""
 
-    outages: list[Outage]
+    site: np.ndarray  # int64 fleet site index
+    start: np.ndarray  # float minutes
+    end: np.ndarray
+    cause: np.ndarray  # object: the cause of the failure that made the site go down
+    kind: np.ndarray  # object: the kind of that component ("platform" for the platform)
     comp_total: np.ndarray  # per RawRun.intervals entry: 1 when the site was down meanwhile
     platform_total: np.ndarray  # per RawRun.platform entry
+
+    @property
+    def outages(self) -> list[Outage]:
+        """The outages as rows."""
+        cols = (
+            self.site.tolist(),
+            self.start.tolist(),
+            self.end.tolist(),
+            self.cause.tolist(),
+            self.kind.tolist(),
+        )
+        return [Outage(*row) for row in zip(*cols, strict=True)]
+
+    def __len__(self) -> int:
+        return len(self.site)
 
 
 def sweep(fleet: Fleet, active_from: np.ndarray, raw: RawRun) -> Sweep:
@@ -112,16 +130,24 @@ def sweep(fleet: Fleet, active_from: np.ndarray, raw: RawRun) -> Sweep:
     plat_total[-1 - ref[took & (ref < 0)]] = 1
     emitted = e_t[ends] > e_t[starts]
     starts, ends = starts[emitted], ends[emitted]
-    causes = [c for _, _, _, c in raw.intervals]
-    kinds = fleet.comp_kind.tolist()
-    outages = []
-    for k, e, r in zip(starts.tolist(), ends.tolist(), e_ref[starts].tolist(), strict=True):
-        if r < 0:
-            cause, kind = raw.platform[-1 - r][2], "platform"
-        else:
-            cause, kind = causes[r], SITE_KINDS[kinds[raw.intervals[r][0]]].value
-        outages.append(Outage(int(e_site[k]), float(e_t[k]), float(e_t[e]), cause, kind))
-    return Sweep(outages, comp_total, plat_total)
+    r = e_ref[starts]
+    comp = np.maximum(r, 0)
+    causes = np.array([c for _, _, _, c in raw.intervals] or [""], dtype=object)
+    p_causes = np.array([c for _, _, c in raw.platform] or [""], dtype=object)
+    kind_text = np.array([k.value for k in SITE_KINDS], dtype=object)
+    c_kind = (
+        kind_text[fleet.comp_kind[cid[np.minimum(comp, max(n_c - 1, 0))]]] if n_c else np.full(len(r), "")
+    )
+    plat = r < 0
+    return Sweep(
+        e_site[starts],
+        e_t[starts],
+        e_t[ends],
+        np.where(plat, p_causes[np.maximum(-1 - r, 0)], causes[comp]),
+        np.where(plat, "platform", c_kind).astype(object),
+        comp_total,
+        plat_total,
+    )
 
 
 def _columns(rows: list[tuple], n: int) -> list[list]:
@@ -144,20 +170,15 @@ class Tickets:
         return len(self.ticket)
 
 
-def tickets(outages: list[Outage], delays, horizon: float, replication: int) -> Tickets:
+def tickets(sw: Sweep, delays, horizon: float, replication: int) -> Tickets:
     """The customer notifies `delays[k]` minutes after the site goes down (k-th unplanned outage); no
     ticket if it came back first.
 
     Planned maintenance is announced by the provider, so its ticket opens at its start (and takes no
     delay). A ticket still open at the end of the scenario has no restoration time.
     """
-    n = len(outages)
-    site, start, end, cause, kind = (
-        (np.array(c, dtype=t) for c, t in zip(zip(*outages, strict=True), _TYPES, strict=True))
-        if n
-        else (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0, object))
-    )
-    planned = cause == Cause.maintenance.value
+    start, end = sw.start, sw.end
+    planned = sw.cause == Cause.maintenance.value
     notified = start.copy()
     unplanned = np.flatnonzero(~planned)
     notified[unplanned] = start[unplanned] + np.asarray(delays, dtype=float)[: len(unplanned)]
@@ -166,9 +187,14 @@ def tickets(outages: list[Outage], delays, horizon: float, replication: int) -> 
     restored = np.where(end[keep] <= horizon, end[keep], np.nan)
     return Tickets(
         [f"{prefix}{k:06d}" for k in range(1, len(keep) + 1)],
-        site[keep],
+        sw.site[keep],
         notified[keep],
         restored,
-        cause[keep],
-        kind[keep],
+        sw.cause[keep],
+        sw.kind[keep],
     )
+
+
+def unplanned(sw: Sweep) -> int:
+    """How many outages were not planned maintenance: each takes a notification delay."""
+    return int((sw.cause != Cause.maintenance.value).sum())

@@ -30,7 +30,7 @@ from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
 from sim.installs import Install, service_start_minute, simulate_install
 from sim.model import FleetModel, RawRun, duration_draws
-from sim.outages import Sweep, Tickets, sweep, tickets
+from sim.outages import Sweep, Tickets, sweep, tickets, unplanned
 from sim.porting import Port, simulate_port
 from sim.rundir import Detail, tables_of
 from sim.scenario import Scenario
@@ -201,9 +201,8 @@ def run_replication(
     raw = FleetModel(s, fleet, active, ctx.clocks, rngs["first_failures"], rngs["dynamics"]).run()
     sim_seconds, sim_cpu = time.perf_counter() - t0, time.process_time() - c0
     sw = sweep(fleet, active, raw)
-    unplanned = sum(1 for o in sw.outages if o.cause != Cause.maintenance.value)
-    delays = duration_draws(rngs["notification"], s.notification, unplanned)
-    tks = tickets(sw.outages, delays, ctx.horizon, index)
+    delays = duration_draws(rngs["notification"], s.notification, unplanned(sw))
+    tks = tickets(sw, delays, ctx.horizon, index)
     tt = ticket_times(ctx, tks)
     rest = _restorations(ctx, tks, tt)
     if not full:
@@ -419,11 +418,11 @@ def _metrics(
     down: dict[str, float] = defaultdict(float)
     tdown: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
-    for o in sw.outages:
-        d = max(0.0, min(o.end, horizon) - o.start)  # up to the end of the scenario
-        down[prof_of[o.site]] += d
-        tdown[topo_of[o.site]] += d
-        count[prof_of[o.site]] += 1
+    lasted = np.maximum(0.0, np.minimum(sw.end, horizon) - sw.start)  # up to the end of the scenario
+    for site, d in zip(sw.site.tolist(), lasted.tolist(), strict=True):
+        down[prof_of[site]] += d
+        tdown[topo_of[site]] += d
+        count[prof_of[site]] += 1
     names = sorted(ctx.profiles)
     avail = {p: (float(100.0 * (1 - down[p] / up_min[p])) if up_min[p] else None) for p in names}
     tavail = {t: float(100.0 * (1 - tdown[t] / topo_min[t])) for t in sorted(topo_min)}
