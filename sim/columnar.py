@@ -76,20 +76,96 @@ def text_of(kind: Kind, values: Any) -> list[str]:
 def csv_text(table: Table, cols: Columns, replication: int | None) -> str:
     """The rows of `cols` as CSV text without header; a first replication column when `replication` is
     given."""
+    return csv_bytes(table, cols, replication).decode("utf-8")
+
+
+def csv_bytes(table: Table, cols: Columns, replication: int | None) -> bytes:
+    """`csv_text` encoded: formatted column by column by Arrow and written by its CSV writer, or by
+    `csv.writer` when a text needs quoting."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     n = length(cols, table)
     if n == 0:
-        return ""
+        return b""
+    texts = [_arrow_text(c.kind, cols[c.name]) for c in table.written]
+    if any(_needs_quotes(t) for t, c in zip(texts, table.written, strict=True) if c.kind is Kind.text):
+        return _python_csv(table, cols, replication).encode("utf-8")
+    if replication is not None:
+        texts.insert(0, pa.array([str(replication)] * n, pa.string()))
+    arrays = dict(zip([f"c{k}" for k in range(len(texts))], texts, strict=True))
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(pa.table(arrays), sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return sink.getvalue().to_pybytes()
+
+
+def _needs_quotes(texts) -> bool:
+    import pyarrow.compute as pc
+
+    return any(pc.any(pc.match_substring(texts, ch)).as_py() for ch in _NEEDS_QUOTES)
+
+
+def _python_csv(table: Table, cols: Columns, replication: int | None) -> str:
+    n = length(cols, table)
     texts: list[Sequence[str]] = [text_of(c.kind, cols[c.name]) for c in table.written]
     if replication is not None:
         texts.insert(0, [str(replication)] * n)
-    free = [
-        t for t, c in zip(texts[-len(table.written) :], table.written, strict=True) if c.kind is Kind.text
-    ]
-    if any(ch in "".join(t) for t in free for ch in _NEEDS_QUOTES):
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator=CSV_EOL).writerows(zip(*texts, strict=True))
-        return buf.getvalue()
-    return CSV_EOL.join(map(",".join, zip(*texts, strict=True))) + CSV_EOL
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=CSV_EOL).writerows(zip(*texts, strict=True))
+    return buf.getvalue()
+
+
+def _decimal_text(cents: np.ndarray, empty: np.ndarray | None = None):
+    """'12.34' texts of whole cents (non-negative), null where `empty`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    whole = pa.array(cents // 100).cast(pa.string())
+    frac = pc.utf8_lpad(pa.array(cents % 100).cast(pa.string()), width=2, padding="0")
+    out = pc.binary_join_element_wise(whole, frac, ".")
+    return out if empty is None else pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), out)
+
+
+def _arrow_text(kind: Kind, values: Any):
+    """One column's CSV texts as an Arrow string array (nulls are written empty): the same texts as
+    `text_of`, computed by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind in (Kind.text, Kind.cause):
+        return pa.array(values if isinstance(values, list) else list(values), pa.string())
+    if kind is Kind.int:
+        return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.string())
+    if kind is Kind.minutes:
+        x = np.asarray(values, dtype=float)
+        empty = np.isnan(x)
+        scaled = np.where(empty, 0.0, x) * 100.0
+        cents = np.rint(scaled)
+        # f"{x:.2f}" rounds the exact binary value; np.rint(x * 100) agrees unless x * 100 is within
+        # rounding error of a half cent, or negative: those few are formatted by Python
+        odd = (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6) | (scaled < 0) | (scaled > 1e15)
+        text = _decimal_text(cents.astype(np.int64), empty)
+        if odd.any():
+            fixed = text.to_pylist()
+            for k in np.flatnonzero(odd & ~empty).tolist():
+                fixed[k] = f"{x[k]:.2f}"
+            return pa.array(fixed, pa.string())
+        return text
+    if kind is Kind.money:
+        c = np.asarray(values, dtype=np.int64)
+        if (c < 0).any():
+            return pa.array(_cents(c), pa.string())
+        return _decimal_text(c)
+    if kind is Kind.instant:  # numpy's formatting beats Arrow's strftime here
+        s = np.asarray(values, dtype=np.int64)
+        empty = s == NAT
+        return pa.array(iso_paris(np.where(empty, 0, s)), pa.string(), mask=empty if empty.any() else None)
+    if kind is Kind.date:
+        return pa.array(list(values), pa.date32()).cast(pa.string())
+    if kind is Kind.flag:
+        v = np.asarray(values, dtype=np.int64)
+        return pc.if_else(pa.array(v < 0), pa.scalar(None, pa.string()), pa.array(v).cast(pa.string()))
+    raise ValueError(f"unknown column kind {kind}")  # pragma: no cover - Kind is closed
 
 
 # ----- Arrow ----------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from contracts.profile import Profile
 from sim import jsontext, rundir
-from sim.columnar import csv_text, parquet_bytes
+from sim.columnar import csv_bytes, parquet_bytes
 from sim.replication import Result
 from sim.rundir import Detail, Outputs
 
@@ -111,7 +111,7 @@ class RunWriter:
         self.sink = Sink(self.tmp.resolve().as_uri(), detail)
         self._next = 0  # CSV: the next replication to append
         self._waiting: dict[int, Result] = {}
-        self._files: dict[str, IO[str]] = {}
+        self._files: dict[str, IO[bytes]] = {}
         self.bytes_written = 0
 
     def __enter__(self) -> RunWriter:
@@ -140,9 +140,9 @@ class RunWriter:
             with_rep = t.csv_has_replication(self.detail)
             fh = self._files.get(name)
             if fh is None:
-                fh = self._files[name] = (self.tmp / t.csv_name).open("w", encoding="utf-8", newline="")
-                fh.write(t.header(with_rep) + "\n")
-            fh.write(csv_text(t, cols, r.index if with_rep else None))
+                fh = self._files[name] = (self.tmp / t.csv_name).open("wb")
+                fh.write((t.header(with_rep) + "\n").encode("utf-8"))
+            fh.write(csv_bytes(t, cols, r.index if with_rep else None))
         if r.statements is not None:
             name = rundir.SLA if r.index == 0 else rundir.sla_partition(r.index)
             (self.tmp / name).parent.mkdir(exist_ok=True)
