@@ -155,3 +155,42 @@ def test_lifecycle_is_what_replication_0_writes(runs):
     assert [(r["mandate"], r["ported_at"]) for r in ports] == [
         (p.mandate, p.ported_at.isoformat() if p.ported_at else "") for p in life.ports
     ]
+
+
+@pytest.mark.parametrize("site", ["plain-00001", "with,comma", 'with "quote"', "multi\nline"])
+def test_columnar_csv_is_what_csv_writer_writes(site):
+    """The Arrow-formatted CSV text is csv.writer's, byte for byte, edge values included."""
+    import csv
+    import io
+
+    import numpy as np
+
+    from contracts.records import NAT
+    from sim.columnar import csv_text, text_of
+
+    t = rundir.RESTORATIONS
+    n = 6
+    cols = {
+        "ticket": [f"R000-{k:06d}" for k in range(n)],
+        "site": [site] * n,
+        "profile": ["alleo"] * n,
+        "cause": ["network"] * n,
+        "kind": ["router"] * n,
+        "notified_at": np.array([0, 1774746000, 1774749600, 1792890000, 1792893600, 1e9], dtype=np.int64),
+        "restored_at": np.array(
+            [NAT, 1774746001, 1774749601, 1792890001, 1792893601, 1e9 + 7], dtype=np.int64
+        ),
+        "business_minutes": np.array([0.125, 0.135, 1 / 3, 2 / 3, 1e7 / 60, 12.345]),
+        "wallclock_minutes": np.array([0.0, 0.005, 0.015, 1.005, 2.675, 1e-9]),
+        "objective_minutes": np.array([np.nan, 240.0, 5760.0, np.nan, 0.5, 1.0]),
+        "within_objective": np.array([-1, 0, 1, -1, 1, 0], dtype=np.int8),
+    }
+    buf = io.StringIO()
+    texts = [text_of(c.kind, cols[c.name]) for c in t.written]
+    csv.writer(buf, lineterminator="\n").writerows((3, *row) for row in zip(*texts, strict=True))
+    assert csv_text(t, cols, 3) == buf.getvalue()
+    assert texts[5][0] == "1970-01-01T01:00:00+01:00" and texts[6][0] == ""  # an open ticket
+    assert texts[6][1] == "2026-03-29T03:00:01+02:00"  # a second after the spring change
+    assert texts[6][3] == "2026-10-25T02:00:01+01:00"  # a second after the autumn change
+    money = rundir.BILLING.written[2]
+    assert text_of(money.kind, np.array([0, 5, 123456, -7])) == ["0.00", "0.05", "1234.56", "-0.07"]
