@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim import rundir  # noqa: E402
-from sim.columnar import csv_text  # noqa: E402
+from sim.columnar import csv_bytes, parquet_bytes  # noqa: E402
 from sim.model import FleetModel  # noqa: E402
 from sim.replication import context, replication_rngs, run_replication  # noqa: E402
 from sim.runner import run_replications  # noqa: E402
@@ -225,13 +225,19 @@ def main() -> None:
     print(f"\n[2] one replication of {n_sites:,} sites x {big.duration_days} days (CPU seconds)")
     t0, c0 = time.perf_counter(), time.process_time()
     r = run_replication(big, 0, big.seed)
-    texts = sum(len(csv_text(rundir.BY_NAME[k], cols, 0)) for k, cols in r.parts.items())
+    texts = sum(len(csv_bytes(rundir.BY_NAME[k], cols, 0)) for k, cols in r.parts.items())
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    c1 = time.process_time()
+    pq = sum(len(parquet_bytes(rundir.BY_NAME[k], cols)) for k, cols in r.parts.items())
+    pq_cpu = time.process_time() - c1  # its tables as Parquet files instead
     print(f"  SimPy phase              {r.sim_cpu_seconds:8.2f} s  ({r.sim_events:,} events)")
     print(f"  end to end               {cpu:8.2f} s  ({total:.2f} s wall)")
     print(f"    (installs, model, outages, {r.metrics['tickets']:,} tickets, bills, SLA engine,")
     print(f"     {texts / 1e6:.1f} MB of CSV text)")
-    print(f"  ratio end-to-end / SimPy phase {cpu / r.sim_cpu_seconds:6.2f}   target <= 3")
+    print(f"  ratio end-to-end / SimPy phase {cpu / r.sim_cpu_seconds:6.2f}   target <= 3 (CSV text)")
+    pq_total = r.cpu_seconds + pq_cpu
+    print(f"  with Parquet instead     {pq_total:8.2f} s  ({pq / 1e6:.1f} MB)")
+    print(f"  ratio end-to-end / SimPy phase {pq_total / r.sim_cpu_seconds:6.2f}   (Parquet files)")
     print(f"  peak memory (RSS)        {peak_mb():8.0f} MB  (after setup {base_mb:.0f} MB)")
 
     work = Path(tempfile.mkdtemp(prefix="sim-bench-"))
