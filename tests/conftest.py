@@ -36,10 +36,11 @@ sys.path.insert(0, str(Path(__file__).parent / "robustness"))
 
 from hypothesis import settings  # noqa: E402
 from rb_counts import pytest_configure as _counts_configure  # noqa: E402
-from rb_counts import pytest_sessionfinish, pytest_terminal_summary  # noqa: E402
+from rb_counts import pytest_sessionfinish  # noqa: E402
+from rb_counts import pytest_terminal_summary as _counts_summary  # noqa: E402
 from rb_harness import budget  # noqa: E402
 
-__all__ = ["pytest_sessionfinish", "pytest_terminal_summary"]
+__all__ = ["pytest_sessionfinish"]
 
 PROFILE = os.environ.get("CENTREX_HYPOTHESIS_PROFILE", "ci")
 ORDER = os.environ.get("CENTREX_TEST_ORDER", "")
@@ -84,6 +85,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if ORDER:
         lines.append(f"test order: {ORDER}" + (f" (seed {seed})" if ORDER == "random" else ""))
     return lines
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    _counts_summary(terminalreporter, config)
+    seed = config.getoption("hypothesis_seed")
+    if seed is not None and _profile(config) != "ci":  # beside the failures, where it is needed
+        tr = terminalreporter
+        tr.section("hypothesis seed")
+        order = ORDER or "file"
+        tr.write_line(f"  replay this run: --hypothesis-seed={seed} (budget x{budget(1)}, order {order})")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
