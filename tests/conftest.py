@@ -72,6 +72,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(os.environ["HYPOTHESIS_STORAGE_DIRECTORY"], ignore_errors=True)
 
 
+def _hashseed() -> str:
+    return f"PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED', 'random')}"  # set orders; tox --hashseed H
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     seed = config.getoption("hypothesis_seed")
     name = _profile(config)
@@ -81,7 +85,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         how = f"seed {seed}; replay with --hypothesis-seed={seed} (and the same budget)"
     else:
         how = "random seed"
-    lines = [f"hypothesis profile {name!r} ({how}), budget x{budget(1)}"]
+    lines = [f"hypothesis profile {name!r} ({how}), budget x{budget(1)}, {_hashseed()}"]
     if ORDER:
         lines.append(f"test order: {ORDER}" + (f" (seed {seed})" if ORDER == "random" else ""))
     return lines
@@ -94,7 +98,9 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         tr = terminalreporter
         tr.section("hypothesis seed")
         order = ORDER or "file"
-        tr.write_line(f"  replay this run: --hypothesis-seed={seed} (budget x{budget(1)}, order {order})")
+        tr.write_line(
+            f"  replay this run: --hypothesis-seed={seed} (budget x{budget(1)}, order {order}, {_hashseed()})"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
