@@ -30,11 +30,12 @@ from typing import BinaryIO
 import numpy as np
 
 from contracts.errors import InputError
+from contracts.profile import is_provenance_line
 
 BLOCK = 1 << 24  # bytes per step (16 MiB: ~250,000 incident rows)
 EXACT_ROWS = 50_000  # rows per batch on the stdlib path
 PAD = 72  # spare zero bytes after a column's bytes: fixed-width reads past the last cell stay inside
-PROVENANCE = b"#"  # the tool's own first line in the CSV it writes (`# profile … sha256 …`)
+PROVENANCE = b"#"  # how the tool's own first line starts (`# profile=… sha256=… choices: …`)
 _EDGE = np.zeros(256, dtype=bool)  # bytes at a cell's edge that str.strip() might remove
 _EDGE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 _EDGE[128:] = True
@@ -198,7 +199,7 @@ class Table:
         head = fh.readline()
         if head.startswith(b"\xef\xbb\xbf"):
             head = head[3:]
-        if head.startswith(PROVENANCE):
+        if head.startswith(PROVENANCE) and is_provenance_line(head.decode("utf-8", "replace")):
             head, line = fh.readline(), 2
         try:
             text = head.decode("utf-8").rstrip("\r\n")

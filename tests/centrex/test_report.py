@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from centrex.report import REQUIRED_FILES, load_run, render_capacity_html, write_report
 from centrex.report.sections import (
@@ -207,7 +208,7 @@ def _leaves(value, path=()):
     yield path
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=budget(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_damaged_json_value_is_an_input_error_or_a_report(run_dir, tmp_path, data):
     """Replace one value anywhere in summary.json or sla.json: the report is built or the error is an
@@ -335,3 +336,17 @@ def test_changed_choices_are_listed_first(run_dir):
     changed = re.search(r'<table id="table-choices-changed".*?</table>', html, re.S)[0]
     assert "restoration_objective_hours" in changed and "001 §4" in changed
     assert "tier_at_99_2" not in changed  # a default stays out of this table
+
+
+def test_bad_restoration_cell_names_its_line(run_dir):
+    """restorations.csv is read by pyarrow; a bad cell falls back to the row reader, which names it."""
+    path = run_dir / "restorations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    cells = lines[5].split(",")
+    cells[head.index("business_minutes")] = "lots"
+    lines[5] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        write_report(run_dir)
+    assert str(err.value).startswith(f"{path}:6: business_minutes: bad value 'lots'")

@@ -31,7 +31,7 @@ def test_bom_crlf_semicolon_and_the_provenance_line_read_the_same(tmp_path):
     plain = put(tmp_path, HEAD + ROW.format(i=1, s=1), "a.csv")
     french = put(
         tmp_path,
-        "\ufeff# profile=alleo sha256=…\r\n"
+        f"\ufeff# profile=alleo sha256={'0' * 64} choices: overlap=merge\r\n"
         + (HEAD + ROW.format(i=1, s=1)).replace(",", ";").replace("\n", "\r\n"),
         "b.csv",
     )
@@ -43,6 +43,9 @@ def test_bom_crlf_semicolon_and_the_provenance_line_read_the_same(tmp_path):
 def test_a_hash_row_is_data_not_a_comment(tmp_path):
     p = put(tmp_path, HEAD + ROW.format(i=1, s=1) + "#T2,S1,2026-03-02T10:00,,network\n")
     assert read_incidents(p).ticket == ["T1", "#T2"]
+    with pytest.raises(InputError, match="missing column") as err:  # another comment is no header
+        read_incidents(put(tmp_path, "# exported by the PBX\n" + HEAD, "c.csv"))
+    assert err.value.line == 1
 
 
 def test_french_day_first_times_equal_iso(tmp_path):
