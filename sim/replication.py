@@ -24,11 +24,13 @@ from contracts.causes import CAUSES
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute
+from sim.addresses import site_address
 from sim.billing import Bill, end_date, money, site_bills
 from sim.choices import SITE_KINDS, InstallOutcome, Kind, RepairWindow
 from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
 from sim.installs import Install, service_start_minute, simulate_install
+from sim.lifecycle import Lifecycle, SiteLife
 from sim.model import FleetModel, RawRun, duration_sampler
 from sim.outages import Sweep, Ticket, sweep, tickets
 from sim.porting import Port, simulate_port
@@ -117,6 +119,7 @@ class Result:
     installs_csv: str = ""
     porting_csv: str = ""
     statements: dict[str, list[dict]] = field(default_factory=dict)
+    lifecycle: Lifecycle | None = None
 
 
 def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) -> Result:
@@ -163,8 +166,10 @@ def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) ->
         res.incidents_csv = _incidents_csv(ctx, tks, tt)
         res.billing_csv = _billing_csv(bills)
         res.installs_csv = _installs_csv(installs)
-        res.porting_csv = _porting_csv(ctx, rngs["porting"], start_day)
+        ports = _ports(ctx, rngs["porting"], start_day, installs)
+        res.porting_csv = _porting_csv(ctx, ports)
         res.statements = statements
+        res.lifecycle = _lifecycle(ctx, installs, start_day, ports)
     res.cpu_seconds = time.process_time() - cpu0
     return res
 
@@ -580,20 +585,72 @@ def _installs_csv(installs: dict[int, Install]) -> str:
     )
 
 
-def _porting_csv(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> str:
+def _ports(
+    ctx: Context, rng: np.random.Generator, start_day: list[date | None], installs: dict[int, Install]
+) -> list[Port]:
+    """The mandate of every porting site in service before the end, in fleet order."""
     s, fleet = ctx.s, ctx.fleet
     if s.porting is None:
-        return ""
-    rows = []
+        return []
+    out = []
     for i, site in enumerate(fleet.sites):
         g = fleet.groups[fleet.group[i]]
         d = start_day[i]
-        if not g.porting or d is None or d >= ctx.end:
+        if not g.ported_numbers or d is None or d >= ctx.end:
             continue
         cal = ctx.profiles[g.profile].calendar(g.departement)
-        p: Port = simulate_port(rng, s.porting, cal.add_business_days, site=site, service_start=d)
-        if p.submitted_at >= ctx.end:
-            continue
+        signed = installs[i].signed if i in installs else s.start
+        p = simulate_port(
+            rng,
+            s.porting,
+            cal.add_business_days,
+            site=site,
+            service_start=d,
+            signed=signed,
+            numbers=g.ported_numbers,
+        )
+        if p.submitted_at < ctx.end:
+            out.append(p)
+    return out
+
+
+def _porting_csv(ctx: Context, ports: list[Port]) -> str:
+    rows = []
+    for p in ports:
         ported = p.ported_at.isoformat() if p.ported_at is not None and p.ported_at < ctx.end else ""
         rows.append((p.site, p.mandate, p.submitted_at.isoformat(), p.outcome.value, p.reason, ported))
     return _csv(rows)
+
+
+def _lifecycle(
+    ctx: Context, installs: dict[int, Install], start_day: list[date | None], ports: list[Port]
+) -> Lifecycle:
+    """What an inventory records of replication 0: every site's order and service start, every port."""
+    fleet, s = ctx.fleet, ctx.s
+    sites = []
+    rank: dict[int, int] = {}
+    for i, site in enumerate(fleet.sites):
+        gi = int(fleet.group[i])
+        g = fleet.groups[gi]
+        k = rank[gi] = rank.get(gi, -1) + 1
+        ins = installs.get(i)
+        d = start_day[i]
+        started = d is not None and d < ctx.end
+        if ins is not None and ins.outcome is InstallOutcome.terminated:
+            outcome = ins.outcome.value
+        else:
+            outcome = InstallOutcome.in_service.value if started else "not_started"
+        sites.append(
+            SiteLife(
+                site,
+                gi,
+                g.customer_name,
+                g.profile,
+                site_address(g, k),
+                int(fleet.handsets[i]),
+                ins.signed if ins is not None else s.start,
+                d if started else None,
+                outcome,
+            )
+        )
+    return Lifecycle(sites, ports, ctx.end)
