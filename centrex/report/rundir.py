@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from centrex.report.shapes import Sla, Summary, checked
+from centrex.report.shapes import Provisioning, SipFigures, Sla, Summary, checked
 from contracts.causes import CAUSES
 from contracts.errors import InputError
 
@@ -35,6 +35,9 @@ REQUIRED_FILES = (
     "porting.csv",
     "restorations.csv",
 )
+
+#: Files a run may have: the inventory's figures, the PBX checks' results.
+OPTIONAL_FILES = {"provisioning.json": Provisioning, "sip.json": SipFigures}
 
 Parser = Callable[[str], Any]
 
@@ -157,6 +160,8 @@ class Run:
     porting: list[dict[str, Any]]
     restorations: list[dict[str, Any]]
     site_profile: dict[str, str] = field(default_factory=dict)
+    provisioning: dict[str, Any] | None = None  # provisioning.json (optional: runs with an inventory)
+    sip: dict[str, Any] | None = None  # sip.json (optional: `centrex run --sip`)
 
     @property
     def profiles(self) -> list[str]:
@@ -269,6 +274,9 @@ def load_run(run_dir: Path) -> Run:
         restorations=read_rows(run_dir / "restorations.csv", RESTORATION_COLUMNS, RESTORATION_EXTRA),
     )
     run.site_profile = _site_profiles(run)
+    for name, shape in OPTIONAL_FILES.items():
+        if (run_dir / name).is_file():
+            setattr(run, name.removesuffix(".json"), checked(shape, _json(run_dir / name), run_dir / name))
     return run
 
 
