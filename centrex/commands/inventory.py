@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from centrex.commands.db import DB_OPTION, FORMAT_OPTION, parse_day
+from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, actor, parse_day
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
 from provisioning import accounts, db, inventory
@@ -104,14 +104,15 @@ def add_tenant(
     channels: int = typer.Option(..., "--channels", help="Concurrent-call limit."),
     customer: str | None = typer.Option(None, "--customer", help="Owning customer (optional)."),
     db_url: str | None = DB_OPTION,
+    by: str | None = BY_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Create a tenant (SIP domain) with its channel limit.
+    """Create a tenant (SIP domain) with its channel limit, recorded as an override typed by hand.
 
     Example: centrex inventory add-tenant acme --domain acme.pbx.test --channels 4
     """
     with db.session_scope(db_url) as session:
-        row = tenant_row(accounts.add_tenant(session, name, domain, channels, customer))
+        row = tenant_row(accounts.add_tenant(session, name, domain, channels, customer, actor=actor(by)))
     emit(row, fmt, columns=TENANT_COLUMNS)
 
 
