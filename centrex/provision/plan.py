@@ -156,7 +156,10 @@ def steps(s: Scenario, lc: Lifecycle, zone_of_departement) -> list[Step]:
         k = g.ported_numbers if port is not None else 0
         new = max(0, life.handsets - k)  # 000 §2.2: numbers by allocation or by portability
         day = life.service_start
-        out.append(Step(instant(day, NUMBERS_AT), "numbers", seq, {"site": life.site, "count": new}))
+        own = "09" if g.numbers is NumberZone.non_geographic else None  # None: the département's zone
+        out.append(
+            Step(instant(day, NUMBERS_AT), "numbers", seq, {"site": life.site, "count": new, "zone": own})
+        )
         out.append(
             Step(instant(day, SERVICE_AT), "start", seq, {"site": life.site, "day": day, "life": life})
         )
