@@ -68,7 +68,7 @@ def inventory_summary(url: str, applied: Applied) -> dict[str, Any]:
             for u in list_ranges(ses)
         ]
         blocks = list_blocks(ses)
-        by_size = Counter((b.size, str(getattr(b, "kind", None) or b.purpose)) for b in blocks)
+        by_size = Counter((b.size, "ported" if b.ported else b.purpose) for b in blocks)
         mandates = list_mandates(ses)
         by_state = Counter(m.state for m in mandates)
     zones: dict[str, dict[str, int]] = {}
