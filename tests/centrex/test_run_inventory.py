@@ -265,7 +265,7 @@ def test_exhausted_ranges_are_an_outcome(tmp_path):
     assert cli("db", "check", "--db", db).returncode == 0
 
 
-# ----- item 7: same seed, same inventory ---------------------------------------------------------------------
+# ----- item 7: same seed, same inventory -----------------------------------------------------------------
 def _exports(run: Path) -> str:
     db = run / "inventory.db"
     parts = []
