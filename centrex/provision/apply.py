@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -48,7 +49,8 @@ class Applied:
 
 def tenant_domain(customer: str) -> str:
     """The SIP domain of a customer's tenant: its name made a DNS label."""
-    slug = re.sub(r"[^a-z0-9]+", "-", customer.lower()).strip("-") or "customer"
+    plain = unicodedata.normalize("NFKD", customer).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "customer"
     return TENANT_DOMAIN.format(slug=slug[:63].strip("-"))
 
 
