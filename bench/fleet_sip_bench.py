@@ -98,6 +98,9 @@ def main() -> None:
         f"{'met' if t_sip < 60 else 'MISSED'}"
     )
     print(f"raw-UDP REGISTER loop, same accounts: {t_raw:6.1f} s  ({len(accounts) / t_raw:,.0f} REGISTER/s)")
+    for t in figures["tenants"]:
+        if t["limit"] != "held":
+            print(f"  tenant {t['tenant']} (limit {t['channel_limit']}) broken: {t['evidence']}")
     print(f"ratio SIP stage / raw loop: {t_sip / t_raw:.1f}x   load average: {load}")
 
 

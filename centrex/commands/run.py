@@ -80,8 +80,13 @@ def run(
 
         def finalize(tmp: Path) -> None:
             task = bar.add_task("inventory steps", total=None)
+            checks = bar.add_task("SIP account checks", total=None, visible=sip)
             state["figures"] = provision(
-                stage, tmp, state["lifecycle"], on_step=lambda n: bar.advance(task, n)
+                stage,
+                tmp,
+                state["lifecycle"],
+                on_step=lambda n: bar.advance(task, n),
+                on_check=lambda _r: bar.advance(checks),
             )
             write_report(tmp)
 

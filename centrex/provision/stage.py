@@ -89,7 +89,7 @@ def _check_empty(url: str) -> None:
             raise InputError("the inventory already has sites: a run provisions an empty one", field="--db")
 
 
-def provision(st: Stage, tmp: Path, lc: Lifecycle, on_step=None) -> dict[str, Any]:
+def provision(st: Stage, tmp: Path, lc: Lifecycle, on_step=None, on_check=None) -> dict[str, Any]:
     """Apply the lifecycle, write porting.csv, provisioning.json (and with --sip sip.json, sip-junit.xml),
     add the figures to summary.json; return them."""
     url = st.url(tmp)
@@ -105,7 +105,7 @@ def provision(st: Stage, tmp: Path, lc: Lifecycle, on_step=None) -> dict[str, An
         )
         figures: dict[str, Any] = {"provisioning": write_outputs(tmp, url, applied, lc)}
         if st.sip:
-            figures["sip"] = pbxstage.check_fleet(url, tmp)
+            figures["sip"] = pbxstage.check_fleet(url, tmp, on_check)
     finally:
         db.dispose_all()  # close the SQLite file (and its WAL) before the directory is renamed
     summary_path = tmp / "summary.json"
