@@ -298,9 +298,9 @@ def add_tenants(s: Session, tenants: Sequence[TenantSpec], *, at: datetime, acto
     """Create one tenant per customer account with its contract's channel limit; return name → id."""
     _aware(at)
     customers = dict(
-        s.execute(select(Customer.name, Customer.id).where(Customer.name.in_({t.customer for t in tenants})))
-        .tuples()
-        .all()
+        s.execute(
+            select(Customer.name, Customer.id).where(Customer.name.in_({t.customer for t in tenants}))
+        ).all()
     )
     rows = []
     for t in tenants:
@@ -324,7 +324,7 @@ def add_tenants(s: Session, tenants: Sequence[TenantSpec], *, at: datetime, acto
     if rows:
         s.execute(insert(Tenant), rows)
     names = [t.name for t in tenants]
-    return dict(s.execute(select(Tenant.name, Tenant.id).where(Tenant.name.in_(names))).tuples().all())
+    return dict(s.execute(select(Tenant.name, Tenant.id).where(Tenant.name.in_(names))).all())
 
 
 def recount_channel_limits(s: Session, tenant_ids: Sequence[int]) -> None:
@@ -337,9 +337,7 @@ def recount_channel_limits(s: Session, tenant_ids: Sequence[int]) -> None:
                 select(SipAccount.tenant_id, func.count())
                 .where(SipAccount.tenant_id.in_(chunk), SipAccount.enabled)
                 .group_by(SipAccount.tenant_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         changes = []
         query = select(Tenant.id, Tenant.profile, Tenant.contract_channels, Tenant.channel_limit).where(
@@ -357,13 +355,9 @@ def add_accounts(s: Session, accounts: Sequence[AccountSpec], *, at: datetime, a
     """Create enabled SIP accounts, HA1 only (000 §8), each on its site; recount the tenants' limits."""
     _aware(at)
     tenants = dict(
-        s.execute(select(Tenant.name, Tenant.id).where(Tenant.name.in_({a.tenant for a in accounts})))
-        .tuples()
-        .all()
+        s.execute(select(Tenant.name, Tenant.id).where(Tenant.name.in_({a.tenant for a in accounts}))).all()
     )
-    sites = dict(
-        s.execute(select(Site.name, Site.id).where(Site.name.in_({a.site for a in accounts}))).tuples().all()
-    )
+    sites = dict(s.execute(select(Site.name, Site.id).where(Site.name.in_({a.site for a in accounts}))).all())
     rows = []
     for a in accounts:
         if a.tenant not in tenants:
