@@ -396,12 +396,14 @@ def list_blocks(session: Session, site: str | None = None, state: str | None = N
 
 @dataclass(frozen=True)
 class RangeUsage:
-    """A range and how many of its numbers are free, allocated, quarantined."""
+    """A range, its last number and how many of its numbers are free, allocated, quarantined, returned."""
 
     range: NumberRange
     free: int
     allocated: int
     quarantined: int
+    returned: int = 0
+    last: int | None = None  # a ported range's numbers are scattered: its largest one
 
 
 def list_ranges(session: Session) -> list[RangeUsage]:
@@ -412,14 +414,16 @@ def list_ranges(session: Session) -> list[RangeUsage]:
             select(Number.range_id, Number.state, func.count()).group_by(Number.range_id, Number.state)
         )
     }
+    tops = dict(
+        session.execute(select(Number.range_id, func.max(Number.e164)).group_by(Number.range_id)).all()
+    )
     out = []
     for rng in session.scalars(select(NumberRange).order_by(NumberRange.start)):
         out.append(
             RangeUsage(
                 rng,
-                counts.get((rng.id, NumberState.free.value), 0),
-                counts.get((rng.id, NumberState.allocated.value), 0),
-                counts.get((rng.id, NumberState.quarantined.value), 0),
+                *(counts.get((rng.id, s.value), 0) for s in NumberState),
+                last=tops.get(rng.id, rng.start + rng.size - 1),
             )
         )
     return out

@@ -65,7 +65,7 @@ def allocate(
         ),
         core=True,
     )
-    emit(block_row(block), fmt, columns=BLOCK_COLUMNS[:9])
+    emit(block_row(block), fmt, columns=BLOCK_COLUMNS[:10])
 
 
 @app.command("release")
