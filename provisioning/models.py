@@ -210,7 +210,9 @@ class Number(Base):
     range_id: Mapped[int] = mapped_column(ForeignKey("number_range.id"))
     zone: Mapped[str] = mapped_column(String(2))
     state: Mapped[str] = mapped_column(String(12))
-    block_id: Mapped[int | None] = mapped_column(ForeignKey("number_block.id"), nullable=True, index=True)
+    # not indexed: a block's numbers are found by their e164 interval (the primary key), and each index
+    # more is pages more written by every allocation
+    block_id: Mapped[int | None] = mapped_column(ForeignKey("number_block.id"), nullable=True)
     quarantine_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
@@ -224,7 +226,7 @@ class NumberBlock(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
-    start: Mapped[int] = mapped_column(BigInteger, index=True)
+    start: Mapped[int] = mapped_column(BigInteger)  # not indexed: numbers lead to their block
     size: Mapped[int] = mapped_column(Integer)
     zone: Mapped[str] = mapped_column(String(2))
     purpose: Mapped[str] = mapped_column(String(20))

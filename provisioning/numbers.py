@@ -33,7 +33,7 @@ from provisioning.choices import (
     RangeKind,
 )
 from provisioning.clock import paris_day
-from provisioning.db import RetryableConflict
+from provisioning.db import Driver, RetryableConflict
 from provisioning.inventory import get_site
 from provisioning.models import Number, NumberBlock, NumberRange, Site, postal_address, utcnow
 from provisioning.plan import format_e164, parse_number, zone_of, zone_of_departement
@@ -163,7 +163,9 @@ def site_zone(site, zone: str | None) -> str:
 # translated once to psycopg's %(name)s.
 _HOT_SQL = {
     "site": "SELECT id, name, departement, address, postcode, city FROM site WHERE name = :name",
-    # only quarantined numbers carry an end date: the partial index on it keeps this sweep cheap
+    # only quarantined numbers carry an end date: the partial index on it keeps these cheap; the read
+    # comes first because an UPDATE, even of no row, opens every index of the table for writing
+    "due": "SELECT 1 FROM number WHERE quarantine_until <= :day LIMIT 1",
     "sweep": "UPDATE number SET state = :free, block_id = NULL, quarantine_until = NULL"
     " WHERE quarantine_until <= :day",
     "free": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 > :after"
@@ -197,32 +199,44 @@ class _SiteKey(NamedTuple):
     city: str
 
 
-def _hot(conn: Connection, statement: str, **params):
+def driver(db: Session | Connection | Driver) -> Driver:
+    """Return the DBAPI connection under a Session or Connection (in its transaction)."""
+    if isinstance(db, Driver):
+        return db
+    conn = db.connection() if isinstance(db, Session) else db
+    return Driver(conn.connection.driver_connection, conn.dialect.name)
+
+
+def _hot(d: Driver, statement: str, **params):
     """Run one hot-path statement on the DBAPI cursor, inside the connection's transaction."""
-    sql = _HOT_SQL[statement] if conn.dialect.name == "sqlite" else _PG_SQL[statement]
-    cursor = conn.connection.driver_connection.cursor()
-    cursor.execute(sql, params)
+    cursor = d.dbapi.cursor()
+    cursor.execute(_HOT_SQL[statement] if d.dialect == "sqlite" else _PG_SQL[statement], params)
     return cursor
 
 
-def _db_value(conn: Connection, value: date | datetime) -> object:
+def _db_value(d: Driver, value: date | datetime) -> object:
     """Dates and naive-UTC datetimes as SQLAlchemy stores them on SQLite (text); objects elsewhere."""
-    if conn.dialect.name != "sqlite":
+    if d.dialect != "sqlite":
         return value
     return value.isoformat() if not isinstance(value, datetime) else value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _db_instant(conn: Connection, at: datetime | None) -> object:
-    """The instant `at` (default now) as a UtcDateTime column stores it."""
-    return _db_value(conn, (at or utcnow()).astimezone(UTC).replace(tzinfo=None))
+def _db_instant(d: Driver, at: datetime | None) -> object:
+    """The instant `at` (default now) as a UtcDateTime column stores it (naive UTC)."""
+    naive = (at.astimezone(UTC) if at is not None else utcnow()).replace(tzinfo=None)
+    return naive if d.dialect != "sqlite" else naive.isoformat(" ", "microseconds")
 
 
-def sweep_quarantine(conn: Connection, today: date) -> int:
+def sweep_quarantine(conn: Connection | Driver, today: date) -> int:
     """Free the numbers whose quarantine ended on or before `today`; return how many."""
-    return _hot(conn, "sweep", day=_db_value(conn, today), free=_STATES["free"]).rowcount or 0
+    d = driver(conn)
+    day = _db_value(d, today)
+    if _hot(d, "due", day=day).fetchone() is None:
+        return 0
+    return _hot(d, "sweep", day=day, free=_STATES["free"]).rowcount or 0
 
 
-def _free_numbers(conn: Connection, zone: str, chunk: int) -> Iterator[int]:
+def _free_numbers(conn: Driver, zone: str, chunk: int) -> Iterator[int]:
     """Yield the free numbers of a zone in increasing order."""
     after = -1
     while True:
@@ -236,19 +250,25 @@ def _free_numbers(conn: Connection, zone: str, chunk: int) -> Iterator[int]:
         after = rows[-1]
 
 
-def _claim(conn: Connection, zone: str, start: int, size: int) -> bool:
+def _claim(conn: Driver, zone: str, start: int, size: int) -> bool:
     """Lock the rows of a candidate block (PostgreSQL); True when this transaction got all of them."""
     rows = _hot(conn, "claim", free=_STATES["free"], zone=zone, first=start, last=start + size - 1).fetchall()
     return len(rows) == size
 
 
-def first_free_block(conn: Connection, zone: str, size: int) -> int | None:
+def first_free_block(db: Connection | Driver, zone: str, size: int) -> int | None:
     """Return the start of the first aligned run of `size` free numbers in `zone` (or None).
 
     On PostgreSQL the run is then locked FOR UPDATE SKIP LOCKED: when a concurrent allocator holds
     part of it, the search goes on past it instead of waiting.
     """
-    claim = conn.dialect.name == "postgresql"
+    conn = driver(db)
+    claim = conn.dialect == "postgresql"
+    # the common case first: the first `size` free numbers already are an aligned run
+    head = _hot(conn, "free", free=_STATES["free"], zone=zone, after=-1, chunk=size).fetchall()
+    if len(head) == size and head[0][0] % size == 0 and head[-1][0] == head[0][0] + size - 1:
+        if not claim or _claim(conn, zone, head[0][0], size):
+            return head[0][0]
     run_start, run_len, prev = None, 0, None
     for n in _free_numbers(conn, zone, max(2 * size, 16)):
         if run_start is not None and n == prev + 1:
@@ -266,7 +286,7 @@ def first_free_block(conn: Connection, zone: str, size: int) -> int | None:
 
 
 def allocate_block(
-    db: Session | Connection,
+    db: Session | Connection | Driver,
     site: str,
     size: int,
     *,
@@ -281,44 +301,64 @@ def allocate_block(
     `at` is the instant recorded (default now); `today` the day quarantines are swept for (default the
     Paris date of `at`).
     """
+    if size not in BLOCK_SIZES or purpose not in _ALLOWED_PURPOSES:
+        _refuse(size, purpose)
+    d = db if type(db) is Driver else driver(db)
+    sqlite = d.dialect == "sqlite"
+    sql = _HOT_SQL if sqlite else _PG_SQL
+    cursor = d.dbapi.cursor()
+    cursor.execute(sql["site"], {"name": site})
+    found = cursor.fetchone()
+    if found is None:
+        raise InputError(f"unknown site {site!r}", field="site")
+    owner = _SiteKey(*found)
+    zone = site_zone(owner, zone)
+    sweep_quarantine(d, today or paris_day(at))
+    start = first_free_block(d, zone, size)
+    if start is None:
+        raise NumbersExhausted(owner.name, zone, size)
+    address = postal_address(owner)  # 004 §7: every block carries its site's address
+    cursor.execute(
+        sql["new_block"],
+        {
+            "site_id": owner.id,
+            "start": start,
+            "size": size,
+            "zone": zone,
+            "purpose": purpose,
+            "ported": False,
+            "emergency_address": address,
+            "state": _BLOCK_ALLOCATED,
+            "allocated_at": _db_instant(d, at),
+            "allocated_by": actor,
+        },
+    )
+    block_id = cursor.fetchone()[0]
+    last = start + size - 1
+    cursor.execute(sql["take"], {"zone": zone, "first": start, "last": last, "block_id": block_id, **_STATES})
+    if cursor.rowcount != size:
+        raise AllocationConflict(
+            f"block {format_e164(start)}/{size}: got {cursor.rowcount} of {size} numbers"
+        )
+    return Allocation(block_id, owner.name, start, size, zone, purpose, address)
+
+
+_ALLOWED_PURPOSES = _PURPOSES - {p.value for p in REFUSED_PURPOSES}
+_BLOCK_ALLOCATED = BlockState.allocated.value
+
+
+def _refuse(size: int, purpose: str) -> None:
+    """Raise the InputError saying why a block of `size` for `purpose` cannot be allocated."""
     if size not in BLOCK_SIZES:
         raise InputError(
             f"block size must be one of {', '.join(map(str, BLOCK_SIZES))}, got {size}", field="size"
         )
     if purpose not in _PURPOSES:
         raise InputError(f"unknown purpose {purpose!r}", field="purpose")
-    if purpose in REFUSED_PURPOSES:
-        # 004 §2/§9: alarm and lift-emergency lines must stay outside the service.
-        raise InputError(
-            f"{purpose} lines must stay outside the service (004 §2): block refused", field="purpose"
-        )
-    conn = db.connection() if isinstance(db, Session) else db
-    found = _hot(conn, "site", name=site).fetchone()
-    if found is None:
-        raise InputError(f"unknown site {site!r}", field="site")
-    owner = _SiteKey(*found)
-    zone = site_zone(owner, zone)
-    sweep_quarantine(conn, today or paris_day(at))
-    start = first_free_block(conn, zone, size)
-    if start is None:
-        raise NumbersExhausted(owner.name, zone, size)
-    values = {
-        "site_id": owner.id,
-        "start": start,
-        "size": size,
-        "zone": zone,
-        "purpose": purpose,
-        "ported": False,
-        "emergency_address": postal_address(owner),  # 004 §7: every block carries its site's address
-        "state": BlockState.allocated.value,
-        "allocated_at": _db_instant(conn, at),
-        "allocated_by": actor,
-    }
-    block_id = _hot(conn, "new_block", **values).fetchone()[0]
-    taken = _hot(conn, "take", zone=zone, first=start, last=start + size - 1, block_id=block_id, **_STATES)
-    if taken.rowcount != size:
-        raise AllocationConflict(f"block {format_e164(start)}/{size}: got {taken.rowcount} of {size} numbers")
-    return Allocation(block_id, owner.name, start, size, zone, purpose, values["emergency_address"])
+    # 004 §2/§9: alarm and lift-emergency lines must stay outside the service.
+    raise InputError(
+        f"{purpose} lines must stay outside the service (004 §2): block refused", field="purpose"
+    )
 
 
 def find_block(session: Session, ref: str) -> NumberBlock:
@@ -330,6 +370,10 @@ def find_block(session: Session, ref: str) -> NumberBlock:
             raise InputError(f"unknown block {ref}", field="block")
         return block
     e164 = parse_number(ref, field="block")
+    held = session.scalar(select(Number.block_id).where(Number.e164 == e164))
+    if held is not None:
+        return session.get(NumberBlock, held)
+    # a number no block holds now: the last block it was in (blocks are not indexed by start, a scan)
     block = session.scalar(
         select(NumberBlock)
         .where(NumberBlock.start <= e164, NumberBlock.start + NumberBlock.size > e164)
@@ -367,7 +411,11 @@ def release_block(
 def _release(
     session: Session, block: NumberBlock, *, actor: str, quarantine_days: int, day: date, at: datetime | None
 ) -> None:
-    held = (Number.block_id == block.id) & (Number.state == NumberState.allocated.value)
+    held = (
+        Number.e164.between(block.start, block.start + block.size - 1)
+        & (Number.block_id == block.id)
+        & (Number.state == NumberState.allocated.value)
+    )
     if block.ported:
         session.execute(update(Number).where(held).values(state=NumberState.returned.value, block_id=None))
         until = None
@@ -574,7 +622,7 @@ class _ZonePool:
 
     CHUNK = 8192
 
-    def __init__(self, conn: Connection, zone: str) -> None:
+    def __init__(self, conn: Driver, zone: str) -> None:
         self.conn, self.zone = conn, zone
         self.free: list[int] = []
         self.taken: set[int] = set()
@@ -666,7 +714,7 @@ def allocate_bulk(
     for name, extensions in requests:
         owner = sites[name]
         zone = site_zone(owner, None)
-        pool = pools.get(zone) or pools.setdefault(zone, _ZonePool(conn, zone))
+        pool = pools.get(zone) or pools.setdefault(zone, _ZonePool(driver(conn), zone))
         mine: list[tuple[int, int, int]] = []
         for size in extension_blocks(extensions):
             got = pool.take(size)
@@ -682,7 +730,7 @@ def allocate_bulk(
             mine.append((got[0], size, got[1]))
         planned += [(owner, zone, start, size) for start, size, _ in mine]
     ids = _next_block_ids(conn, len(planned))
-    when = _db_instant(conn, at)
+    when = _db_instant(driver(conn), at)
     blocks = [
         {
             "id": block_id,
@@ -709,16 +757,27 @@ def allocate_bulk(
             | _STATES
             for b in blocks
         ]
-        cursor.executemany(pick["take"], takes)
+        if dialect == "sqlite":
+            cursor.executemany(pick["take"], takes)
+            got = cursor.rowcount
+        else:  # one statement, so its row count is the total
+            cursor.execute(
+                "UPDATE number n SET state = %(allocated)s, block_id = v.id FROM (SELECT"
+                " unnest(%(ids)s::bigint[]) AS id, unnest(%(firsts)s::bigint[]) AS first,"
+                " unnest(%(lasts)s::bigint[]) AS last, unnest(%(zones)s::text[]) AS zone) v"
+                " WHERE n.state = %(free)s AND n.zone = v.zone AND n.e164 BETWEEN v.first AND v.last",
+                {
+                    "ids": [t["block_id"] for t in takes],
+                    "firsts": [t["first"] for t in takes],
+                    "lasts": [t["last"] for t in takes],
+                    "zones": [t["zone"] for t in takes],
+                }
+                | _STATES,
+            )
+            got = cursor.rowcount
         wanted = sum(b["size"] for b in blocks)
-        if dialect == "sqlite" and cursor.rowcount != wanted:
-            raise AllocationConflict(f"bulk allocation: got {cursor.rowcount} of {wanted} numbers")
-        if dialect != "sqlite":
-            got = conn.exec_driver_sql(
-                "SELECT COUNT(*) FROM number WHERE block_id = ANY(%(ids)s)", {"ids": ids}
-            ).scalar()
-            if got != wanted:
-                raise AllocationConflict(f"bulk allocation: got {got} of {wanted} numbers")
+        if got != wanted:
+            raise AllocationConflict(f"bulk allocation: got {got} of {wanted} numbers")
     out: dict[str, list[Allocation]] = {name: [] for name, _ in requests}
     for b, (owner, *_rest) in zip(blocks, planned, strict=True):
         out[owner.name].append(

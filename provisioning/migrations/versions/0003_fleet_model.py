@@ -11,6 +11,9 @@ Existing rows are given their meaning under the new rules, so `centrex db check`
 - every tenant's channel limit was typed by hand (`--channels N`): it is recorded as an override by
   "migration 0003", so the limit is kept as it is;
 - every range is the operator's own and no block is ported.
+The indexes on number.block_id and number_block.start go (each allocation wrote them; see upgrade()).
+The indexes on number.block_id and number_block.start go (every allocation wrote them): a block's
+numbers are found by their interval of the primary key, and a number's block by its block_id.
 """
 
 from __future__ import annotations
@@ -68,9 +71,15 @@ def upgrade() -> None:
     op.add_column(
         "number_block", sa.Column("ported", sa.Boolean(), nullable=False, server_default=sa.false())
     )
+    # indexes every allocation wrote: a block's numbers are found by their e164 interval (the primary
+    # key), and a number's block by its block_id
+    op.drop_index("ix_number_block_id", table_name="number")
+    op.drop_index("ix_number_block_start", table_name="number_block")
 
 
 def downgrade() -> None:
+    op.create_index("ix_number_block_start", "number_block", ["start"], unique=False)
+    op.create_index("ix_number_block_id", "number", ["block_id"], unique=False)
     op.drop_column("number_block", "ported")
     op.drop_index("uq_number_range_donor_zone", table_name="number_range")
     op.drop_column("number_range", "donor")
