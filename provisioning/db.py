@@ -230,35 +230,36 @@ _fast: dict[tuple[str | None, int], Driver] = {}  # (url as given, pid): skips r
 def driver_transaction(url: str | None, work: Callable[[Driver], T], retries: int = 20) -> T:
     """Run `work` on a bare DBAPI connection in its own transaction, retried like `in_transaction`.
 
-    The leanest write path, for one-transaction-per-call hot loops such as block allocation: on SQLite
-    one connection per process stays open and the transaction is `BEGIN IMMEDIATE … COMMIT` issued
-    directly (no pool checkout, no SQLAlchemy transaction objects). PostgreSQL goes through
-    `in_transaction`, whose per-call cost is small beside the server round trips.
+    The leanest write path, for one-transaction-per-call hot loops such as block allocation: one
+    connection per process and database stays open (no pool checkout or pre-ping, no SQLAlchemy
+    transaction objects). SQLite: `BEGIN IMMEDIATE … COMMIT` issued directly; PostgreSQL: psycopg's
+    own transaction, committed or rolled back here.
     """
     fast = _fast.get((url, os.getpid()))
-    if fast is not None:
+    if fast is None:
+        fast = _open_driver(url)
+    if fast.dialect == "sqlite":
         return _sqlite_transaction(fast, work, retries)
-    full = resolve_url(url)
-    engine = engine_for(url)
-    if not is_sqlite(engine):
-        return in_transaction(
-            url,
-            lambda conn: work(Driver(conn.connection.driver_connection, "postgresql")),
-            retries,
-            core=True,
-        )
+    return _pg_transaction(url, fast, work, retries)
+
+
+def _open_driver(url: str | None) -> Driver:
     ensure_schema(url)
-    key = (full, os.getpid())
+    engine = engine_for(url)
+    key = (resolve_url(url), os.getpid())
     raw = _raw.get(key)
     if raw is None:
         raw = _raw[key] = engine.raw_connection()  # kept checked out for the life of the process
-    fast = _fast[(url, os.getpid())] = Driver(raw.driver_connection, "sqlite")
-    return _sqlite_transaction(fast, work, retries)
+    fast = _fast[(url, os.getpid())] = Driver(raw.driver_connection, engine.dialect.name)
+    return fast
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(0.01 * 2**attempt, 0.5))
 
 
 def _sqlite_transaction(d: Driver, work: Callable[[Driver], T], retries: int) -> T:
     dbapi = d.dbapi
-    delay = 0.01
     for attempt in range(retries + 1):
         dbapi.execute("BEGIN IMMEDIATE")
         try:
@@ -271,6 +272,34 @@ def _sqlite_transaction(d: Driver, work: Callable[[Driver], T], retries: int) ->
             locked = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
             if attempt == retries or not (isinstance(exc, RetryableConflict) or locked):
                 raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.5)
+        _backoff(attempt)
     raise AssertionError("unreachable")
+
+
+def _pg_transaction(url: str | None, d: Driver, work: Callable[[Driver], T], retries: int) -> T:
+    dbapi = d.dbapi
+    for attempt in range(retries + 1):
+        try:
+            result = work(d)
+            dbapi.commit()
+            return result
+        except BaseException as exc:
+            try:
+                dbapi.rollback()
+            except Exception:  # a broken connection: the next call opens a new one
+                _forget(url)
+                raise exc from None
+            sqlstate = getattr(exc, "sqlstate", None)
+            if attempt == retries or not (
+                isinstance(exc, RetryableConflict) or sqlstate in {"40001", "40P01"}
+            ):
+                raise
+        _backoff(attempt)
+    raise AssertionError("unreachable")
+
+
+def _forget(url: str | None) -> None:
+    _fast.pop((url, os.getpid()), None)
+    raw = _raw.pop((resolve_url(url), os.getpid()), None)
+    if raw is not None:
+        raw.invalidate()

@@ -114,6 +114,8 @@ def add_range(
     session.add(rng)
     session.flush()
     _insert_numbers(session.connection(), rng)
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("ANALYZE number"))  # a planner without statistics misreads the hot queries
     return rng
 
 
@@ -163,13 +165,22 @@ def site_zone(site, zone: str | None) -> str:
 # translated once to psycopg's %(name)s.
 _HOT_SQL = {
     "site": "SELECT id, name, departement, address, postcode, city FROM site WHERE name = :name",
-    # only quarantined numbers carry an end date: the partial index on it keeps these cheap; the read
-    # comes first because an UPDATE, even of no row, opens every index of the table for writing
-    "due": "SELECT 1 FROM number WHERE quarantine_until <= :day LIMIT 1",
+    # only quarantined numbers carry an end date: the partial index on it keeps these cheap (the IS NOT
+    # NULL lets PostgreSQL's planner match it); the read comes first because an UPDATE, even of no row,
+    # opens every index of the table for writing. `site_due` is `site` and `due` in one statement.
+    # MIN() is answered from the index's first entry whatever the planner's statistics say.
+    "due": "SELECT 1 WHERE (SELECT MIN(quarantine_until) FROM number WHERE quarantine_until IS NOT NULL)"
+    " <= :day",
+    "site_due": "SELECT id, name, departement, address, postcode, city,"
+    " COALESCE((SELECT MIN(quarantine_until) FROM number WHERE quarantine_until IS NOT NULL) <= :day,"
+    " FALSE) FROM site WHERE name = :name",
     "sweep": "UPDATE number SET state = :free, block_id = NULL, quarantine_until = NULL"
-    " WHERE quarantine_until <= :day",
+    " WHERE quarantine_until IS NOT NULL AND quarantine_until <= :day",
     "free": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 > :after"
     " ORDER BY e164 LIMIT :chunk",
+    # PostgreSQL: the first free numbers, locked, those another allocator holds skipped
+    "free_locked": "SELECT e164 FROM number WHERE state = :free AND zone = :zone ORDER BY e164 LIMIT :chunk"
+    " FOR UPDATE SKIP LOCKED",
     "claim": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 BETWEEN :first AND :last"
     " FOR UPDATE SKIP LOCKED",
     "new_block": "INSERT INTO number_block (site_id, start, size, zone, purpose, ported, emergency_address,"
@@ -264,11 +275,11 @@ def first_free_block(db: Connection | Driver, zone: str, size: int) -> int | Non
     """
     conn = driver(db)
     claim = conn.dialect == "postgresql"
-    # the common case first: the first `size` free numbers already are an aligned run
-    head = _hot(conn, "free", free=_STATES["free"], zone=zone, after=-1, chunk=size).fetchall()
+    # the common case first: the first `size` free numbers (locked, on PostgreSQL) are an aligned run
+    first = "free_locked" if claim else "free"
+    head = _hot(conn, first, free=_STATES["free"], zone=zone, after=-1, chunk=size).fetchall()
     if len(head) == size and head[0][0] % size == 0 and head[-1][0] == head[0][0] + size - 1:
-        if not claim or _claim(conn, zone, head[0][0], size):
-            return head[0][0]
+        return head[0][0]
     run_start, run_len, prev = None, 0, None
     for n in _free_numbers(conn, zone, max(2 * size, 16)):
         if run_start is not None and n == prev + 1:
@@ -307,13 +318,15 @@ def allocate_block(
     sqlite = d.dialect == "sqlite"
     sql = _HOT_SQL if sqlite else _PG_SQL
     cursor = d.dbapi.cursor()
-    cursor.execute(sql["site"], {"name": site})
+    day = _db_value(d, today or paris_day(at))
+    cursor.execute(sql["site_due"], {"name": site, "day": day})
     found = cursor.fetchone()
     if found is None:
         raise InputError(f"unknown site {site!r}", field="site")
-    owner = _SiteKey(*found)
+    owner = _SiteKey(*found[:6])
     zone = site_zone(owner, zone)
-    sweep_quarantine(d, today or paris_day(at))
+    if found[6]:  # some quarantine is over: free those numbers first
+        cursor.execute(sql["sweep"], {"day": day, "free": _STATES["free"]})
     start = first_free_block(d, zone, size)
     if start is None:
         raise NumbersExhausted(owner.name, zone, size)
