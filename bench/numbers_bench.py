@@ -144,7 +144,8 @@ def sqlite_figures(tmp: Path, numbers: int, blocks: int) -> None:
     print(f"allocate {b:,} blocks of 10, one transaction each (SQLite), interleaved in chunks of {CHUNK}")
     for label, c in (("allocate_block", ours), ("bare write tx", bare)):
         print(
-            f"  {label:18s}  {c.wall:8.2f} s wall {b / c.wall:9,.0f}/s   {c.cpu:6.2f} s CPU {b / c.cpu:9,.0f}/s"
+            f"  {label:18s}  {c.wall:8.2f} s wall {b / c.wall:9,.0f}/s"
+            f"  {c.cpu:6.2f} s CPU {b / c.cpu:9,.0f}/s"
         )
     print(
         f"  ratio allocate_block / bare write transaction: {ours.wall / bare.wall:.2f} wall,"
