@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from contracts.errors import InputError, StateError
@@ -187,11 +187,17 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
-def _retryable(exc: Exception) -> bool:
-    if isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower():
+def _retryable(exc: BaseException) -> bool:
+    """True when rerunning the whole transaction may succeed: a concurrent writer got in the way.
+
+    Errors come wrapped by SQLAlchemy, or straight from the driver when the hot path used its cursor.
+    """
+    if isinstance(exc, RetryableConflict):
+        return True
+    raw = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(raw, sqlite3.OperationalError) and "locked" in str(raw).lower():
         return True  # SQLite busy beyond the timeout
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return isinstance(exc, DBAPIError) and sqlstate in {"40001", "40P01"}  # serialization / deadlock
+    return getattr(raw, "sqlstate", None) in {"40001", "40P01"}  # serialization failure / deadlock
 
 
 @contextmanager
@@ -215,8 +221,8 @@ def in_transaction(
         try:
             with scope(url) as handle:
                 return work(handle)
-        except (DBAPIError, RetryableConflict) as exc:
-            if attempt == retries or not (isinstance(exc, RetryableConflict) or _retryable(exc)):
+        except Exception as exc:
+            if attempt == retries or not _retryable(exc):
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
@@ -269,8 +275,7 @@ def _sqlite_transaction(d: Driver, work: Callable[[Driver], T], retries: int) ->
         except BaseException as exc:
             if dbapi.in_transaction:
                 dbapi.execute("ROLLBACK")
-            locked = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
-            if attempt == retries or not (isinstance(exc, RetryableConflict) or locked):
+            if attempt == retries or not _retryable(exc):
                 raise
         _backoff(attempt)
     raise AssertionError("unreachable")
