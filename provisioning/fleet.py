@@ -15,11 +15,13 @@ Orders and sites
 Numbers
     declare_ranges(s, ranges: Sequence[tuple[str, int]], *, at, actor) -> int
         Load each operator range (first number, size) not yet loaded; return how many were new.
-    allocate_extensions(s, requests: Sequence[tuple[str, int]], *, at, actor, strict=True) -> BulkAllocation
-        For each (site, n): exactly n SDA numbers (000 §1: one per extension) in size-aligned blocks by
-        decimal decomposition (123 → 1×100 + 2×10 + 3×1), from the site's geographic zone, each block
-        carrying the site's emergency address (004 §7). strict=True raises `NumbersExhausted` (nothing
-        of that site written); strict=False leaves an exhausted site out and lists it in `.exhausted`.
+    allocate_extensions(s, requests: Sequence[(site, n) | (site, n, zone)], *, at, actor, strict=True)
+        -> BulkAllocation
+        For each (site, n[, zone]): exactly n SDA numbers (000 §1: one per extension) in size-aligned
+        blocks by decimal decomposition (123 → 1×100 + 2×10 + 3×1), from the site's geographic zone (or
+        09), each block carrying the site's emergency address (004 §7). strict=True raises
+        `NumbersExhausted` (nothing of that site written); strict=False leaves an exhausted site out and
+        lists it in `.exhausted`.
         A site that ports K numbers asks only for n - K here (000 §2.2 « affectation ou portabilité »).
 
 Accounts and tenants (004 §11.d « compte »)
@@ -283,10 +285,16 @@ def declare_ranges(s: Session, ranges: Sequence[tuple[str, int]], *, at: datetim
 
 
 def allocate_extensions(
-    s: Session, requests: Sequence[tuple[str, int]], *, at: datetime, actor: str, strict: bool = True
+    s: Session,
+    requests: Sequence[tuple[str, int]] | Sequence[tuple[str, int, str | None]],
+    *,
+    at: datetime,
+    actor: str,
+    strict: bool = True,
 ) -> BulkAllocation:
-    """Give each (site, n) exactly n SDA numbers in aligned blocks carrying its emergency address.
+    """Give each (site, n[, zone]) exactly n SDA numbers in aligned blocks carrying its emergency address.
 
+    `zone` defaults to the site's geographic zone; 09 (non-geographic) or the site's own may be asked.
     000 §1: one SDA per extension; 004 §7: every block carries the site's address. See the module
     docstring for how exhaustion is reported.
     """

@@ -696,14 +696,16 @@ def _next_block_ids(conn: Connection, count: int) -> list[int]:
 
 def allocate_bulk(
     db: Session | Connection,
-    requests: list[tuple[str, int]],
+    requests: list[tuple[str, int]] | list[tuple[str, int, str | None]],
     *,
     actor: str,
     at: datetime | None = None,
     today: date | None = None,
     strict: bool = True,
 ) -> tuple[dict[str, list[Allocation]], list[NumbersExhausted]]:
-    """Give each (site, extensions) exactly that many numbers in aligned blocks, in one transaction.
+    """Give each (site, extensions[, zone]) exactly that many numbers in aligned blocks, in one transaction.
+
+    `zone` (default the site's geographic one) may be 09, or the site's own (see `site_zone`).
 
     The bulk path of fleet provisioning: free numbers are read once per zone in order, blocks are chosen
     in memory, then written with one `executemany` per table. Each block carries its site's emergency
@@ -711,7 +713,7 @@ def allocate_bulk(
     out whole and reported (not strict). A concurrent allocator's overlap raises AllocationConflict.
     """
     conn = db.connection() if isinstance(db, Session) else db
-    names = sorted({site for site, _ in requests})
+    names = sorted({r[0] for r in requests})
     sites: dict[str, _SiteKey] = {}
     for i in range(0, len(names), 500):
         columns = (Site.id, Site.name, Site.departement, Site.address, Site.postcode, Site.city)
@@ -724,9 +726,10 @@ def allocate_bulk(
     pools: dict[str, _ZonePool] = {}
     planned: list[tuple[_SiteKey, str, int, int]] = []  # site, zone, start, size
     exhausted: list[NumbersExhausted] = []
-    for name, extensions in requests:
+    for request in requests:
+        name, extensions = request[0], request[1]
         owner = sites[name]
-        zone = site_zone(owner, None)
+        zone = site_zone(owner, request[2] if len(request) > 2 else None)
         pool = pools.get(zone) or pools.setdefault(zone, _ZonePool(driver(conn), zone))
         mine: list[tuple[int, int, int]] = []
         for size in extension_blocks(extensions):
@@ -791,7 +794,7 @@ def allocate_bulk(
         wanted = sum(b["size"] for b in blocks)
         if got != wanted:
             raise AllocationConflict(f"bulk allocation: got {got} of {wanted} numbers")
-    out: dict[str, list[Allocation]] = {name: [] for name, _ in requests}
+    out: dict[str, list[Allocation]] = {r[0]: [] for r in requests}
     for b, (owner, *_rest) in zip(blocks, planned, strict=True):
         out[owner.name].append(
             Allocation(

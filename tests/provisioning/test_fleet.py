@@ -216,3 +216,13 @@ def test_site_import_moves_emergency_addresses(inventory, sites_csv):
         addresses = set(s.scalars(select(NumberBlock.emergency_address)))
     assert addresses == {"9 rue du Bac, 75007 Paris"}  # 004 §7, §14
     assert failing(inventory) == {}
+
+
+def test_non_geographic_numbers_by_request(fleet_db):
+    with db.session_scope(fleet_db) as s:
+        fleet.declare_ranges(s, [("+33970000000", 1000)], at=AT, actor="sim")
+        got = fleet.allocate_extensions(s, [("site-0", 12, "09"), ("site-1", 3, None)], at=AT, actor="sim")
+    assert {b.zone for b in got.blocks["site-0"]} == {"09"} and {b.zone for b in got.blocks["site-1"]} == {
+        "01"
+    }
+    assert failing(fleet_db) == {}
