@@ -69,7 +69,7 @@ from sqlalchemy.orm import Session
 
 from contracts.errors import InputError, StateError
 from provisioning import mandates, obl
-from provisioning.accounts import _DOMAIN, _USERNAME, contract_allowance
+from provisioning.accounts import SIP_DOMAIN, SIP_USERNAME, contract_allowance
 from provisioning.choices import (
     DEFAULT_QUARANTINE_DAYS,
     BlockState,
@@ -100,9 +100,9 @@ from provisioning.models import (
 from provisioning.numbers import (
     Allocation,
     NumbersExhausted,
-    _release,
     add_range,
     allocate_bulk,
+    release_held,
 )
 from provisioning.plan import departement_of, parse_number
 
@@ -312,7 +312,7 @@ def add_tenants(s: Session, tenants: Sequence[TenantSpec], *, at: datetime, acto
     )
     rows = []
     for t in tenants:
-        if not _DOMAIN.match(t.domain):
+        if not SIP_DOMAIN.match(t.domain):
             raise InputError(f"{t.domain!r} is not a valid SIP domain", field="domain")
         if t.customer not in customers:
             raise InputError(f"unknown customer {t.customer!r}", field="customer")
@@ -372,7 +372,7 @@ def add_accounts(s: Session, accounts: Sequence[AccountSpec], *, at: datetime, a
             raise InputError(f"unknown tenant {a.tenant!r}", field="tenant")
         if a.site not in sites:
             raise InputError(f"unknown site {a.site!r}", field="site")
-        if not _USERNAME.match(a.username):
+        if not SIP_USERNAME.match(a.username):
             raise InputError(f"{a.username!r} is not a valid SIP username", field="username")
         if len(a.ha1) != 32 or any(c not in "0123456789abcdef" for c in a.ha1):
             raise InputError("ha1 must be 32 lowercase hex digits (md5)", field="ha1")
@@ -535,7 +535,7 @@ def move_site(
         )
         day = paris_day(at)
         for block in old:
-            _release(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
+            release_held(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
         s.flush()
         blocks, _ = allocate_bulk(s, [(owner.name, sum(b.size for b in old))], actor=actor, at=at)
         out = blocks.get(owner.name, [])
@@ -558,7 +558,7 @@ def terminate_site(
         NumberBlock.site_id == owner.id, NumberBlock.state == BlockState.allocated.value
     )
     for block in s.scalars(held):
-        _release(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
+        release_held(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
     tenants = list(s.scalars(select(SipAccount.tenant_id).where(SipAccount.site_id == owner.id).distinct()))
     s.execute(update(SipAccount).where(SipAccount.site_id == owner.id).values(enabled=False))
     _set_state(owner, SiteState.terminated, at, actor)

@@ -416,14 +416,18 @@ def release_block(
     block = find_block(session, ref)
     if block.state != BlockState.allocated.value:
         raise StateError(f"block {block.id} ({format_e164(block.start)}/{block.size}) is already released")
-    _release(session, block, actor=actor, quarantine_days=quarantine_days, day=today or paris_day(at), at=at)
+    release_held(
+        session, block, actor=actor, quarantine_days=quarantine_days, day=today or paris_day(at), at=at
+    )
     session.flush()
     return block
 
 
-def _release(
+def release_held(
     session: Session, block: NumberBlock, *, actor: str, quarantine_days: int, day: date, at: datetime | None
 ) -> None:
+    """Release an allocated block: its numbers to quarantine until `day` + `quarantine_days`, or, ported
+    ones, returned to their donor."""
     held = (
         Number.e164.between(block.start, block.start + block.size - 1)
         & (Number.block_id == block.id)
