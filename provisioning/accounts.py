@@ -14,10 +14,10 @@ from contracts.errors import InputError
 from provisioning.clock import default_actor
 from provisioning.models import Customer, SipAccount, Tenant, utcnow
 
-_DOMAIN = re.compile(
+SIP_DOMAIN = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
 )
-_USERNAME = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+SIP_USERNAME = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 
 
 def ha1(username: str, realm: str, password: str) -> str:
@@ -44,7 +44,7 @@ def add_tenant(
     name = name.strip()
     if not name:
         raise InputError("tenant name is empty", field="name")
-    if not _DOMAIN.match(domain):
+    if not SIP_DOMAIN.match(domain):
         raise InputError(f"{domain!r} is not a valid SIP domain", field="domain")
     if channel_limit < 0:
         raise InputError(f"channel limit must be ≥ 0, got {channel_limit}", field="channels")
@@ -105,7 +105,7 @@ def get_tenant(session: Session, name: str) -> Tenant:
 def add_sip_account(session: Session, tenant: str, username: str, password: str) -> SipAccount:
     """Create a SIP account of `tenant`, storing only HA1 with the tenant's domain as realm (000 §8)."""
     owner = get_tenant(session, tenant)
-    if not _USERNAME.match(username):
+    if not SIP_USERNAME.match(username):
         raise InputError(
             f"{username!r} is not a valid SIP username (letters, digits, . _ + -)", field="username"
         )

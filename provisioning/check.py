@@ -54,7 +54,8 @@ def _overlapping_blocks(conn: Connection) -> list[str]:
         "SELECT id, start, size, prev_id, prev_end FROM ("
         " SELECT id, start, size, LAG(id) OVER (ORDER BY start, id) AS prev_id,"
         " LAG(start + size) OVER (ORDER BY start, id) AS prev_end FROM number_block b"
-        " WHERE state = :allocated OR EXISTS (SELECT 1 FROM number n WHERE n.block_id = b.id)"
+        " WHERE state = :allocated OR EXISTS (SELECT 1 FROM number n"
+        " WHERE n.e164 BETWEEN b.start AND b.start + b.size - 1 AND n.block_id = b.id)"
         ") t WHERE start < prev_end",
         allocated=_ALLOCATED,
     )

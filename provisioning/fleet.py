@@ -15,11 +15,13 @@ Orders and sites
 Numbers
     declare_ranges(s, ranges: Sequence[tuple[str, int]], *, at, actor) -> int
         Load each operator range (first number, size) not yet loaded; return how many were new.
-    allocate_extensions(s, requests: Sequence[tuple[str, int]], *, at, actor, strict=True) -> BulkAllocation
-        For each (site, n): exactly n SDA numbers (000 §1: one per extension) in size-aligned blocks by
-        decimal decomposition (123 → 1×100 + 2×10 + 3×1), from the site's geographic zone, each block
-        carrying the site's emergency address (004 §7). strict=True raises `NumbersExhausted` (nothing
-        of that site written); strict=False leaves an exhausted site out and lists it in `.exhausted`.
+    allocate_extensions(s, requests: Sequence[(site, n) | (site, n, zone)], *, at, actor, strict=True)
+        -> BulkAllocation
+        For each (site, n[, zone]): exactly n SDA numbers (000 §1: one per extension) in size-aligned
+        blocks by decimal decomposition (123 → 1×100 + 2×10 + 3×1), from the site's geographic zone (or
+        09), each block carrying the site's emergency address (004 §7). strict=True raises
+        `NumbersExhausted` (nothing of that site written); strict=False leaves an exhausted site out and
+        lists it in `.exhausted`.
         A site that ports K numbers asks only for n - K here (000 §2.2 « affectation ou portabilité »).
 
 Accounts and tenants (004 §11.d « compte »)
@@ -67,7 +69,7 @@ from sqlalchemy.orm import Session
 
 from contracts.errors import InputError, StateError
 from provisioning import mandates, obl
-from provisioning.accounts import _DOMAIN, _USERNAME, contract_allowance
+from provisioning.accounts import SIP_DOMAIN, SIP_USERNAME, contract_allowance
 from provisioning.choices import (
     DEFAULT_QUARANTINE_DAYS,
     BlockState,
@@ -98,9 +100,9 @@ from provisioning.models import (
 from provisioning.numbers import (
     Allocation,
     NumbersExhausted,
-    _release,
     add_range,
     allocate_bulk,
+    release_held,
 )
 from provisioning.plan import departement_of, parse_number
 
@@ -283,10 +285,16 @@ def declare_ranges(s: Session, ranges: Sequence[tuple[str, int]], *, at: datetim
 
 
 def allocate_extensions(
-    s: Session, requests: Sequence[tuple[str, int]], *, at: datetime, actor: str, strict: bool = True
+    s: Session,
+    requests: Sequence[tuple[str, int]] | Sequence[tuple[str, int, str | None]],
+    *,
+    at: datetime,
+    actor: str,
+    strict: bool = True,
 ) -> BulkAllocation:
-    """Give each (site, n) exactly n SDA numbers in aligned blocks carrying its emergency address.
+    """Give each (site, n[, zone]) exactly n SDA numbers in aligned blocks carrying its emergency address.
 
+    `zone` defaults to the site's geographic zone; 09 (non-geographic) or the site's own may be asked.
     000 §1: one SDA per extension; 004 §7: every block carries the site's address. See the module
     docstring for how exhaustion is reported.
     """
@@ -298,13 +306,13 @@ def add_tenants(s: Session, tenants: Sequence[TenantSpec], *, at: datetime, acto
     """Create one tenant per customer account with its contract's channel limit; return name → id."""
     _aware(at)
     customers = dict(
-        s.execute(select(Customer.name, Customer.id).where(Customer.name.in_({t.customer for t in tenants})))
-        .tuples()
-        .all()
+        s.execute(
+            select(Customer.name, Customer.id).where(Customer.name.in_({t.customer for t in tenants}))
+        ).all()
     )
     rows = []
     for t in tenants:
-        if not _DOMAIN.match(t.domain):
+        if not SIP_DOMAIN.match(t.domain):
             raise InputError(f"{t.domain!r} is not a valid SIP domain", field="domain")
         if t.customer not in customers:
             raise InputError(f"unknown customer {t.customer!r}", field="customer")
@@ -324,7 +332,7 @@ def add_tenants(s: Session, tenants: Sequence[TenantSpec], *, at: datetime, acto
     if rows:
         s.execute(insert(Tenant), rows)
     names = [t.name for t in tenants]
-    return dict(s.execute(select(Tenant.name, Tenant.id).where(Tenant.name.in_(names))).tuples().all())
+    return dict(s.execute(select(Tenant.name, Tenant.id).where(Tenant.name.in_(names))).all())
 
 
 def recount_channel_limits(s: Session, tenant_ids: Sequence[int]) -> None:
@@ -337,9 +345,7 @@ def recount_channel_limits(s: Session, tenant_ids: Sequence[int]) -> None:
                 select(SipAccount.tenant_id, func.count())
                 .where(SipAccount.tenant_id.in_(chunk), SipAccount.enabled)
                 .group_by(SipAccount.tenant_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         changes = []
         query = select(Tenant.id, Tenant.profile, Tenant.contract_channels, Tenant.channel_limit).where(
@@ -357,20 +363,16 @@ def add_accounts(s: Session, accounts: Sequence[AccountSpec], *, at: datetime, a
     """Create enabled SIP accounts, HA1 only (000 §8), each on its site; recount the tenants' limits."""
     _aware(at)
     tenants = dict(
-        s.execute(select(Tenant.name, Tenant.id).where(Tenant.name.in_({a.tenant for a in accounts})))
-        .tuples()
-        .all()
+        s.execute(select(Tenant.name, Tenant.id).where(Tenant.name.in_({a.tenant for a in accounts}))).all()
     )
-    sites = dict(
-        s.execute(select(Site.name, Site.id).where(Site.name.in_({a.site for a in accounts}))).tuples().all()
-    )
+    sites = dict(s.execute(select(Site.name, Site.id).where(Site.name.in_({a.site for a in accounts}))).all())
     rows = []
     for a in accounts:
         if a.tenant not in tenants:
             raise InputError(f"unknown tenant {a.tenant!r}", field="tenant")
         if a.site not in sites:
             raise InputError(f"unknown site {a.site!r}", field="site")
-        if not _USERNAME.match(a.username):
+        if not SIP_USERNAME.match(a.username):
             raise InputError(f"{a.username!r} is not a valid SIP username", field="username")
         if len(a.ha1) != 32 or any(c not in "0123456789abcdef" for c in a.ha1):
             raise InputError("ha1 must be 32 lowercase hex digits (md5)", field="ha1")
@@ -533,7 +535,7 @@ def move_site(
         )
         day = paris_day(at)
         for block in old:
-            _release(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
+            release_held(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
         s.flush()
         blocks, _ = allocate_bulk(s, [(owner.name, sum(b.size for b in old))], actor=actor, at=at)
         out = blocks.get(owner.name, [])
@@ -556,7 +558,7 @@ def terminate_site(
         NumberBlock.site_id == owner.id, NumberBlock.state == BlockState.allocated.value
     )
     for block in s.scalars(held):
-        _release(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
+        release_held(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
     tenants = list(s.scalars(select(SipAccount.tenant_id).where(SipAccount.site_id == owner.id).distinct()))
     s.execute(update(SipAccount).where(SipAccount.site_id == owner.id).values(enabled=False))
     _set_state(owner, SiteState.terminated, at, actor)

@@ -21,7 +21,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -91,7 +93,9 @@ class Site(Base):
     departement: Mapped[str] = mapped_column(String(3))
     profile: Mapped[str] = mapped_column(String(40))
     service_start: Mapped[date | None] = mapped_column(Date, nullable=True)
-    state: Mapped[str] = mapped_column(String(12), default=SiteState.ordered.value)
+    state: Mapped[str] = mapped_column(
+        String(12), default=SiteState.ordered.value, server_default=SiteState.ordered.value
+    )
     state_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     state_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -154,7 +158,7 @@ class SipAccount(Base):
     username: Mapped[str] = mapped_column(String(64))
     ha1: Mapped[str] = mapped_column(String(32))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True, index=True)
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     tenant: Mapped[Tenant] = relationship(back_populates="accounts")
     site: Mapped[Site | None] = relationship()
@@ -173,13 +177,15 @@ class NumberRange(Base):
     """
 
     __tablename__ = "number_range"
-    __table_args__ = (UniqueConstraint("donor", "zone", name="uq_number_range_donor_zone"),)
+    __table_args__ = (Index("uq_number_range_donor_zone", "donor", "zone", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     start: Mapped[int] = mapped_column(BigInteger, unique=True)
     size: Mapped[int] = mapped_column(Integer)
     zone: Mapped[str] = mapped_column(String(2))
-    kind: Mapped[str] = mapped_column(String(10), default=RangeKind.operator.value)
+    kind: Mapped[str] = mapped_column(
+        String(10), default=RangeKind.operator.value, server_default=RangeKind.operator.value
+    )
     donor: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
@@ -204,7 +210,9 @@ class Number(Base):
     range_id: Mapped[int] = mapped_column(ForeignKey("number_range.id"))
     zone: Mapped[str] = mapped_column(String(2))
     state: Mapped[str] = mapped_column(String(12))
-    block_id: Mapped[int | None] = mapped_column(ForeignKey("number_block.id"), nullable=True, index=True)
+    # not indexed: a block's numbers are found by their e164 interval (the primary key), and each index
+    # more is pages more written by every allocation
+    block_id: Mapped[int | None] = mapped_column(ForeignKey("number_block.id"), nullable=True)
     quarantine_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
@@ -218,11 +226,11 @@ class NumberBlock(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
-    start: Mapped[int] = mapped_column(BigInteger, index=True)
+    start: Mapped[int] = mapped_column(BigInteger)  # not indexed: numbers lead to their block
     size: Mapped[int] = mapped_column(Integer)
     zone: Mapped[str] = mapped_column(String(2))
     purpose: Mapped[str] = mapped_column(String(20))
-    ported: Mapped[bool] = mapped_column(Boolean, default=False)
+    ported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     emergency_address: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(12))
     allocated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -33,7 +33,7 @@ from provisioning.choices import (
     RangeKind,
 )
 from provisioning.clock import paris_day
-from provisioning.db import RetryableConflict
+from provisioning.db import Driver, RetryableConflict
 from provisioning.inventory import get_site
 from provisioning.models import Number, NumberBlock, NumberRange, Site, postal_address, utcnow
 from provisioning.plan import format_e164, parse_number, zone_of, zone_of_departement
@@ -114,6 +114,8 @@ def add_range(
     session.add(rng)
     session.flush()
     _insert_numbers(session.connection(), rng)
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("ANALYZE number"))  # a planner without statistics misreads the hot queries
     return rng
 
 
@@ -163,11 +165,22 @@ def site_zone(site, zone: str | None) -> str:
 # translated once to psycopg's %(name)s.
 _HOT_SQL = {
     "site": "SELECT id, name, departement, address, postcode, city FROM site WHERE name = :name",
-    # only quarantined numbers carry an end date: the partial index on it keeps this sweep cheap
+    # only quarantined numbers carry an end date: the partial index on it keeps these cheap (the IS NOT
+    # NULL lets PostgreSQL's planner match it); the read comes first because an UPDATE, even of no row,
+    # opens every index of the table for writing. `site_due` is `site` and `due` in one statement.
+    # MIN() is answered from the index's first entry whatever the planner's statistics say.
+    "due": "SELECT 1 WHERE (SELECT MIN(quarantine_until) FROM number WHERE quarantine_until IS NOT NULL)"
+    " <= :day",
+    "site_due": "SELECT id, name, departement, address, postcode, city,"
+    " COALESCE((SELECT MIN(quarantine_until) FROM number WHERE quarantine_until IS NOT NULL) <= :day,"
+    " FALSE) FROM site WHERE name = :name",
     "sweep": "UPDATE number SET state = :free, block_id = NULL, quarantine_until = NULL"
-    " WHERE quarantine_until <= :day",
+    " WHERE quarantine_until IS NOT NULL AND quarantine_until <= :day",
     "free": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 > :after"
     " ORDER BY e164 LIMIT :chunk",
+    # PostgreSQL: the first free numbers, locked, those another allocator holds skipped
+    "free_locked": "SELECT e164 FROM number WHERE state = :free AND zone = :zone ORDER BY e164 LIMIT :chunk"
+    " FOR UPDATE SKIP LOCKED",
     "claim": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 BETWEEN :first AND :last"
     " FOR UPDATE SKIP LOCKED",
     "new_block": "INSERT INTO number_block (site_id, start, size, zone, purpose, ported, emergency_address,"
@@ -197,32 +210,44 @@ class _SiteKey(NamedTuple):
     city: str
 
 
-def _hot(conn: Connection, statement: str, **params):
+def driver(db: Session | Connection | Driver) -> Driver:
+    """Return the DBAPI connection under a Session or Connection (in its transaction)."""
+    if isinstance(db, Driver):
+        return db
+    conn = db.connection() if isinstance(db, Session) else db
+    return Driver(conn.connection.driver_connection, conn.dialect.name)
+
+
+def _hot(d: Driver, statement: str, **params):
     """Run one hot-path statement on the DBAPI cursor, inside the connection's transaction."""
-    sql = _HOT_SQL[statement] if conn.dialect.name == "sqlite" else _PG_SQL[statement]
-    cursor = conn.connection.driver_connection.cursor()
-    cursor.execute(sql, params)
+    cursor = d.dbapi.cursor()
+    cursor.execute(_HOT_SQL[statement] if d.dialect == "sqlite" else _PG_SQL[statement], params)
     return cursor
 
 
-def _db_value(conn: Connection, value: date | datetime) -> object:
+def _db_value(d: Driver, value: date | datetime) -> object:
     """Dates and naive-UTC datetimes as SQLAlchemy stores them on SQLite (text); objects elsewhere."""
-    if conn.dialect.name != "sqlite":
+    if d.dialect != "sqlite":
         return value
     return value.isoformat() if not isinstance(value, datetime) else value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _db_instant(conn: Connection, at: datetime | None) -> object:
-    """The instant `at` (default now) as a UtcDateTime column stores it."""
-    return _db_value(conn, (at or utcnow()).astimezone(UTC).replace(tzinfo=None))
+def _db_instant(d: Driver, at: datetime | None) -> object:
+    """The instant `at` (default now) as a UtcDateTime column stores it (naive UTC)."""
+    naive = (at.astimezone(UTC) if at is not None else utcnow()).replace(tzinfo=None)
+    return naive if d.dialect != "sqlite" else naive.isoformat(" ", "microseconds")
 
 
-def sweep_quarantine(conn: Connection, today: date) -> int:
+def sweep_quarantine(conn: Connection | Driver, today: date) -> int:
     """Free the numbers whose quarantine ended on or before `today`; return how many."""
-    return _hot(conn, "sweep", day=_db_value(conn, today), free=_STATES["free"]).rowcount or 0
+    d = driver(conn)
+    day = _db_value(d, today)
+    if _hot(d, "due", day=day).fetchone() is None:
+        return 0
+    return _hot(d, "sweep", day=day, free=_STATES["free"]).rowcount or 0
 
 
-def _free_numbers(conn: Connection, zone: str, chunk: int) -> Iterator[int]:
+def _free_numbers(conn: Driver, zone: str, chunk: int) -> Iterator[int]:
     """Yield the free numbers of a zone in increasing order."""
     after = -1
     while True:
@@ -236,19 +261,25 @@ def _free_numbers(conn: Connection, zone: str, chunk: int) -> Iterator[int]:
         after = rows[-1]
 
 
-def _claim(conn: Connection, zone: str, start: int, size: int) -> bool:
+def _claim(conn: Driver, zone: str, start: int, size: int) -> bool:
     """Lock the rows of a candidate block (PostgreSQL); True when this transaction got all of them."""
     rows = _hot(conn, "claim", free=_STATES["free"], zone=zone, first=start, last=start + size - 1).fetchall()
     return len(rows) == size
 
 
-def first_free_block(conn: Connection, zone: str, size: int) -> int | None:
+def first_free_block(db: Connection | Driver, zone: str, size: int) -> int | None:
     """Return the start of the first aligned run of `size` free numbers in `zone` (or None).
 
     On PostgreSQL the run is then locked FOR UPDATE SKIP LOCKED: when a concurrent allocator holds
     part of it, the search goes on past it instead of waiting.
     """
-    claim = conn.dialect.name == "postgresql"
+    conn = driver(db)
+    claim = conn.dialect == "postgresql"
+    # the common case first: the first `size` free numbers (locked, on PostgreSQL) are an aligned run
+    first = "free_locked" if claim else "free"
+    head = _hot(conn, first, free=_STATES["free"], zone=zone, after=-1, chunk=size).fetchall()
+    if len(head) == size and head[0][0] % size == 0 and head[-1][0] == head[0][0] + size - 1:
+        return head[0][0]
     run_start, run_len, prev = None, 0, None
     for n in _free_numbers(conn, zone, max(2 * size, 16)):
         if run_start is not None and n == prev + 1:
@@ -266,7 +297,7 @@ def first_free_block(conn: Connection, zone: str, size: int) -> int | None:
 
 
 def allocate_block(
-    db: Session | Connection,
+    db: Session | Connection | Driver,
     site: str,
     size: int,
     *,
@@ -281,44 +312,66 @@ def allocate_block(
     `at` is the instant recorded (default now); `today` the day quarantines are swept for (default the
     Paris date of `at`).
     """
+    if size not in BLOCK_SIZES or purpose not in _ALLOWED_PURPOSES:
+        _refuse(size, purpose)
+    d = db if type(db) is Driver else driver(db)
+    sqlite = d.dialect == "sqlite"
+    sql = _HOT_SQL if sqlite else _PG_SQL
+    cursor = d.dbapi.cursor()
+    day = _db_value(d, today or paris_day(at))
+    cursor.execute(sql["site_due"], {"name": site, "day": day})
+    found = cursor.fetchone()
+    if found is None:
+        raise InputError(f"unknown site {site!r}", field="site")
+    owner = _SiteKey(*found[:6])
+    zone = site_zone(owner, zone)
+    if found[6]:  # some quarantine is over: free those numbers first
+        cursor.execute(sql["sweep"], {"day": day, "free": _STATES["free"]})
+    start = first_free_block(d, zone, size)
+    if start is None:
+        raise NumbersExhausted(owner.name, zone, size)
+    address = postal_address(owner)  # 004 §7: every block carries its site's address
+    cursor.execute(
+        sql["new_block"],
+        {
+            "site_id": owner.id,
+            "start": start,
+            "size": size,
+            "zone": zone,
+            "purpose": purpose,
+            "ported": False,
+            "emergency_address": address,
+            "state": _BLOCK_ALLOCATED,
+            "allocated_at": _db_instant(d, at),
+            "allocated_by": actor,
+        },
+    )
+    block_id = cursor.fetchone()[0]
+    last = start + size - 1
+    cursor.execute(sql["take"], {"zone": zone, "first": start, "last": last, "block_id": block_id, **_STATES})
+    if cursor.rowcount != size:
+        raise AllocationConflict(
+            f"block {format_e164(start)}/{size}: got {cursor.rowcount} of {size} numbers"
+        )
+    return Allocation(block_id, owner.name, start, size, zone, purpose, address)
+
+
+_ALLOWED_PURPOSES = _PURPOSES - {p.value for p in REFUSED_PURPOSES}
+_BLOCK_ALLOCATED = BlockState.allocated.value
+
+
+def _refuse(size: int, purpose: str) -> None:
+    """Raise the InputError saying why a block of `size` for `purpose` cannot be allocated."""
     if size not in BLOCK_SIZES:
         raise InputError(
             f"block size must be one of {', '.join(map(str, BLOCK_SIZES))}, got {size}", field="size"
         )
     if purpose not in _PURPOSES:
         raise InputError(f"unknown purpose {purpose!r}", field="purpose")
-    if purpose in REFUSED_PURPOSES:
-        # 004 §2/§9: alarm and lift-emergency lines must stay outside the service.
-        raise InputError(
-            f"{purpose} lines must stay outside the service (004 §2): block refused", field="purpose"
-        )
-    conn = db.connection() if isinstance(db, Session) else db
-    found = _hot(conn, "site", name=site).fetchone()
-    if found is None:
-        raise InputError(f"unknown site {site!r}", field="site")
-    owner = _SiteKey(*found)
-    zone = site_zone(owner, zone)
-    sweep_quarantine(conn, today or paris_day(at))
-    start = first_free_block(conn, zone, size)
-    if start is None:
-        raise NumbersExhausted(owner.name, zone, size)
-    values = {
-        "site_id": owner.id,
-        "start": start,
-        "size": size,
-        "zone": zone,
-        "purpose": purpose,
-        "ported": False,
-        "emergency_address": postal_address(owner),  # 004 §7: every block carries its site's address
-        "state": BlockState.allocated.value,
-        "allocated_at": _db_instant(conn, at),
-        "allocated_by": actor,
-    }
-    block_id = _hot(conn, "new_block", **values).fetchone()[0]
-    taken = _hot(conn, "take", zone=zone, first=start, last=start + size - 1, block_id=block_id, **_STATES)
-    if taken.rowcount != size:
-        raise AllocationConflict(f"block {format_e164(start)}/{size}: got {taken.rowcount} of {size} numbers")
-    return Allocation(block_id, owner.name, start, size, zone, purpose, values["emergency_address"])
+    # 004 §2/§9: alarm and lift-emergency lines must stay outside the service.
+    raise InputError(
+        f"{purpose} lines must stay outside the service (004 §2): block refused", field="purpose"
+    )
 
 
 def find_block(session: Session, ref: str) -> NumberBlock:
@@ -330,6 +383,10 @@ def find_block(session: Session, ref: str) -> NumberBlock:
             raise InputError(f"unknown block {ref}", field="block")
         return block
     e164 = parse_number(ref, field="block")
+    held = session.scalar(select(Number.block_id).where(Number.e164 == e164))
+    if held is not None:
+        return session.get(NumberBlock, held)
+    # a number no block holds now: the last block it was in (blocks are not indexed by start, a scan)
     block = session.scalar(
         select(NumberBlock)
         .where(NumberBlock.start <= e164, NumberBlock.start + NumberBlock.size > e164)
@@ -359,15 +416,23 @@ def release_block(
     block = find_block(session, ref)
     if block.state != BlockState.allocated.value:
         raise StateError(f"block {block.id} ({format_e164(block.start)}/{block.size}) is already released")
-    _release(session, block, actor=actor, quarantine_days=quarantine_days, day=today or paris_day(at), at=at)
+    release_held(
+        session, block, actor=actor, quarantine_days=quarantine_days, day=today or paris_day(at), at=at
+    )
     session.flush()
     return block
 
 
-def _release(
+def release_held(
     session: Session, block: NumberBlock, *, actor: str, quarantine_days: int, day: date, at: datetime | None
 ) -> None:
-    held = (Number.block_id == block.id) & (Number.state == NumberState.allocated.value)
+    """Release an allocated block: its numbers to quarantine until `day` + `quarantine_days`, or, ported
+    ones, returned to their donor."""
+    held = (
+        Number.e164.between(block.start, block.start + block.size - 1)
+        & (Number.block_id == block.id)
+        & (Number.state == NumberState.allocated.value)
+    )
     if block.ported:
         session.execute(update(Number).where(held).values(state=NumberState.returned.value, block_id=None))
         until = None
@@ -396,12 +461,14 @@ def list_blocks(session: Session, site: str | None = None, state: str | None = N
 
 @dataclass(frozen=True)
 class RangeUsage:
-    """A range and how many of its numbers are free, allocated, quarantined."""
+    """A range, its last number and how many of its numbers are free, allocated, quarantined, returned."""
 
     range: NumberRange
     free: int
     allocated: int
     quarantined: int
+    returned: int = 0
+    last: int | None = None  # a ported range's numbers are scattered: its largest one
 
 
 def list_ranges(session: Session) -> list[RangeUsage]:
@@ -412,14 +479,16 @@ def list_ranges(session: Session) -> list[RangeUsage]:
             select(Number.range_id, Number.state, func.count()).group_by(Number.range_id, Number.state)
         )
     }
+    tops = dict(
+        session.execute(select(Number.range_id, func.max(Number.e164)).group_by(Number.range_id)).all()
+    )
     out = []
     for rng in session.scalars(select(NumberRange).order_by(NumberRange.start)):
         out.append(
             RangeUsage(
                 rng,
-                counts.get((rng.id, NumberState.free.value), 0),
-                counts.get((rng.id, NumberState.allocated.value), 0),
-                counts.get((rng.id, NumberState.quarantined.value), 0),
+                *(counts.get((rng.id, s.value), 0) for s in NumberState),
+                last=tops.get(rng.id, rng.start + rng.size - 1),
             )
         )
     return out
@@ -570,7 +639,7 @@ class _ZonePool:
 
     CHUNK = 8192
 
-    def __init__(self, conn: Connection, zone: str) -> None:
+    def __init__(self, conn: Driver, zone: str) -> None:
         self.conn, self.zone = conn, zone
         self.free: list[int] = []
         self.taken: set[int] = set()
@@ -631,14 +700,16 @@ def _next_block_ids(conn: Connection, count: int) -> list[int]:
 
 def allocate_bulk(
     db: Session | Connection,
-    requests: list[tuple[str, int]],
+    requests: list[tuple[str, int]] | list[tuple[str, int, str | None]],
     *,
     actor: str,
     at: datetime | None = None,
     today: date | None = None,
     strict: bool = True,
 ) -> tuple[dict[str, list[Allocation]], list[NumbersExhausted]]:
-    """Give each (site, extensions) exactly that many numbers in aligned blocks, in one transaction.
+    """Give each (site, extensions[, zone]) exactly that many numbers in aligned blocks, in one transaction.
+
+    `zone` (default the site's geographic one) may be 09, or the site's own (see `site_zone`).
 
     The bulk path of fleet provisioning: free numbers are read once per zone in order, blocks are chosen
     in memory, then written with one `executemany` per table. Each block carries its site's emergency
@@ -646,7 +717,7 @@ def allocate_bulk(
     out whole and reported (not strict). A concurrent allocator's overlap raises AllocationConflict.
     """
     conn = db.connection() if isinstance(db, Session) else db
-    names = sorted({site for site, _ in requests})
+    names = sorted({r[0] for r in requests})
     sites: dict[str, _SiteKey] = {}
     for i in range(0, len(names), 500):
         columns = (Site.id, Site.name, Site.departement, Site.address, Site.postcode, Site.city)
@@ -659,10 +730,11 @@ def allocate_bulk(
     pools: dict[str, _ZonePool] = {}
     planned: list[tuple[_SiteKey, str, int, int]] = []  # site, zone, start, size
     exhausted: list[NumbersExhausted] = []
-    for name, extensions in requests:
+    for request in requests:
+        name, extensions = request[0], request[1]
         owner = sites[name]
-        zone = site_zone(owner, None)
-        pool = pools.get(zone) or pools.setdefault(zone, _ZonePool(conn, zone))
+        zone = site_zone(owner, request[2] if len(request) > 2 else None)
+        pool = pools.get(zone) or pools.setdefault(zone, _ZonePool(driver(conn), zone))
         mine: list[tuple[int, int, int]] = []
         for size in extension_blocks(extensions):
             got = pool.take(size)
@@ -678,7 +750,7 @@ def allocate_bulk(
             mine.append((got[0], size, got[1]))
         planned += [(owner, zone, start, size) for start, size, _ in mine]
     ids = _next_block_ids(conn, len(planned))
-    when = _db_instant(conn, at)
+    when = _db_instant(driver(conn), at)
     blocks = [
         {
             "id": block_id,
@@ -705,17 +777,28 @@ def allocate_bulk(
             | _STATES
             for b in blocks
         ]
-        cursor.executemany(pick["take"], takes)
+        if dialect == "sqlite":
+            cursor.executemany(pick["take"], takes)
+            got = cursor.rowcount
+        else:  # one statement, so its row count is the total
+            cursor.execute(
+                "UPDATE number n SET state = %(allocated)s, block_id = v.id FROM (SELECT"
+                " unnest(%(ids)s::bigint[]) AS id, unnest(%(firsts)s::bigint[]) AS first,"
+                " unnest(%(lasts)s::bigint[]) AS last, unnest(%(zones)s::text[]) AS zone) v"
+                " WHERE n.state = %(free)s AND n.zone = v.zone AND n.e164 BETWEEN v.first AND v.last",
+                {
+                    "ids": [t["block_id"] for t in takes],
+                    "firsts": [t["first"] for t in takes],
+                    "lasts": [t["last"] for t in takes],
+                    "zones": [t["zone"] for t in takes],
+                }
+                | _STATES,
+            )
+            got = cursor.rowcount
         wanted = sum(b["size"] for b in blocks)
-        if dialect == "sqlite" and cursor.rowcount != wanted:
-            raise AllocationConflict(f"bulk allocation: got {cursor.rowcount} of {wanted} numbers")
-        if dialect != "sqlite":
-            got = conn.exec_driver_sql(
-                "SELECT COUNT(*) FROM number WHERE block_id = ANY(%(ids)s)", {"ids": ids}
-            ).scalar()
-            if got != wanted:
-                raise AllocationConflict(f"bulk allocation: got {got} of {wanted} numbers")
-    out: dict[str, list[Allocation]] = {name: [] for name, _ in requests}
+        if got != wanted:
+            raise AllocationConflict(f"bulk allocation: got {got} of {wanted} numbers")
+    out: dict[str, list[Allocation]] = {r[0]: [] for r in requests}
     for b, (owner, *_rest) in zip(blocks, planned, strict=True):
         out[owner.name].append(
             Allocation(
