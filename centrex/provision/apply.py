@@ -19,7 +19,6 @@ from centrex.provision.plan import ACTOR, PORT_AT, PortPlan, Step, instant
 from provisioning import db, fleet
 from provisioning.accounts import ha1
 from provisioning.mandates import earliest_port_date, get_mandate
-from provisioning.numbers import NumbersExhausted, allocate_block, extension_blocks
 from sim.lifecycle import Lifecycle
 from sim.scenario import Scenario, has_channel_allowance
 
@@ -111,14 +110,9 @@ def _apply(ses, batch: list[Step], out: Applied, tenants, have_tenant, later: li
     elif kind == "order":
         _order(ses, batch, at, tenants, have_tenant)
     elif kind == "numbers":
-        wanted = [x.data for x in batch if x.data["count"] > 0]
-        geographic = [(d["site"], d["count"]) for d in wanted if d["zone"] is None]
-        got = fleet.allocate_extensions(ses, geographic, at=at, actor=ACTOR, strict=False)
-        exhausted = list(got.exhausted)
-        for d in wanted:
-            if d["zone"] is not None:
-                exhausted += _in_zone(ses, d["site"], d["count"], d["zone"], at)
-        for e in exhausted:
+        requests = [(x.data["site"], x.data["count"], x.data["zone"]) for x in batch if x.data["count"] > 0]
+        got = fleet.allocate_extensions(ses, requests, at=at, actor=ACTOR, strict=False)
+        for e in got.exhausted:
             out.exhausted[e.site] = e.reason  # the install fails: an outcome, not a crash
     elif kind == "start":
         live = [x for x in batch if x.data["site"] not in out.exhausted]
@@ -132,20 +126,6 @@ def _apply(ses, batch: list[Step], out: Applied, tenants, have_tenant, later: li
             rec.state = get_mandate(ses, rec.mandate).state
     else:
         _port(ses, batch[0], out, later, lc)
-
-
-def _in_zone(ses, site: str, count: int, zone: str, at: datetime) -> list[NumbersExhausted]:
-    """The blocks of a site numbered from another zone than its département's (09 non-geographic):
-    the same decomposition, block by block; all of the site's blocks or none."""
-    nested = ses.begin_nested()
-    try:
-        for size in extension_blocks(count):
-            allocate_block(ses, site, size, zone=zone, actor=ACTOR, at=at)
-    except NumbersExhausted as exc:
-        nested.rollback()
-        return [exc]
-    nested.commit()
-    return []
 
 
 def _order(ses, batch: list[Step], at: datetime, tenants, have_tenant: set[str]) -> None:
