@@ -29,8 +29,9 @@ def porting_outcome(state: str, reason: str | None) -> str:
     return state
 
 
-def porting_csv(applied: Applied, lc: Lifecycle) -> str:
-    """porting.csv with the inventory's mandate ids, outcomes and rejection reasons (fleet order)."""
+def porting_csv(applied: Applied, lc: Lifecycle, mandates: dict[int, tuple[str, Any]]) -> str:
+    """porting.csv with the inventory's mandate ids, states (`mandates`: id → (state, port date)) and
+    the OBL's rejection reasons, in fleet order. It replaces the simulation's own porting.csv."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     buf.write(HEADERS["porting.csv"] + "\n")
@@ -38,13 +39,14 @@ def porting_csv(applied: Applied, lc: Lifecycle) -> str:
         rec = applied.ports.get(p.site)
         if rec is None or p.site in applied.exhausted:
             continue
-        ported = rec.port_date.isoformat() if rec.state == "ported" and rec.port_date else ""
+        state, port_date = mandates[rec.mandate]
+        ported = port_date.isoformat() if state == "ported" and port_date else ""
         w.writerow(
             (
                 p.site,
                 rec.mandate,
                 rec.submitted_at.isoformat(),
-                porting_outcome(rec.state, rec.reason),
+                porting_outcome(state, rec.reason),
                 rec.reason or "",
                 ported,
             )
@@ -76,8 +78,9 @@ def inventory_summary(url: str, applied: Applied) -> dict[str, Any]:
         z = zones.setdefault(r["zone"], {"size": 0, "allocated": 0, "quarantined": 0, "free": 0})
         for k in z:
             z[k] += r[k]
+    states = {m.id: m.state for m in mandates}
     reasons = Counter(
-        (porting_outcome(p.state, p.reason), p.reason) for p in applied.ports.values() if p.reason
+        (porting_outcome(states[p.mandate], p.reason), p.reason) for p in applied.ports.values() if p.reason
     )
     return {
         "ranges": ranges,
@@ -92,7 +95,9 @@ def inventory_summary(url: str, applied: Applied) -> dict[str, Any]:
 
 def write_outputs(tmp: Path, url: str, applied: Applied, lc: Lifecycle) -> dict[str, Any]:
     """Write porting.csv and provisioning.json into the run's temp directory; return the figures."""
-    (tmp / "porting.csv").write_text(porting_csv(applied, lc), encoding="utf-8")
+    with db.session_scope(url) as ses:
+        mandates = {m.id: (m.state, m.port_date) for m in list_mandates(ses)}
+    (tmp / "porting.csv").write_text(porting_csv(applied, lc, mandates), encoding="utf-8")
     figures = inventory_summary(url, applied)
     (tmp / PROVISIONING_FILE).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     return figures
