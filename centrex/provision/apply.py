@@ -1,7 +1,7 @@
 """Apply a run's dated steps to an inventory, each through `provisioning.fleet` at its simulated instant.
 
-One transaction per instant and kind of step (the orders of one morning, the service starts of one
-noon), one per mandate action; actor `sim`. What the inventory decides — a block it cannot give
+One transaction per simulated instant (the orders of one morning go as one bulk call, the service
+starts of one noon as another); actor `sim`. What the inventory decides — a block it cannot give
 (`numbers_exhausted`), the OBL's answer to a mandate — is read back, never assumed.
 """
 
@@ -85,30 +85,46 @@ def apply_steps(
     extra = len(heap)
     while heap:
         key, _, first = heapq.heappop(heap)
-        batch = [first]
-        if first.kind in ("order", "numbers", "start"):
-            while heap and heap[0][0][:2] == key[:2]:
-                batch.append(heapq.heappop(heap)[2])
-        done: list[Step] = []
-        db.in_transaction(
-            url, lambda ses, b=batch, d=done: _apply(ses, b, result, tenants, have_tenant, d, lc)
-        )
-        for nxt in done:
+        group = [first]
+        while heap and heap[0][0][0] == key[0]:
+            group.append(heapq.heappop(heap)[2])
+        later: list[Step] = []
+        added: set[str] = set()
+
+        def work(ses, batches=_batches(group), later=later, added=added) -> None:
+            later.clear()  # a retried transaction starts over
+            added.clear()
+            for batch in batches:
+                _apply(ses, batch, result, tenants, have_tenant, added, later, lc)
+
+        db.in_transaction(url, work)  # one transaction per simulated instant
+        have_tenant.update(added)
+        for nxt in later:
             heapq.heappush(heap, (nxt.key, extra, nxt))
             extra += 1
-        result.steps += len(batch)
+        result.steps += len(group)
         if on_step is not None:
-            on_step(len(batch))
+            on_step(len(group))
     return result
 
 
-def _apply(ses, batch: list[Step], out: Applied, tenants, have_tenant, later: list[Step], lc) -> None:
-    later.clear()
+def _batches(group: list[Step]) -> list[list[Step]]:
+    """The steps of one instant, in order; consecutive orders, numbers or starts go as one bulk call."""
+    out: list[list[Step]] = []
+    for x in group:
+        if out and x.kind in ("order", "numbers", "start") and out[-1][0].kind == x.kind:
+            out[-1].append(x)
+        else:
+            out.append([x])
+    return out
+
+
+def _apply(ses, batch: list[Step], out: Applied, tenants, known, added, later: list[Step], lc) -> None:
     kind, at = batch[0].kind, batch[0].at
     if kind == "ranges":
         fleet.declare_ranges(ses, batch[0].data["ranges"], at=at, actor=ACTOR)
     elif kind == "order":
-        _order(ses, batch, at, tenants, have_tenant)
+        _order(ses, batch, at, tenants, known, added)
     elif kind == "numbers":
         requests = [(x.data["site"], x.data["count"], x.data["zone"]) for x in batch if x.data["count"] > 0]
         got = fleet.allocate_extensions(ses, requests, at=at, actor=ACTOR, strict=False)
@@ -128,7 +144,7 @@ def _apply(ses, batch: list[Step], out: Applied, tenants, have_tenant, later: li
         _port(ses, batch[0], out, later, lc)
 
 
-def _order(ses, batch: list[Step], at: datetime, tenants, have_tenant: set[str]) -> None:
+def _order(ses, batch: list[Step], at: datetime, tenants, known: set[str], added: set[str]) -> None:
     orders = []
     for x in batch:
         d = x.data
@@ -141,11 +157,11 @@ def _order(ses, batch: list[Step], at: datetime, tenants, have_tenant: set[str])
             )
         )
     fleet.order_sites(ses, orders, at=at, actor=ACTOR)
-    new = [tenants[o.customer] for o in orders if o.customer not in have_tenant]
+    new = [tenants[o.customer] for o in orders if o.customer not in known and o.customer not in added]
     new = list({t.name: t for t in new}.values())
     if new:
         fleet.add_tenants(ses, new, at=at, actor=ACTOR)
-        have_tenant.update(t.name for t in new)
+        added.update(t.name for t in new)
 
 
 def _accounts(life) -> list[fleet.AccountSpec]:
