@@ -81,7 +81,6 @@ from provisioning.choices import (
 from provisioning.clock import paris_day
 from provisioning.inventory import (
     SiteRow,
-    follow_site_address,
     get_site,
     parse_profile,
     upsert_site,
@@ -520,10 +519,8 @@ def move_site(
         owner.profile,
         owner.service_start,
     )
-    upsert_site(s, row)  # the address, then every allocated block's emergency address
-    _set_state(owner, SiteState.moved, at, actor)
-    out: list[Allocation] = []
-    if new_numbers:
+    old: list[NumberBlock] = []
+    if new_numbers:  # released first: the old blocks keep the address they served
         old = list(
             s.scalars(
                 select(NumberBlock).where(
@@ -537,9 +534,12 @@ def move_site(
         for block in old:
             release_held(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
         s.flush()
+    upsert_site(s, row)  # the address, then every allocated block's emergency address
+    _set_state(owner, SiteState.moved, at, actor)
+    out: list[Allocation] = []
+    if old:  # an exhausted zone raises NumbersExhausted: the whole move is rolled back
         blocks, _ = allocate_bulk(s, [(owner.name, sum(b.size for b in old))], actor=actor, at=at)
         out = blocks.get(owner.name, [])
-    follow_site_address(s, owner)
     s.flush()
     return out
 

@@ -11,11 +11,12 @@ from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, actor, pars
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
 from provisioning import accounts, db, inventory
-from provisioning.choices import EquipmentKind
+from provisioning.choices import DEFAULT_QUARANTINE_DAYS, EquipmentKind
 from provisioning.export import (
     ACCOUNT_COLUMNS,
     EQUIPMENT_COLUMNS,
     SITE_COLUMNS,
+    SITE_STATE_COLUMNS,
     TENANT_COLUMNS,
     account_row,
     equipment_row,
@@ -58,6 +59,67 @@ def sites(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None:
     with db.session_scope(db_url) as session:
         rows = [site_row(s) for s in inventory.list_sites(session)]
     emit(rows, fmt, columns=SITE_COLUMNS, title="sites")
+
+
+@app.command("move")
+def move(
+    site: str = typer.Argument(..., help="Site that moves."),
+    address: str = typer.Option(..., "--address", help="New street address."),
+    postcode: str = typer.Option(..., "--postcode", help="New 5-digit postcode."),
+    city: str = typer.Option(..., "--city", help="New town."),
+    new_numbers: bool = typer.Option(
+        False, "--new-numbers", help="Give new blocks of the same sizes; the old ones go to quarantine."
+    ),
+    db_url: str | None = DB_OPTION,
+    by: str | None = BY_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Move a site: its blocks' emergency addresses follow in the same transaction (004 §7, §14).
+
+    Example: centrex inventory move paris-hq --address "40 rue du Louvre" --postcode 75001 --city Paris
+    """
+    from datetime import UTC, datetime
+
+    from provisioning import fleet
+
+    with db.session_scope(db_url) as session:
+        fleet.move_site(
+            session,
+            site,
+            address=address,
+            postcode=postcode,
+            city=city,
+            at=datetime.now(UTC),
+            actor=actor(by),
+            new_numbers=new_numbers,
+        )
+        row = site_row(inventory.get_site(session, site))
+    emit(row, fmt, columns=SITE_STATE_COLUMNS)
+
+
+@app.command("terminate")
+def terminate(
+    site: str = typer.Argument(..., help="Site whose service ends."),
+    quarantine_days: int = typer.Option(
+        DEFAULT_QUARANTINE_DAYS, "--quarantine-days", help="Days before its numbers are free again."
+    ),
+    db_url: str | None = DB_OPTION,
+    by: str | None = BY_OPTION,
+) -> None:
+    """Terminate a site: its blocks go to quarantine (ported numbers back to their donor), its SIP
+    accounts are disabled.
+
+    Example: centrex inventory terminate lyon --quarantine-days 90
+    """
+    from datetime import UTC, datetime
+
+    from provisioning import fleet
+
+    with db.session_scope(db_url) as session:
+        fleet.terminate_site(
+            session, site, at=datetime.now(UTC), actor=actor(by), quarantine_days=quarantine_days
+        )
+    info(f"site {site} terminated")
 
 
 @app.command("add-equipment")

@@ -263,3 +263,38 @@ def test_completed_port_puts_its_numbers_in_the_sites_blocks(tmp_path, sites_csv
     ranges = json.loads(ok(cli("numbers", "list", "--ranges", "--format", "json")))
     assert [(r["kind"], r["donor"], r["allocated"]) for r in ranges] == [("ported", "RIO operator 01", 2)]
     assert all(c["ok"] for c in json.loads(ok(cli("db", "check", "--format", "json"))))
+
+
+def test_move_and_terminate_from_the_command_line(tmp_path, sites_csv, cli):
+    ok(cli("inventory", "import", str(sites_csv)))
+    ok(cli("numbers", "add-range", "+33170000000", "--size", "100"))
+    ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "10"))
+    moved = json.loads(
+        ok(
+            cli(
+                "inventory",
+                "move",
+                "paris-hq",
+                "--address",
+                "8 rue Haute",
+                "--postcode",
+                "75003",
+                "--city",
+                "Paris",
+                "--new-numbers",
+                "--format",
+                "json",
+            )
+        )
+    )
+    assert moved["state"] == "moved"
+    blocks = json.loads(ok(cli("numbers", "list", "--site", "paris-hq", "--format", "json")))
+    assert [(b["state"], b["emergency_address"]) for b in blocks] == [
+        ("released", "1 rue de Rivoli, 75001 Paris"),
+        ("allocated", "8 rue Haute, 75003 Paris"),
+    ]
+    ok(cli("inventory", "terminate", "paris-hq"))
+    assert {b["state"] for b in json.loads(ok(cli("numbers", "list", "--format", "json")))} == {"released"}
+    assert all(c["ok"] for c in json.loads(ok(cli("db", "check", "--format", "json"))))
+    code, _, err = cli("inventory", "terminate", "paris-hq")
+    assert code == 2 and "already terminated" in err
