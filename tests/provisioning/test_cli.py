@@ -168,7 +168,7 @@ def test_port_flow_on_postgres(tmp_path, sites_csv, pg_cluster, cli):
     ]
 
 
-def test_accounts_never_print_secrets(cli):
+def test_accounts_never_print_secrets(tmp_path, cli):
     from provisioning.accounts import ha1
 
     ok(cli("inventory", "add-tenant", "acme", "--domain", "acme.test", "--channels", "4"))
@@ -187,6 +187,10 @@ def test_accounts_never_print_secrets(cli):
     listing = out + ok(cli("inventory", "accounts", "--format", "json"))
     assert "hunter2" not in listing and ha1("1001", "acme.test", "hunter2") not in listing
     assert json.loads(ok(cli("inventory", "tenants", "--format", "json")))[0]["channel_limit"] == 4
+    # the limit typed by hand is a recorded override (who: $CENTREX_USER), so the check holds
+    assert all(c["ok"] for c in json.loads(ok(cli("db", "check", "--format", "json"))))
+    with sqlite3.connect(tmp_path / "centrex.db") as conn:
+        assert conn.execute("SELECT override_by, override_channels FROM tenant").fetchone() == ("tester", 4)
 
 
 def test_db_check_exits_1_on_a_broken_invariant(tmp_path, sites_csv, cli):
