@@ -648,7 +648,7 @@ class _ZonePool:
     so each block size keeps a cursor that only moves forward: first fit at amortised constant cost.
     """
 
-    CHUNK = 8192
+    CHUNK = 2048  # about what a batch of 500 sites takes from one zone
 
     def __init__(self, conn: Driver, zone: str) -> None:
         self.conn, self.zone = conn, zone
