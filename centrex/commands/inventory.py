@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, actor, parse_day
+from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
 from provisioning import accounts, db, inventory
@@ -61,6 +61,16 @@ def sites(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None:
     emit(rows, fmt, columns=SITE_COLUMNS, title="sites")
 
 
+def _instant(today: str | None):
+    """The instant of a change: now, or noon in Paris of the day --today names."""
+    from datetime import UTC, datetime, time
+
+    from provisioning.clock import PARIS
+
+    day = parse_day(today)
+    return datetime.now(UTC) if day is None else datetime.combine(day, time(12), PARIS)
+
+
 @app.command("move")
 def move(
     site: str = typer.Argument(..., help="Site that moves."),
@@ -72,14 +82,13 @@ def move(
     ),
     db_url: str | None = DB_OPTION,
     by: str | None = BY_OPTION,
+    today: str | None = TODAY_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Move a site: its blocks' emergency addresses follow in the same transaction (004 §7, §14).
 
     Example: centrex inventory move paris-hq --address "40 rue du Louvre" --postcode 75001 --city Paris
     """
-    from datetime import UTC, datetime
-
     from provisioning import fleet
 
     with db.session_scope(db_url) as session:
@@ -89,7 +98,7 @@ def move(
             address=address,
             postcode=postcode,
             city=city,
-            at=datetime.now(UTC),
+            at=_instant(today),
             actor=actor(by),
             new_numbers=new_numbers,
         )
@@ -105,6 +114,7 @@ def terminate(
     ),
     db_url: str | None = DB_OPTION,
     by: str | None = BY_OPTION,
+    today: str | None = TODAY_OPTION,
 ) -> None:
     """Terminate a site: its blocks go to quarantine (ported numbers back to their donor), its SIP
     accounts are disabled.
