@@ -63,6 +63,7 @@ MANDATE_COLUMNS = [
 ]
 EVENT_COLUMNS = ["mandate", "at", "actor", "action", "from_state", "to_state", "detail"]
 SITE_COLUMNS = ["site", "customer", "address", "postcode", "city", "departement", "profile", "service_start"]
+SITE_STATE_COLUMNS = [*SITE_COLUMNS, "state"]
 EQUIPMENT_COLUMNS = ["site", "kind", "serial", "delivery_date", "warranty_end"]
 TENANT_COLUMNS = ["tenant", "domain", "channel_limit", "customer", "accounts"]
 ACCOUNT_COLUMNS = ["tenant", "username", "domain"]
@@ -170,6 +171,7 @@ def site_row(s: Site) -> dict[str, Any]:
         "departement": s.departement,
         "profile": s.profile,
         "service_start": s.service_start,
+        "state": s.state,
     }
 
 

@@ -60,6 +60,7 @@ Errors: `NumbersExhausted` (a `StateError`; `.site`, `.zone`, `.size`, `.reason 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -81,7 +82,6 @@ from provisioning.choices import (
 from provisioning.clock import paris_day
 from provisioning.inventory import (
     SiteRow,
-    follow_site_address,
     get_site,
     parse_profile,
     upsert_site,
@@ -102,6 +102,7 @@ from provisioning.numbers import (
     NumbersExhausted,
     add_range,
     allocate_bulk,
+    driver,
     release_held,
 )
 from provisioning.plan import departement_of, parse_number
@@ -192,6 +193,9 @@ class BulkAllocation:
     exhausted: list[NumbersExhausted] = field(default_factory=list)
 
 
+_HA1 = re.compile(r"[0-9a-f]{32}")  # md5 hex, as `accounts.ha1` writes it
+
+
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise InputError("the instant of a change must be tz-aware", field="at")
@@ -209,52 +213,60 @@ def order_sites(s: Session, orders: Sequence[SiteOrder], *, at: datetime, actor:
     004 §8), or for the lease length of leased ALLEO equipment (000 §2.7).
     """
     at = _aware(at)
-    known = {
-        c.name: c for c in s.scalars(select(Customer).where(Customer.name.in_({o.customer for o in orders})))
-    }
-    taken = set(s.scalars(select(Site.name).where(Site.name.in_([o.site for o in orders]))))
-    kinds = {k.value for k in EquipmentKind}
-    sites: list[Site] = []
-    items: list[dict] = []
-    for o in orders:
-        if o.site in taken:
-            raise InputError(f"site {o.site!r} already exists", field="site")
-        taken.add(o.site)
-        customer = known.get(o.customer)
-        if customer is None:
-            customer = known[o.customer] = Customer(name=o.customer, created_at=at)
-            s.add(customer)
-        site = Site(
-            name=o.site,
-            customer=customer,
-            address=o.address,
-            postcode=o.postcode,
-            city=o.city,
-            departement=departement_of(o.postcode),
-            profile=parse_profile(o.profile),
-            state=SiteState.ordered.value,
-            state_at=at,
-            state_by=actor,
-            created_at=at,
+    names = [o.site for o in orders]
+    if len(set(names)) != len(names) or s.scalar(select(func.count()).where(Site.name.in_(names))):
+        clash = next(
+            n for n in names if names.count(n) > 1 or s.scalar(select(Site.id).where(Site.name == n))
         )
-        s.add(site)
-        sites.append(site)
-        for e in o.equipment:
-            if e.kind not in kinds:
-                raise InputError(f"unknown equipment kind {e.kind!r}", field="kind")
-            items.append(
-                {
-                    "site": site,
-                    "kind": e.kind,
-                    "serial": e.serial,
-                    "delivery_date": e.delivered,
-                    "warranty_end": warranty_end(site.profile, e.delivered, e.lease_months),
-                }
-            )
-    s.flush()
+        raise InputError(f"site {clash!r} already exists", field="site")
+    serials = [e.serial for o in orders for e in o.equipment]
+    if len(set(serials)) != len(serials) or s.scalar(
+        select(func.count()).where(Equipment.serial.in_(serials))
+    ):
+        raise InputError("an equipment serial is already recorded or given twice", field="serial")
+    wanted = list(dict.fromkeys(o.customer for o in orders))
+    customers = dict(s.execute(select(Customer.name, Customer.id).where(Customer.name.in_(wanted))).all())
+    new = [{"name": name, "created_at": at} for name in wanted if name not in customers]
+    if new:
+        s.execute(insert(Customer), new)
+        customers = dict(s.execute(select(Customer.name, Customer.id).where(Customer.name.in_(wanted))).all())
+    kinds = {k.value for k in EquipmentKind}
+    rows = []
+    for o in orders:
+        rows.append(
+            {
+                "name": o.site,
+                "customer_id": customers[o.customer],
+                "address": o.address,
+                "postcode": o.postcode,
+                "city": o.city,
+                "departement": departement_of(o.postcode),
+                "profile": parse_profile(o.profile),
+                "state": SiteState.ordered.value,
+                "state_at": at,
+                "state_by": actor,
+                "created_at": at,
+            }
+        )
+        if any(e.kind not in kinds for e in o.equipment):
+            raise InputError(f"unknown equipment kind in {[e.kind for e in o.equipment]}", field="kind")
+    if rows:
+        s.execute(insert(Site), rows)
+    ids = dict(s.execute(select(Site.name, Site.id).where(Site.name.in_(names))).all())
+    items = [
+        {
+            "site_id": ids[o.site],
+            "kind": e.kind,
+            "serial": e.serial,
+            "delivery_date": e.delivered,
+            "warranty_end": warranty_end(row["profile"], e.delivered, e.lease_months),
+        }
+        for o, row in zip(orders, rows, strict=True)
+        for e in o.equipment
+    ]
     if items:
-        s.execute(insert(Equipment), [{**i, "site_id": i.pop("site").id} for i in items])
-    return {site.name: site.id for site in sites}
+        s.execute(insert(Equipment), items)
+    return ids
 
 
 def start_service(s: Session, sites: Sequence[str], day: date, *, at: datetime, actor: str) -> None:
@@ -374,7 +386,7 @@ def add_accounts(s: Session, accounts: Sequence[AccountSpec], *, at: datetime, a
             raise InputError(f"unknown site {a.site!r}", field="site")
         if not SIP_USERNAME.match(a.username):
             raise InputError(f"{a.username!r} is not a valid SIP username", field="username")
-        if len(a.ha1) != 32 or any(c not in "0123456789abcdef" for c in a.ha1):
+        if not _HA1.fullmatch(a.ha1):
             raise InputError("ha1 must be 32 lowercase hex digits (md5)", field="ha1")
         rows.append(
             {
@@ -385,8 +397,13 @@ def add_accounts(s: Session, accounts: Sequence[AccountSpec], *, at: datetime, a
                 "enabled": True,
             }
         )
-    if rows:
-        s.execute(insert(SipAccount), rows)
+    if rows:  # through the driver: a fleet's accounts are counted in hundreds of thousands
+        d = driver(s)
+        marks = "?, ?, ?, ?, ?" if d.dialect == "sqlite" else "%s, %s, %s, %s, %s"
+        d.dbapi.cursor().executemany(
+            f"INSERT INTO sip_account (tenant_id, site_id, username, ha1, enabled) VALUES ({marks})",  # noqa: S608
+            [(r["tenant_id"], r["site_id"], r["username"], r["ha1"], True) for r in rows],
+        )
         recount_channel_limits(s, [r["tenant_id"] for r in rows])
     return len(rows)
 
@@ -520,10 +537,8 @@ def move_site(
         owner.profile,
         owner.service_start,
     )
-    upsert_site(s, row)  # the address, then every allocated block's emergency address
-    _set_state(owner, SiteState.moved, at, actor)
-    out: list[Allocation] = []
-    if new_numbers:
+    old: list[NumberBlock] = []
+    if new_numbers:  # released first: the old blocks keep the address they served
         old = list(
             s.scalars(
                 select(NumberBlock).where(
@@ -537,9 +552,12 @@ def move_site(
         for block in old:
             release_held(s, block, actor=actor, quarantine_days=quarantine_days, day=day, at=at)
         s.flush()
+    upsert_site(s, row)  # the address, then every allocated block's emergency address
+    _set_state(owner, SiteState.moved, at, actor)
+    out: list[Allocation] = []
+    if old:  # an exhausted zone raises NumbersExhausted: the whole move is rolled back
         blocks, _ = allocate_bulk(s, [(owner.name, sum(b.size for b in old))], actor=actor, at=at)
         out = blocks.get(owner.name, [])
-    follow_site_address(s, owner)
     s.flush()
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from provisioning.numbers import add_range, allocate_block, allocate_bulk
 
 WORKERS = 16
 SIZES, WEIGHTS = (1, 10, 100, 1000), (50, 35, 13, 2)
+DAY = date(2026, 5, 4)  # the day quarantines are swept for: injected, never the wall clock
 
 
 def _allocate_many(url: str, seed: int, count: int) -> list[tuple[int, int]]:
@@ -31,18 +33,22 @@ def _allocate_many(url: str, seed: int, count: int) -> list[tuple[int, int]]:
     if seed % 3 == 2:  # bulk: 5 sizes a transaction, as extensions of paris-hq
         for lo in range(0, count, 5):
             requests = [("paris-hq", n) for n in sizes[lo : lo + 5]]
-            blocks, _ = db.in_transaction(url, lambda s, r=requests: allocate_bulk(s, r, actor=f"w{seed}"))
+            blocks, _ = db.in_transaction(
+                url, lambda s, r=requests: allocate_bulk(s, r, actor=f"w{seed}", today=DAY)
+            )
             got += [(b.start, b.size) for b in blocks["paris-hq"]]
         db.dispose_all()
         return got
     for size in sizes:
         if seed % 3 == 0:
             blk = db.in_transaction(
-                url, lambda c, n=size: allocate_block(c, "paris-hq", n, actor=f"w{seed}"), core=True
+                url,
+                lambda c, n=size: allocate_block(c, "paris-hq", n, actor=f"w{seed}", today=DAY),
+                core=True,
             )
         else:
             blk = db.driver_transaction(
-                url, lambda d, n=size: allocate_block(d, "paris-hq", n, actor=f"w{seed}")
+                url, lambda d, n=size: allocate_block(d, "paris-hq", n, actor=f"w{seed}", today=DAY)
             )
         got.append((blk.start, blk.size))
     db.dispose_all()
