@@ -26,7 +26,7 @@ from sip_bench import raw_registers
 
 from centrex.provision import pbxstage
 from centrex.provision.stage import Stage, provision
-from sim.replication import run_replication
+from sim.lifecycle import fleet_lifecycle
 from sim.scenario import parse_scenario
 from sip.inventory import load_inventory
 from sip.pbx import PbxSettings, start_pbx
@@ -73,7 +73,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="centrex-fleet-sip-") as tmp:
         out = Path(tmp)
         (out / "summary.json").write_text("{}", encoding="utf-8")
-        lc = run_replication(s, 0, s.seed).lifecycle
+        lc = fleet_lifecycle(s, s.seed)
         t0 = time.perf_counter()
         stage = Stage(s, "<bench>", text)
         provision(stage, out, lc)

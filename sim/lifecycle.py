@@ -1,4 +1,4 @@
-"""Replication 0's lifecycle as plain data: what an inventory must record of each site and its port.
+"""Replication 0's fleet as plain data: what an inventory must record of each site and its port.
 
 The simulation does not know the inventory (`sim` never imports `provisioning`): it says when each site
 was ordered and entered service, and what happened to its mandate; `centrex` applies that to an
@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sim.addresses import Address
+from sim.addresses import Address, site_address
+from sim.choices import InstallOutcome
 from sim.porting import Port
+from sim.replication import context, lifecycle
+from sim.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -30,9 +33,43 @@ class SiteLife:
 
 
 @dataclass(frozen=True)
-class Lifecycle:
-    """Every site of replication 0 (fleet order) and the mandates of the sites that port numbers."""
+class FleetLifecycle:
+    """Every site of a replication (fleet order) and the mandates of the sites that port numbers."""
 
     sites: list[SiteLife]
     ports: list[Port]
     end: date  # the day after the simulated period: nothing at or after it is applied
+
+
+def fleet_lifecycle(s: Scenario, seed: int, index: int = 0) -> FleetLifecycle:
+    """The sites and ports of replication `index`, from the same draws as its run directory's."""
+    ctx = context(s)
+    life = lifecycle(s, seed, index)
+    fleet = ctx.fleet
+    sites = []
+    rank: dict[int, int] = {}
+    for i, site in enumerate(fleet.sites):
+        gi = int(fleet.group[i])
+        g = fleet.groups[gi]
+        k = rank[gi] = rank.get(gi, -1) + 1
+        ins = life.installs.get(i)
+        d = life.service_start[i]
+        started = d is not None and d < ctx.end
+        if ins is not None and ins.outcome is InstallOutcome.terminated:
+            outcome = ins.outcome.value
+        else:
+            outcome = InstallOutcome.in_service.value if started else "not_started"
+        sites.append(
+            SiteLife(
+                site,
+                gi,
+                g.customer_name,
+                g.profile,
+                site_address(g, k),
+                int(fleet.handsets[i]),
+                ins.signed if ins is not None else s.start,
+                d if started else None,
+                outcome,
+            )
+        )
+    return FleetLifecycle(sites, life.ports, ctx.end)

@@ -9,6 +9,7 @@ import typer
 from centrex.output import Format, emit, info, progress
 from centrex.report import write_report
 from sim.run import run_scenario
+from sim.rundir import Detail, Outputs
 from sim.runner import default_workers
 from sim.summary import summary_rows
 from sim.validation import validate_scenario
@@ -21,6 +22,17 @@ SCHEDULER = typer.Option(
     None, "--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786."
 )
 FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+OUTPUTS = typer.Option(
+    Outputs.csv,
+    "--outputs",
+    help="Tables as CSV files, or as Parquet datasets partitioned by replication (written by the workers).",
+)
+DETAIL = typer.Option(
+    Detail.default,
+    "--detail",
+    help="default: events and restorations of every replication, the other tables of replication 0; "
+    "all: every table of every replication; none: only the summary and the report.",
+)
 
 
 class _Bar:
@@ -54,6 +66,8 @@ def run(
     sip: bool = typer.Option(
         False, "--sip", help="Check the provisioned fleet on a local Kamailio (needs Kamailio)."
     ),
+    outputs: Outputs = OUTPUTS,
+    detail: Detail = DETAIL,
     fmt: Format = FORMAT,
 ) -> None:
     """Simulate a fleet scenario, provision replication 0's fleet into an inventory, write the run
@@ -62,10 +76,11 @@ def run(
     Example: centrex run scenarios/demo.yaml --replications 20 --seed 7 --out runs/demo --sip
     """
     from centrex.provision.stage import Stage, check, provision
+    from sim.lifecycle import fleet_lifecycle
     from sim.run import prepare
 
     parsed, text = prepare(scenario, replications, seed)
-    stage = Stage(parsed, str(scenario), text, db, sip)
+    stage = Stage(parsed, str(scenario), text, db, sip, outputs, detail)
     check(stage)  # before any replication: ranges, channel keys, Kamailio, an empty --db
     with progress() as bar:
         state: dict = {}
@@ -74,8 +89,6 @@ def run(
             state["cb"] = _Bar(bar, s.duration_days, s.replications)
 
         def result(r) -> None:
-            if r.index == 0:
-                state["lifecycle"] = r.lifecycle
             state["cb"](r)
 
         def finalize(tmp: Path) -> None:
@@ -84,7 +97,7 @@ def run(
             state["figures"] = provision(
                 stage,
                 tmp,
-                state["lifecycle"],
+                fleet_lifecycle(parsed, parsed.seed),
                 on_step=lambda n: bar.advance(task, n),
                 on_check=lambda _r: bar.advance(checks),
             )
@@ -97,6 +110,8 @@ def run(
             seed=seed,
             workers=workers or default_workers(),
             scheduler=scheduler,
+            outputs=outputs,
+            detail=detail,
             on_start=start,
             on_result=result,
             finalize=finalize,

@@ -19,7 +19,7 @@ from centrex.provision.plan import ACTOR, PORT_AT, PortPlan, Step, instant
 from provisioning import db, fleet
 from provisioning.accounts import ha1
 from provisioning.mandates import earliest_port_date, get_mandate
-from sim.lifecycle import Lifecycle
+from sim.lifecycle import FleetLifecycle
 from sim.scenario import Scenario, has_channel_allowance
 
 TENANT_DOMAIN = "{slug}.sim.test"  # one SIP domain (digest realm) per customer account
@@ -71,7 +71,7 @@ def tenant_specs(s: Scenario, profiles) -> dict[str, fleet.TenantSpec]:
 def apply_steps(
     url: str,
     s: Scenario,
-    lc: Lifecycle,
+    lc: FleetLifecycle,
     todo: list[Step],
     profiles,
     on_step: Callable[[int], None] | None = None,
@@ -176,7 +176,7 @@ def _accounts(life) -> list[fleet.AccountSpec]:
     return out
 
 
-def _port(ses, x: Step, out: Applied, later: list[Step], lc: Lifecycle) -> None:
+def _port(ses, x: Step, out: Applied, later: list[Step], lc: FleetLifecycle) -> None:
     plan: PortPlan = x.data["plan"]
     site, action, at = x.data["site"], x.data["action"], x.at
     if action == "create":

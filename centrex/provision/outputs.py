@@ -3,8 +3,6 @@ provisioning.json (numbers per range and zone, blocks, mandates by outcome and r
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from pathlib import Path
@@ -15,8 +13,10 @@ from provisioning import db
 from provisioning.mandates import list_mandates
 from provisioning.numbers import list_blocks, list_ranges
 from provisioning.plan import format_e164
-from sim.lifecycle import Lifecycle
-from sim.outputs import HEADERS
+from sim import rundir
+from sim.columnar import csv_bytes, parquet_bytes
+from sim.lifecycle import FleetLifecycle
+from sim.rundir import Detail, Outputs
 
 PROVISIONING_FILE = "provisioning.json"
 
@@ -29,29 +29,35 @@ def porting_outcome(state: str, reason: str | None) -> str:
     return state
 
 
-def porting_csv(applied: Applied, lc: Lifecycle, mandates: dict[int, tuple[str, Any]]) -> str:
-    """porting.csv with the inventory's mandate ids, states (`mandates`: id → (state, port date)) and
-    the OBL's rejection reasons, in fleet order. It replaces the simulation's own porting.csv."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    buf.write(HEADERS["porting.csv"] + "\n")
+def porting_columns(applied: Applied, lc: FleetLifecycle, mandates: dict[int, tuple[str, Any]]) -> dict:
+    """Replication 0's porting table with the inventory's mandate ids, states (`mandates`: id → (state,
+    port date)) and the OBL's rejection reasons, in fleet order."""
+    cols: dict[str, list] = {c.name: [] for c in rundir.PORTING.written}
     for p in lc.ports:
         rec = applied.ports.get(p.site)
         if rec is None or p.site in applied.exhausted:
             continue
         state, port_date = mandates[rec.mandate]
-        ported = port_date.isoformat() if state == "ported" and port_date else ""
-        w.writerow(
-            (
-                p.site,
-                rec.mandate,
-                rec.submitted_at.isoformat(),
-                porting_outcome(state, rec.reason),
-                rec.reason or "",
-                ported,
-            )
-        )
-    return buf.getvalue()
+        cols["site"].append(p.site)
+        cols["mandate"].append(str(rec.mandate))
+        cols["submitted_at"].append(rec.submitted_at)
+        cols["outcome"].append(porting_outcome(state, rec.reason))
+        cols["reason"].append(rec.reason or "")
+        cols["ported_at"].append(port_date if state == "ported" else None)
+    return cols
+
+
+def write_porting(tmp: Path, cols: dict, outputs: Outputs, detail: Detail) -> None:
+    """Replace the simulation's porting table of replication 0 by the inventory's (CSV or Parquet)."""
+    if detail is not Detail.default:
+        return  # --detail all/none: the simulation's own table stays (provisioning.json has the figures)
+    t = rundir.PORTING
+    if outputs is Outputs.parquet:
+        (tmp / rundir.partition(t.name, 0)).write_bytes(parquet_bytes(t, cols))
+        return
+    with_rep = t.csv_has_replication(detail)
+    body = csv_bytes(t, cols, 0 if with_rep else None)
+    (tmp / t.csv_name).write_bytes((t.header(with_rep) + "\n").encode("utf-8") + body)
 
 
 def inventory_summary(url: str, applied: Applied) -> dict[str, Any]:
@@ -93,11 +99,13 @@ def inventory_summary(url: str, applied: Applied) -> dict[str, Any]:
     }
 
 
-def write_outputs(tmp: Path, url: str, applied: Applied, lc: Lifecycle) -> dict[str, Any]:
-    """Write porting.csv and provisioning.json into the run's temp directory; return the figures."""
+def write_outputs(
+    tmp: Path, url: str, applied: Applied, lc: FleetLifecycle, outputs: Outputs, detail: Detail
+) -> dict[str, Any]:
+    """Write the porting table and provisioning.json into the run's temp directory; return the figures."""
     with db.session_scope(url) as ses:
         mandates = {m.id: (m.state, m.port_date) for m in list_mandates(ses)}
-    (tmp / "porting.csv").write_text(porting_csv(applied, lc, mandates), encoding="utf-8")
+    write_porting(tmp, porting_columns(applied, lc, mandates), outputs, detail)
     figures = inventory_summary(url, applied)
     (tmp / PROVISIONING_FILE).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     return figures

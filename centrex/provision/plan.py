@@ -14,7 +14,7 @@ from typing import Any
 from contracts.calendar import PARIS
 from sim.choices import PortingOutcome, RejectionReason
 from sim.installs import SERVICE_START_MINUTE
-from sim.lifecycle import Lifecycle, SiteLife
+from sim.lifecycle import FleetLifecycle, SiteLife
 from sim.porting import Port
 from sim.scenario import NumberZone, Scenario
 
@@ -135,7 +135,7 @@ def site_order(s: Scenario, life: SiteLife) -> dict[str, Any]:
     }
 
 
-def steps(s: Scenario, lc: Lifecycle, zone_of_departement) -> list[Step]:
+def steps(s: Scenario, lc: FleetLifecycle, zone_of_departement) -> list[Step]:
     """Every step of replication 0 before the end of the period, in time order.
 
     `zone_of_departement` maps a département to its geographic zone (the numbering plan is the
@@ -168,7 +168,7 @@ def steps(s: Scenario, lc: Lifecycle, zone_of_departement) -> list[Step]:
     return sorted((x for x in out if x.at.date() < lc.end), key=lambda x: x.key)
 
 
-def _port_steps(s: Scenario, lc: Lifecycle, seq: int, life: SiteLife, p: Port, zone: str) -> list[Step]:
+def _port_steps(s: Scenario, lc: FleetLifecycle, seq: int, life: SiteLife, p: Port, zone: str) -> list[Step]:
     """Create at order, submit after service start, resubmit after a fix, lapse at expiry."""
     numbers = donor_numbers(zone, seq, p.numbers)
     address = f"{life.address.street}, {life.address.postcode} {life.address.city}"

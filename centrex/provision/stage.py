@@ -19,8 +19,9 @@ from centrex.provision.plan import DONOR_DIGIT, steps
 from contracts.errors import InputError
 from provisioning import db
 from provisioning.plan import ZONE_OF_DEPARTEMENT
-from sim.lifecycle import Lifecycle
+from sim.lifecycle import FleetLifecycle
 from sim.replication import scenario_profiles
+from sim.rundir import Detail, Outputs
 from sim.scenario import NumberZone, Scenario, has_channel_allowance, line_of
 
 INVENTORY_FILE = "inventory.db"
@@ -35,6 +36,8 @@ class Stage:
     text: str
     db_url: str | None = None
     sip: bool = False
+    outputs: Outputs = Outputs.csv
+    detail: Detail = Detail.default
 
     def url(self, tmp: Path) -> str:
         """The inventory's URL for a run being written in `tmp`."""
@@ -89,7 +92,7 @@ def _check_empty(url: str) -> None:
             raise InputError("the inventory already has sites: a run provisions an empty one", field="--db")
 
 
-def provision(st: Stage, tmp: Path, lc: Lifecycle, on_step=None, on_check=None) -> dict[str, Any]:
+def provision(st: Stage, tmp: Path, lc: FleetLifecycle, on_step=None, on_check=None) -> dict[str, Any]:
     """Apply the lifecycle, write porting.csv, provisioning.json (and with --sip sip.json, sip-junit.xml),
     add the figures to summary.json; return them."""
     url = st.url(tmp)
@@ -103,7 +106,9 @@ def provision(st: Stage, tmp: Path, lc: Lifecycle, on_step=None, on_check=None) 
             scenario_profiles(st.scenario),
             on_step,
         )
-        figures: dict[str, Any] = {"provisioning": write_outputs(tmp, url, applied, lc)}
+        figures: dict[str, Any] = {
+            "provisioning": write_outputs(tmp, url, applied, lc, st.outputs, st.detail)
+        }
         if st.sip:
             figures["sip"] = pbxstage.check_fleet(url, tmp, on_check)
     finally:
