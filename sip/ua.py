@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ from sip.message import (
 T1 = 0.5
 T2 = 4.0
 TIMER_B = 64 * T1  # RFC 3261 §17.1.1.2: how long a client transaction waits for a final response
+RECEIVE_BUFFER_BYTES = 4 << 20  # per UDP socket (the kernel caps it at net.core.rmem_max)
 
 
 class SipTimeout(Exception):
@@ -143,6 +145,11 @@ class UserAgent(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:  # noqa: D102
         self.transport = transport  # type: ignore[assignment]
         self.port = transport.get_extra_info("sockname")[1]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # A tenant's limit check answers N INVITEs at once: with long tenant domains the burst
+            # overflowed the default 208 KB buffer, and a lost 2xx is never retransmitted by our UAS.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
 
     def close(self) -> None:
         """Close the socket and fail every pending transaction."""
