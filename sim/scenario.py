@@ -16,9 +16,9 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from contracts.calendar import PARIS
 from contracts.causes import Cause
 from contracts.errors import InputError
+from contracts.instants import paris
 from contracts.profile import Profile, load_profile
 from sim.choices import Distribution, DurationLaw, Kind, RepairWindow
 
@@ -94,7 +94,7 @@ class Maintenance(_Model):
     @field_validator("first")
     @classmethod
     def _paris(cls, v: datetime) -> datetime:
-        return v if v.tzinfo else v.replace(tzinfo=PARIS)
+        return paris(v)  # CONTRACTS §13: the skipped spring hour does not exist
 
 
 class Repair(_Model):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from centrex.columns import COLUMNS, column_map
 from centrex.output import Format, emit
 from contracts import billing
 from contracts.errors import InputError
@@ -137,13 +138,16 @@ def price_calls(
     contract: str = typer.Option("allocloud", "--contract", help="Profile whose pricing unit applies."),
     set_: list[str] = _SET,
     fmt: Format = _FMT,
+    columns: str = COLUMNS,
 ) -> None:
     """Price calls per user and month: per second, each call rounded up to the cent (003 §2).
 
     Example: centrex bill price-calls --cdrs cdrs.csv --rate-per-minute 0.05 --format csv
     """
     profile = billing.profile_for(contract, set_)
-    result = billing.price_calls(profile, str(cdrs), rate_per_minute=rate_per_minute)
+    cm = column_map(columns)
+    result = billing.price_calls(profile, str(cdrs), rate_per_minute=rate_per_minute, columns=cm)
+    cm.check_used()
     if fmt is Format.json:
         emit(result, fmt)
         return

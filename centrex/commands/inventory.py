@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from centrex.columns import COLUMNS, column_map
 from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
@@ -38,14 +39,17 @@ def import_(
     ),
     db_url: str | None = DB_OPTION,
     fmt: Format = FORMAT_OPTION,
+    columns: str = COLUMNS,
 ) -> None:
     """Import sites (created or updated; all rows or none).
 
     Columns: site, customer, address, postcode, city, profile (alleo|allset|progetcom|allocloud),
     service_start (YYYY-MM-DD, optional).  Example: centrex inventory import sites.csv
     """
+    cm = column_map(columns)
     with db.session_scope(db_url) as session:
-        rows = [site_row(s) for s in inventory.import_sites(session, sites_csv)]
+        rows = [site_row(s) for s in inventory.import_sites(session, sites_csv, cm)]
+        cm.check_used()
     info(f"{len(rows)} site(s) imported")
     emit(rows, fmt, columns=SITE_COLUMNS, title="sites")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
+from centrex.columns import COLUMNS, column_map
 from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
 from centrex.output import Format, emit, info
 from provisioning import db, mandates, obl
@@ -199,13 +200,16 @@ def obl_answer(
 def obl_load(
     records: Path = typer.Argument(..., help="CSV: number,ndi,holder,address,line_type[,access_available]."),
     db_url: str | None = DB_OPTION,
+    columns: str = COLUMNS,
 ) -> None:
     """Load the simulated OBL's line records (who holds which number under which main line).
 
     Example: centrex port obl-load obl_lines.csv
     """
+    cm = column_map(columns)
     with db.session_scope(db_url) as session:
-        count = obl.load_records(session, records)
+        count = obl.load_records(session, records, cm)
+        cm.check_used()
     info(f"{count} OBL line record(s) loaded")
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 
+from centrex.columns import COLUMNS, column_map
 from centrex.output import Format, emit, warn
 from contracts.explain import choices_table, diff, explain, read_theirs
+from contracts.instants import parse_instant
 from contracts.profile import load_profile
-from contracts.records import parse_instant
 from contracts.sla import compute, load_inputs
 
 app = typer.Typer(
@@ -36,10 +37,13 @@ FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv."
 SET = typer.Option([], "--set", help="Flip a contract choice: key=value (repeatable).")
 
 
-def _load(contract, incidents, billing, installs, as_of, sets):
+def _load(contract, incidents, billing, installs, as_of, sets, columns, theirs=None):
     profile = load_profile(contract, sets)
-    inc, bill, ins = load_inputs(incidents, billing, installs)
-    return profile, inc, bill, ins, parse_instant(as_of) if as_of else None
+    cm = column_map(columns)
+    inc, bill, ins = load_inputs(incidents, billing, installs, cm)
+    their = read_theirs(theirs, cm) if theirs is not None else None
+    cm.check_used()
+    return profile, inc, bill, ins, parse_instant(as_of) if as_of else None, their
 
 
 @app.command("compute")
@@ -51,12 +55,13 @@ def compute_cmd(
     as_of: str = AS_OF,
     fmt: Format = FORMAT,
     sets: list[str] = SET,
+    columns: str = COLUMNS,
 ) -> None:
     """Compute the statement of every (site, month) of the billing file.
 
     Example: centrex sla compute --contract alleo --incidents inc.csv --billing billing.csv --format json
     """
-    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     res = compute(profile, inc, bill, ins, at)
     for w in res.warnings:
         warn(w)
@@ -96,12 +101,13 @@ def explain_cmd(
     as_of: str = AS_OF,
     fmt: Format = FORMAT,
     sets: list[str] = SET,
+    columns: str = COLUMNS,
 ) -> None:
     """Explain one site-month step by step, every step with its clause.
 
     Example: centrex sla explain --contract alleo --incidents i.csv --billing b.csv --site E01 --month 2026-03
     """
-    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     lines = explain(profile, inc, bill, ins, at, site, month)
     if fmt is Format.table:
         sys.stdout.write("\n".join(lines) + "\n")
@@ -121,13 +127,15 @@ def diff_cmd(
     as_of: str = AS_OF,
     fmt: Format = FORMAT,
     sets: list[str] = SET,
+    columns: str = COLUMNS,
 ) -> None:
     """List every site-month where another system's credit disagrees with ours, with our explanation.
 
     Example: centrex sla diff --contract allset --incidents i.csv --billing b.csv --theirs their_statement.csv
     """
-    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
-    their = read_theirs(theirs)
+    profile, inc, bill, ins, at, their = _load(
+        contract, incidents, billing, installs, as_of, sets, columns, theirs
+    )
     res = compute(profile, inc, bill, ins, at)
     for w in res.warnings:
         warn(w)
@@ -145,12 +153,13 @@ def choices_cmd(
     as_of: str = AS_OF,
     fmt: Format = FORMAT,
     sets: list[str] = SET,
+    columns: str = COLUMNS,
 ) -> None:
     """For each contract choice, the total credit under each reading, side by side.
 
     Example: centrex sla choices --contract alleo --incidents incidents.csv --billing billing.csv
     """
-    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     rows = choices_table(profile, inc, bill, ins, at)
     cols = [
         "choice",

@@ -49,8 +49,9 @@ Parser = Callable[[str], Any]
 
 def _datetime(text: str) -> datetime:
     """ISO 8601; a time without offset is Paris local time (DESIGN.md, data formats)."""
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=PARIS)
+    from contracts.instants import paris
+
+    return paris(datetime.fromisoformat(text))
 
 
 def _date(text: str) -> date:

@@ -123,7 +123,10 @@ def theirs_tables(draw, min_rows: int = 0, max_rows: int = 10) -> Table:
 
 
 def _instant(text: str) -> datetime:
-    t = datetime.fromisoformat(text)
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:  # day first, as a French spreadsheet writes it
+        t = datetime.strptime(text, "%d/%m/%Y %H:%M")
     return t if t.tzinfo else t.replace(tzinfo=PARIS)
 
 
@@ -290,7 +293,16 @@ def test_installs_spellings_read_the_same(work, t, sp):
     assert_spellings_read_the_same(work, read_installs, _installs_key, t, sp)
 
 
-BAD_DATES = ["2026-02-30", "2026-13-01", "x", "05/01/2026", "2026-01-05 junk", "2026-1-5", "0000-01-01"]
+BAD_DATES = [
+    "2026-02-30",
+    "2026-13-01",
+    "x",
+    "31/02/2026",
+    "01/13/2026",
+    "2026-01-05 junk",
+    "2026-1-5",
+    "0000-01-01",
+]
 
 
 @fuzz(500)
