@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from contracts.errors import InputError
@@ -21,29 +22,71 @@ from sip.inventory import PbxInventory, build_inventory
 from sip.message import new_call_id, new_tag, uri_of
 from sip.pbx import Pbx, PbxSettings, free_udp_port, options_ping, start_pbx
 from sip.report import CheckResult, Report
-from sip.ua import Call, Identity, SipTimeout, UserAgent, settle
+from sip.ua import TIMER_B, Call, Identity, SipTimeout, UserAgent, settle
 
 WRONG_HA1 = "0" * 32
 
 
 @dataclass(frozen=True)
 class Target:
-    """What the checks talk to: the PBX address, its control FIFO and its inventory."""
+    """What the checks talk to: the PBX address on one transport, its control FIFO and its inventory."""
 
     host: str
     port: int
     fifo: Path
     inventory: PbxInventory
+    transport: str = "udp"
+    tls_port: int | None = None
+    ca_file: Path | None = None
 
     @classmethod
-    def of(cls, pbx: Pbx) -> Target:
-        """The target of a started or attached PBX."""
-        return cls(pbx.settings.host, pbx.settings.port, pbx.fifo, pbx.inventory)
+    def of(cls, pbx: Pbx, transport: str = "udp") -> Target:
+        """The target of a started or attached PBX, over `transport` (udp, tcp or tls)."""
+        return cls(
+            pbx.settings.host,
+            pbx.settings.port,
+            pbx.fifo,
+            pbx.inventory,
+            transport,
+            pbx.settings.tls_port,
+            pbx.ca_file,
+        )
+
+    def over(self, transport: str) -> Target:
+        """The same PBX over another transport."""
+        return replace(self, transport=transport)
+
+    @property
+    def run_dir(self) -> Path:
+        """The PBX's run directory (where its FIFO and log are)."""
+        return self.fifo.parent
 
     @property
     def address(self) -> tuple[str, int]:
-        """(host, port)."""
+        """(host, port) of this transport's listener (UDP and TCP share the SIP port)."""
+        if self.transport == "tls":
+            if self.tls_port is None:
+                raise InputError("this PBX has no TLS listener", field="transport")
+            return (self.host, self.tls_port)
         return (self.host, self.port)
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """A client context trusting only this PBX run's throwaway CA (TLS), else None."""
+        if self.transport != "tls":
+            return None
+        if self.ca_file is None:
+            raise InputError("this PBX has no TLS certificate authority", field="transport")
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+    async def agent(self, *, timeout: float = TIMER_B) -> UserAgent:
+        """A new user agent talking to this PBX over this transport."""
+        return await UserAgent.open(
+            self.address,
+            self.host,
+            transport=self.transport,
+            ssl_context=self.ssl_context(),
+            timeout=timeout,
+        )
 
 
 def _codes(codes: list[int]) -> str:
@@ -68,7 +111,7 @@ async def check_registration(target: Target, ident: Identity) -> tuple[bool, str
     The 200 to a REGISTER lists the account's current bindings (RFC 3261 §10.3 step 8): the binding
     of this check must appear, then disappear — other devices of the account may stay registered.
     """
-    async with await UserAgent.open(target.address, target.host) as ua:
+    async with await target.agent() as ua:
         mine = ua.contact(ident).strip("<>")
         ok = await ua.register(ident)
         bad = await ua.register(ident, ha1=WRONG_HA1)
@@ -115,8 +158,8 @@ async def check_channel_limit(target: Target, tenant: str) -> tuple[bool, str]:
     caller = Identity.of(inv, accounts[0])
     callee = Identity.of(inv, accounts[1] if len(accounts) > 1 else accounts[0])
     async with (
-        await UserAgent.open(target.address, target.host) as a,
-        await UserAgent.open(target.address, target.host) as b,
+        await target.agent() as a,
+        await target.agent() as b,
     ):
         regs = [await a.register(caller), await b.register(callee)]
         if any(r.code != 200 for r in regs):
@@ -199,7 +242,7 @@ async def check_unauthenticated(target: Target) -> tuple[bool, str]:
     inv = target.inventory
     account = inv.accounts[0]
     ident = Identity.of(inv, account)
-    async with await UserAgent.open(target.address, target.host) as ua:
+    async with await target.agent() as ua:
         await ua.register(ident)
         before = control.active_calls(target.fifo)
         call = await ua.invite(ident, ident.username, authenticate=False)
@@ -219,7 +262,7 @@ async def check_open_relay(target: Target) -> tuple[bool, str]:
     """Requests for foreign domains are refused, even from an authenticated account."""
     inv = target.inventory
     ident = Identity.of(inv, inv.accounts[0])
-    async with await UserAgent.open(target.address, target.host) as ua:
+    async with await target.agent() as ua:
         call = await ua.invite(ident, "someone", "relay.example.net")
         reg = await ua.register(Identity(ident.username, "relay.example.net", ident.ha1))
         # A forged in-dialog request: to-tag + a Route through the PBX towards a foreign target.
@@ -264,7 +307,7 @@ async def check_pyvoip(target: Target) -> tuple[bool, str]:
     account = candidates[0]
     mates = [a for a in inv.accounts_of(account.tenant) if a.username != account.username]
     callee = Identity.of(inv, mates[0] if mates else account)
-    async with await UserAgent.open(target.address, target.host) as ua:
+    async with await target.agent() as ua:
         reg = await ua.register(callee)
         seen: list[str] = []
         ua.on_request = lambda req: seen.append(req.method)
@@ -369,8 +412,8 @@ async def _verify(target: Target, limit: int, extra: int) -> dict[str, object]:
     inv = target.inventory
     caller, callee = (Identity.of(inv, a) for a in inv.accounts_of("verify"))
     async with (
-        await UserAgent.open(target.address, target.host) as a,
-        await UserAgent.open(target.address, target.host) as b,
+        await target.agent() as a,
+        await target.agent() as b,
     ):
         await a.register(caller)
         await b.register(callee)

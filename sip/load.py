@@ -43,7 +43,7 @@ async def drive_registrations(
         raise InputError("the inventory has no SIP accounts to register", field="accounts")
     codes: Counter[int] = Counter()
     gate = asyncio.Semaphore(concurrency)
-    async with await UserAgent.open(target.address, target.host) as ua:
+    async with await target.agent() as ua:
         start = time.perf_counter()
 
         async def one(i: int) -> None:
@@ -96,8 +96,8 @@ async def drive_calls(
     inv = target.inventory
     plan = plan_calls(target, count, tenant)
     async with (
-        await UserAgent.open(target.address, target.host) as callers,
-        await UserAgent.open(target.address, target.host) as callees,
+        await target.agent() as callers,
+        await target.agent() as callees,
     ):
         pairs: dict[str, tuple[Identity, Identity]] = {}
         for name in dict.fromkeys(plan):
