@@ -148,6 +148,16 @@ async def _hangup_all(ua: UserAgent, calls: list[Call]) -> None:
     await asyncio.gather(*(ua.hangup(c) for c in calls if c.state == "up"))
 
 
+async def _settled_count(count: Callable[[], int], expected: int, within: float = 5.0) -> int:
+    """Poll `count()` until it equals `expected` (a relayed BYE may land a moment later)."""
+    deadline = time.monotonic() + within
+    value = count()
+    while value != expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        value = count()
+    return value
+
+
 async def check_channel_limit(target: Target, tenant: str) -> tuple[bool, str]:
     """004 §11.d: N calls up, the N+1st refused 503 with the limit header, a freed channel reusable."""
     inv = target.inventory
@@ -164,11 +174,12 @@ async def check_channel_limit(target: Target, tenant: str) -> tuple[bool, str]:
         regs = [await a.register(caller), await b.register(callee)]
         if any(r.code != 200 for r in regs):
             return False, f"registration failed: {[_codes(r.codes) for r in regs]}"
-        before = control.active_calls(target.fifo)
+        count = lambda: control.tenant_calls(target.fifo, tenant)  # noqa: E731
+        before = count()
         calls = list(await asyncio.gather(*(a.invite(caller, callee.username) for _ in range(limit))))
         up = [c for c in calls if c.state == "up"]
         await settle()
-        active = control.active_calls(target.fifo) - before
+        active = count() - before
         extra = await a.invite(caller, callee.username)
         header = extra.final.get(LIMIT_HEADER) if extra.final is not None else None
         reuse_code, freed = None, None
@@ -181,7 +192,7 @@ async def check_channel_limit(target: Target, tenant: str) -> tuple[bool, str]:
                 up.append(again)
         await _hangup_all(a, up)
         await settle()
-        after = control.active_calls(target.fifo) - before
+        after = await _settled_count(count, before) - before
         await a.unregister(caller)
         if callee != caller:
             await b.unregister(callee)
@@ -342,6 +353,28 @@ async def check_pyvoip(target: Target) -> tuple[bool, str]:
 # -- the whole run ---------------------------------------------------------------------------------------
 
 
+def check_name(group: str, transport: str, subject: str) -> str:
+    """`registration:alice@acme.demo` over UDP, `registration[tls]:alice@acme.demo` over TLS."""
+    return f"{group}:{subject}" if transport == "udp" else f"{group}[{transport}]:{subject}"
+
+
+async def check_tls_refuses_plain_tcp(target: Target) -> tuple[bool, str]:
+    """A plain-TCP client on the TLS port gets no SIP answer: no registration without TLS."""
+    host, port = target.over("tls").address
+    ident = Identity.of(target.inventory, target.inventory.accounts[0])
+    plain = Target(host, port, target.fifo, target.inventory, "tcp")
+    try:
+        async with await plain.agent(timeout=2.0) as ua:
+            result = await ua.register(ident)
+            outcome = f"answered {_codes(result.codes)}"
+            passed = False
+    except SipTimeout:
+        outcome, passed = "no SIP answer (the TLS listener reads a plain REGISTER as a bad handshake)", True
+    except OSError as exc:
+        outcome, passed = f"connection refused or reset ({exc.__class__.__name__})", True
+    return passed, f"plain-TCP REGISTER to the TLS port {port}: {outcome}"
+
+
 async def run_checks_async(
     target: Target,
     *,
@@ -349,25 +382,35 @@ async def run_checks_async(
     tenant: str | None = None,
     groups: tuple[str, ...] = ("registration", "channels", "security", "pyvoip"),
     on_result: Callable[[CheckResult], None] | None = None,
+    transports: tuple[str, ...] = ("udp",),
 ) -> Report:
-    """Run the selected check groups in order and return the report."""
+    """Run the selected check groups in order and return the report; registration and channel-limit
+    checks run on each of `transports`."""
     target.inventory.require_accounts()
     tenants = [target.inventory.tenant(tenant).name] if tenant else [t.name for t in target.inventory.tenants]
     plan: list[tuple[str, str, Callable[[], Awaitable[tuple[bool, str]]]]] = []
-    if "registration" in groups:
-        for ident in sample_accounts(target.inventory, sample, tenant):
-            plan.append(
-                (
-                    f"registration:{ident.username}@{ident.domain}",
-                    "registration",
-                    lambda i=ident: check_registration(target, i),
+    for kind in transports:
+        over = target.over(kind)
+        if "registration" in groups:
+            for ident in sample_accounts(target.inventory, sample, tenant):
+                plan.append(
+                    (
+                        check_name("registration", kind, f"{ident.username}@{ident.domain}"),
+                        "registration",
+                        lambda i=ident, t=over: check_registration(t, i),
+                    )
                 )
-            )
-    if "channels" in groups:
-        for name in tenants:
-            plan.append(
-                (f"channel_limit:{name}", "channel_limit", lambda n=name: check_channel_limit(target, n))
-            )
+        if "channels" in groups:
+            for name in tenants:
+                plan.append(
+                    (
+                        check_name("channel_limit", kind, name),
+                        "channel_limit",
+                        lambda n=name, t=over: check_channel_limit(t, n),
+                    )
+                )
+    if "security" in groups and "tls" in transports:
+        plan.append(("security:tls_refuses_plain_tcp", "security", lambda: check_tls_refuses_plain_tcp(target)))
     if "security" in groups:
         plan += [
             ("security:unauthenticated_invite", "security", lambda: check_unauthenticated(target)),

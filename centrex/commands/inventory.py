@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from centrex.commands.db import DB_OPTION, FORMAT_OPTION, parse_day
+from centrex.commands.pbx import RELOAD_OPTION, announce_reload
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
 from provisioning import accounts, db, inventory
@@ -104,6 +105,7 @@ def add_tenant(
     channels: int = typer.Option(..., "--channels", help="Concurrent-call limit."),
     customer: str | None = typer.Option(None, "--customer", help="Owning customer (optional)."),
     db_url: str | None = DB_OPTION,
+    run_dir: list[Path] | None = RELOAD_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Create a tenant (SIP domain) with its channel limit.
@@ -112,6 +114,7 @@ def add_tenant(
     """
     with db.session_scope(db_url) as session:
         row = tenant_row(accounts.add_tenant(session, name, domain, channels, customer))
+    announce_reload(db_url, run_dir)
     emit(row, fmt, columns=TENANT_COLUMNS)
 
 
@@ -123,9 +126,12 @@ def add_account(
         False, "--password-stdin", help="Read the password from stdin (required: never on the command line)."
     ),
     db_url: str | None = DB_OPTION,
+    run_dir: list[Path] | None = RELOAD_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Create a SIP account; the password is read from stdin and only its HA1 is stored.
+
+    Every running PBX started from this database (or those of --run-dir) serves it at once.
 
     Example: printf '%s' "$PW" | centrex inventory add-account --tenant acme --username 1001 --password-stdin
     """
@@ -137,6 +143,7 @@ def add_account(
     password = sys.stdin.readline().rstrip("\r\n")
     with db.session_scope(db_url) as session:
         row = account_row(accounts.add_sip_account(session, tenant, username, password))
+    announce_reload(db_url, run_dir)
     emit(row, fmt, columns=ACCOUNT_COLUMNS)
 
 
