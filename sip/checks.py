@@ -410,7 +410,9 @@ async def run_checks_async(
                     )
                 )
     if "security" in groups and "tls" in transports:
-        plan.append(("security:tls_refuses_plain_tcp", "security", lambda: check_tls_refuses_plain_tcp(target)))
+        plan.append(
+            ("security:tls_refuses_plain_tcp", "security", lambda: check_tls_refuses_plain_tcp(target))
+        )
     if "security" in groups:
         plan += [
             ("security:unauthenticated_invite", "security", lambda: check_unauthenticated(target)),

@@ -14,7 +14,6 @@ from sip.choices import LIMIT_CODE
 from sip.pbx import LOG_FILE
 from sip.ua import TIMER_B, Call, Identity, SipTimeout, settle
 
-
 TIMEOUT_CODE = 0  # in the response-code counts: no final response in time
 
 

@@ -18,7 +18,16 @@ from contracts import atomic
 from contracts.errors import StateError
 from sip import control, registry
 from sip.inventory import PbxInventory, canonical_db, load_inventory
-from sip.pbx import DB_FILE, FIFO_FILE, HTABLES, INVENTORY_FILE, fill_tables, pid_alive, read_state, write_state
+from sip.pbx import (
+    DB_FILE,
+    FIFO_FILE,
+    HTABLES,
+    INVENTORY_FILE,
+    fill_tables,
+    pid_alive,
+    read_state,
+    write_state,
+)
 
 
 def reload(run_dir: str | Path, inventory: PbxInventory | None = None) -> dict[str, object]:

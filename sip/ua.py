@@ -339,8 +339,11 @@ class UserAgent(asyncio.DatagramProtocol):
         build: Callable[[int, tuple[str, str] | None], SipMessage],
         cseq: int,
         ha1: str | None = None,
+        sign_uri: str | None = None,
     ) -> tuple[Result, SipMessage, int]:
-        """Send build(cseq, None); answer one 401/407 challenge (cseq+1). Return result, request, cseq."""
+        """Send build(cseq, None); answer one 401/407 challenge (cseq+1). Return result, request, cseq.
+
+        `sign_uri` signs another digest-uri than the Request-URI (to test that the PBX refuses it)."""
         req = build(cseq, None)
         final, codes = await self.transact(req)
         all_codes = list(codes)
@@ -349,7 +352,7 @@ class UserAgent(asyncio.DatagramProtocol):
                 self._ack_non2xx(req, final)
             name = "Proxy-Authenticate" if final.code == 407 else "WWW-Authenticate"
             challenge = Challenge.parse(final.get(name, ""), proxy=final.code == 407)
-            uri = req.uri
+            uri = sign_uri or req.uri
             cseq += 1
             value = authorization(
                 challenge, username=ident.username, ha1_hex=ha1 or ident.ha1, method=req.method, uri=uri
@@ -376,7 +379,13 @@ class UserAgent(asyncio.DatagramProtocol):
 
     # -- registration ------------------------------------------------------------------------------
     async def register(
-        self, ident: Identity, expires: int = 300, *, ha1: str | None = None, flow: int = 0
+        self,
+        ident: Identity,
+        expires: int = 300,
+        *,
+        ha1: str | None = None,
+        flow: int = 0,
+        sign_uri: str | None = None,
     ) -> Result:
         """REGISTER `ident` with our contact (expires 0: unregister); `ha1` overrides (wrong password).
 
@@ -401,7 +410,7 @@ class UserAgent(asyncio.DatagramProtocol):
                 headers.append(auth)
             return request("REGISTER", f"sip:{ident.domain}", headers)
 
-        result, _, cseq = await self._with_auth(ident, build, cseq, ha1)
+        result, _, cseq = await self._with_auth(ident, build, cseq, ha1, sign_uri)
         self._reg[key] = (call_id, tag, max(cseq + 1, self._reg[key][2]))
         return result
 

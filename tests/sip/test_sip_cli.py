@@ -130,17 +130,21 @@ def test_missing_kamailio_exit_2_with_the_apt_line(tmp_path):
 
 
 def test_inventory_without_accounts_exit_2(tmp_path):
-    r = centrex(
-        "pbx",
-        "up",
-        "--port",
-        "0",
-        "--db",
-        f"sqlite:///{tmp_path / 'empty.db'}",
-        "--run-dir",
-        str(tmp_path / "pbx"),
-    )
+    from provisioning import db
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    db.upgrade(url)
+    r = centrex("pbx", "up", "--port", "0", "--db", url, "--run-dir", str(tmp_path / "pbx"))
     assert r.returncode == 2 and "no SIP accounts" in r.stderr
+
+
+def test_failed_up_leaves_no_database_behind(tmp_path):
+    """The default database (./centrex.db) is not created by a `pbx up` that cannot serve it."""
+    r = centrex(
+        "pbx", "up", "--port", "0", "--run-dir", str(tmp_path / "pbx"), cwd=tmp_path, env={"CENTREX_DB": ""}
+    )
+    assert r.returncode == 2 and "no inventory database at" in r.stderr and "centrex.db" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("centrex")) == []
 
 
 def test_check_can_start_its_own_pbx_from_the_database(tmp_path):
