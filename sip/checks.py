@@ -7,6 +7,7 @@ real softphone library works against the PBX within its limits. Evidence = the S
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import ssl
 import tempfile
@@ -99,23 +100,30 @@ async def _timed(name: str, group: str, fn: Callable[[], Awaitable[tuple[bool, s
         passed, evidence = await fn()
     except SipTimeout as exc:
         passed, evidence = False, f"timeout: {exc}"
+    except OSError as exc:  # a stream transport refused or reset (TCP/TLS), a TLS verification error
+        passed, evidence = False, f"transport error: {exc.__class__.__name__}: {exc}"
     return CheckResult(name, passed, evidence, time.perf_counter() - start, group)
 
 
 # -- registration --------------------------------------------------------------------------------------
 
 
-async def check_registration(target: Target, ident: Identity) -> tuple[bool, str]:
+async def check_registration(
+    target: Target, ident: Identity, *, ua: UserAgent | None = None, flow: int = 0
+) -> tuple[bool, str]:
     """Right HA1 → 200 listing our binding; wrong password → 401/403; unregister → 200 without it.
 
     The 200 to a REGISTER lists the account's current bindings (RFC 3261 §10.3 step 8): the binding
     of this check must appear, then disappear — other devices of the account may stay registered.
+    `ua` shares an agent between checks (each its own registration `flow`); default: a new one.
     """
-    async with await target.agent() as ua:
+    async with contextlib.AsyncExitStack() as stack:
+        if ua is None:
+            ua = await stack.enter_async_context(await target.agent())
         mine = ua.contact(ident).strip("<>")
-        ok = await ua.register(ident)
-        bad = await ua.register(ident, ha1=WRONG_HA1)
-        gone = await ua.unregister(ident)
+        ok = await ua.register(ident, flow=flow)
+        bad = await ua.register(ident, ha1=WRONG_HA1, flow=flow)
+        gone = await ua.register(ident, expires=0, flow=flow)
     listed = any(uri_of(c) == mine for c in ok.final.get_all("Contact"))
     still = any(uri_of(c) == mine for c in gone.final.get_all("Contact"))
     passed = ok.code == 200 and listed and bad.code in (401, 403) and gone.code == 200 and not still
@@ -375,6 +383,28 @@ async def check_tls_refuses_plain_tcp(target: Target) -> tuple[bool, str]:
     return passed, f"plain-TCP REGISTER to the TLS port {port}: {outcome}"
 
 
+Job = tuple[str, str, Callable[[], Awaitable[tuple[bool, str]]]]
+AGENTS = 8  # agents (sockets or connections) shared by the registration checks of one transport
+REGISTRATIONS_AT_ONCE = 200
+TENANTS_AT_ONCE = 32
+
+
+async def _concurrently(
+    jobs: list[Job], at_once: int, on_result: Callable[[CheckResult], None] | None
+) -> list[CheckResult]:
+    """Run `jobs` with at most `at_once` in flight; results in the jobs' order."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(name: str, group: str, fn: Callable[[], Awaitable[tuple[bool, str]]]) -> CheckResult:
+        async with gate:
+            result = await _timed(name, group, fn)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    return list(await asyncio.gather(*(one(*job) for job in jobs)))
+
+
 async def run_checks_async(
     target: Target,
     *,
@@ -384,31 +414,47 @@ async def run_checks_async(
     on_result: Callable[[CheckResult], None] | None = None,
     transports: tuple[str, ...] = ("udp",),
 ) -> Report:
-    """Run the selected check groups in order and return the report; registration and channel-limit
-    checks run on each of `transports`."""
+    """Run the selected check groups and return the report; registration and channel-limit checks run
+    on each of `transports`.
+
+    Concurrency, in one asyncio loop: the registration checks share a few agents (each account its
+    own registration flow); the tenants' limit checks overlap, each counting only its own tenant's
+    channels. Registrations finish before the limit checks start, so no check's binding receives
+    another check's calls; the security and pyVoIP checks run last, one at a time."""
     target.inventory.require_accounts()
     tenants = [target.inventory.tenant(tenant).name] if tenant else [t.name for t in target.inventory.tenants]
-    plan: list[tuple[str, str, Callable[[], Awaitable[tuple[bool, str]]]]] = []
+    results: list[CheckResult] = []
     for kind in transports:
         over = target.over(kind)
         if "registration" in groups:
-            for ident in sample_accounts(target.inventory, sample, tenant):
-                plan.append(
+            idents = sample_accounts(target.inventory, sample, tenant)
+            agents = [await over.agent() for _ in range(min(AGENTS, len(idents)))]
+            try:
+                jobs: list[Job] = [
                     (
                         check_name("registration", kind, f"{ident.username}@{ident.domain}"),
                         "registration",
-                        lambda i=ident, t=over: check_registration(t, i),
+                        lambda i=ident, n=n, t=over, a=agents: check_registration(
+                            t, i, ua=a[n % len(a)], flow=n
+                        ),
                     )
-                )
+                    for n, ident in enumerate(idents)
+                ]
+                results += await _concurrently(jobs, REGISTRATIONS_AT_ONCE, on_result)
+            finally:
+                for ua in agents:
+                    ua.close()
         if "channels" in groups:
-            for name in tenants:
-                plan.append(
-                    (
-                        check_name("channel_limit", kind, name),
-                        "channel_limit",
-                        lambda n=name, t=over: check_channel_limit(t, n),
-                    )
+            jobs = [
+                (
+                    check_name("channel_limit", kind, name),
+                    "channel_limit",
+                    lambda n=name, t=over: check_channel_limit(t, n),
                 )
+                for name in tenants
+            ]
+            results += await _concurrently(jobs, TENANTS_AT_ONCE, on_result)
+    plan: list[Job] = []
     if "security" in groups and "tls" in transports:
         plan.append(
             ("security:tls_refuses_plain_tcp", "security", lambda: check_tls_refuses_plain_tcp(target))
@@ -422,12 +468,7 @@ async def run_checks_async(
         ]
     if "pyvoip" in groups:
         plan.append(("pyvoip:register_and_call", "pyvoip", lambda: check_pyvoip(target)))
-    results = []
-    for name, group, fn in plan:
-        result = await _timed(name, group, fn)
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
+    results += await _concurrently(plan, 1, on_result)
     return Report(results)
 
 

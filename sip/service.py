@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -135,25 +137,32 @@ def sip_check(
     db_url: str | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
     transport: str = "udp",
+    out_dir: Path | None = None,
 ) -> Report:
     """Run every check against the running PBX, or against one started for the duration (`start`);
-    registration and channel-limit checks run on each transport asked for."""
+    registration and channel-limit checks run on each transport asked for. With `out_dir`, the
+    results are also written there as sip.json and sip-junit.xml (as `centrex run --sip` does)."""
+    from sip.fleet import FleetReport
+
     transports = transports_of(transport)
-    if not start:
-        pbx = pbx_mod.attach(run_dir or default_run_dir())
-        return run_checks(
+    started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        if start:
+            inventory, source = inventory_for(demo, db_url)
+            if tenant is not None:
+                inventory.tenant(tenant)
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="centrex-pbx-"))
+            pbx = stack.enter_context(
+                pbx_mod.start_pbx(inventory, Path(tmp) / "pbx", PbxSettings(port=0), inventory_db=source)
+            )
+        else:
+            pbx = pbx_mod.attach(run_dir or default_run_dir())
+        report = run_checks(
             Target.of(pbx), sample=sample, tenant=tenant, on_result=on_result, transports=transports
         )
-    inventory, source = inventory_for(demo, db_url)
-    if tenant is not None:
-        inventory.tenant(tenant)
-    with (
-        tempfile.TemporaryDirectory(prefix="centrex-pbx-") as tmp,
-        pbx_mod.start_pbx(inventory, Path(tmp) / "pbx", PbxSettings(port=0), inventory_db=source) as pbx,
-    ):
-        return run_checks(
-            Target.of(pbx), sample=sample, tenant=tenant, on_result=on_result, transports=transports
-        )
+    if out_dir is not None:
+        FleetReport(report, time.perf_counter() - started, transports).write(out_dir)
+    return report
 
 
 def sip_load(

@@ -34,6 +34,9 @@ def _print_result(result: CheckResult) -> None:
 def check(
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", help="table, json or junit."),
     out: Path | None = typer.Option(None, "--out", help="Write the report to FILE instead of stdout."),
+    out_dir: Path | None = typer.Option(
+        None, "--out-dir", help="Also write sip.json and sip-junit.xml into DIR (as `centrex run --sip`)."
+    ),
     sample: int | None = typer.Option(
         None, "--sample", help="Register only N accounts (reproducible sample)."
     ),
@@ -66,6 +69,7 @@ def check(
         db_url=db,
         on_result=_print_result,
         transport=transport,
+        out_dir=out_dir,
     )
     if fmt is ReportFormat.table and out is None:
         emit(
