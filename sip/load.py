@@ -12,9 +12,8 @@ from sip import control
 from sip.checks import Target
 from sip.choices import LIMIT_CODE
 from sip.pbx import LOG_FILE
+from sip.regload import TIMEOUT_CODE, register_load
 from sip.ua import TIMER_B, Call, Identity, SipTimeout, settle
-
-TIMEOUT_CODE = 0  # in the response-code counts: no final response in time
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,37 @@ async def drive_registrations(
         raise InputError("the inventory has no SIP accounts to register", field="accounts")
     if concurrency < 1:
         raise InputError("--concurrency must be at least 1", field="concurrency")
-    codes: Counter[int] = Counter()
     offset = log_offset(target)
+    if target.transport == "udp":
+        outcome = await register_load(
+            target.address, target.host, idents, count, rate=rate, flows=concurrency, timeout=timeout
+        )
+        codes, seconds = outcome.codes, outcome.seconds
+        sent, retransmissions = outcome.sent, outcome.retransmissions
+    else:
+        codes, seconds, sent, retransmissions = await _stream_registrations(
+            target, idents, count, rate, concurrency, timeout
+        )
+    await asyncio.sleep(0.05)  # the log line of a last drop may trail its datagram
+    ok = codes.get(200, 0)
+    return RegistrationLoad(
+        count,
+        ok,
+        count - ok,
+        seconds,
+        dict(sorted(codes.items())),
+        sent,
+        retransmissions,
+        pike_since(target, offset),
+        rate,
+    )
+
+
+async def _stream_registrations(
+    target: Target, idents: list[Identity], count: int, rate: float, concurrency: int, timeout: float
+) -> tuple[Counter[int], float, int, int]:
+    """The same load over TCP or TLS, through the user agent (one connection, one flow per worker)."""
+    codes: Counter[int] = Counter()
     next_index = iter(range(count))
     async with await target.agent(timeout=timeout) as ua:
         start = time.perf_counter()
@@ -120,21 +148,7 @@ async def drive_registrations(
                     codes[TIMEOUT_CODE] += 1
 
         await asyncio.gather(*(flow(k) for k in range(min(concurrency, max(count, 1)))))
-        seconds = time.perf_counter() - start
-        sent, retransmissions = ua.sent, ua.retransmissions
-    await asyncio.sleep(0.05)  # the log line of a last drop may trail its datagram
-    ok = codes.get(200, 0)
-    return RegistrationLoad(
-        count,
-        ok,
-        count - ok,
-        seconds,
-        dict(sorted(codes.items())),
-        sent,
-        retransmissions,
-        pike_since(target, offset),
-        rate,
-    )
+        return codes, time.perf_counter() - start, ua.sent, ua.retransmissions
 
 
 def plan_calls(target: Target, count: int, tenant: str | None = None) -> list[str]:
