@@ -261,6 +261,7 @@ async def run_load_async(
     tenant: str | None = None,
     hold: float = 0.0,
     concurrency: int = 50,
+    timeout: float = TIMER_B,
 ) -> dict[str, object]:
     """Registrations first, then concurrent calls; one result dict."""
     if registrations < 0 or calls < 0 or rate < 0:
@@ -272,7 +273,11 @@ async def run_load_async(
         idents = [Identity.of(target.inventory, a) for a in target.inventory.accounts_of(tenant)]
         if not idents:
             raise InputError(f"tenant {tenant!r} has no SIP accounts", field="tenant")
-    reg = await drive_registrations(target, registrations, rate, concurrency, identities=idents)
+    if timeout <= 0:
+        raise InputError("--timeout must be positive", field="timeout")
+    reg = await drive_registrations(
+        target, registrations, rate, concurrency, identities=idents, timeout=timeout
+    )
     result: dict[str, object] = {
         "transport": target.transport,
         "registrations": reg.attempted,
@@ -307,6 +312,7 @@ def run_load(
     tenant: str | None = None,
     hold: float = 0.0,
     concurrency: int = 50,
+    timeout: float = TIMER_B,
 ) -> dict[str, object]:
     """Synchronous wrapper of `run_load_async`."""
-    return asyncio.run(run_load_async(target, registrations, rate, calls, tenant, hold, concurrency))
+    return asyncio.run(run_load_async(target, registrations, rate, calls, tenant, hold, concurrency, timeout))

@@ -175,9 +175,10 @@ def sip_load(
     hold: float = 0.0,
     concurrency: int = 50,
     transport: str = "udp",
+    timeout: float = 32.0,
 ) -> dict[str, object]:
     """Drive load against the running PBX of `run_dir` over one transport."""
     if transport not in TRANSPORTS:
         raise InputError(f"--transport {transport!r}: expected udp, tcp or tls", field="--transport")
     pbx = pbx_mod.attach(run_dir or default_run_dir())
-    return run_load(Target.of(pbx, transport), registrations, rate, calls, tenant, hold, concurrency)
+    return run_load(Target.of(pbx, transport), registrations, rate, calls, tenant, hold, concurrency, timeout)

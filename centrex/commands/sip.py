@@ -101,6 +101,9 @@ def load(
         50, "--concurrency", help="Registration flows at once (each its own UA: Call-ID, rising CSeq)."
     ),
     transport: str = typer.Option("udp", "--transport", help="udp, tcp or tls."),
+    timeout: float = typer.Option(
+        32.0, "--timeout", help="Seconds to wait for a final response (RFC 3261 timer F: 64×T1)."
+    ),
     tenant: str | None = _TENANT,
     run_dir: Path | None = _RUN_DIR,
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
@@ -120,15 +123,19 @@ def load(
         hold=hold,
         concurrency=concurrency,
         transport=transport,
+        timeout=timeout,
     )
-    emit(result, fmt)
     if fmt is Format.table:
+        rows = [{"measure": k, "value": v} for k, v in result.items() if not isinstance(v, dict)]
+        emit(rows, fmt, title="sip load")
         codes = result["register_codes"]
         emit(
             [{"code": code, "count": n} for code, n in codes.items()],  # type: ignore[union-attr]
             fmt,
             title="REGISTER final responses",
         )
+    else:
+        emit(result, fmt)
     if result["pike_engaged"]:
         info(
             f"the PBX's flood limit (pike) engaged: {result['pike_flood_drops']} requests dropped, "

@@ -302,3 +302,24 @@ def test_check_out_dir_writes_sip_json_and_junit(running, tmp_path):
         and data["summary"]["udp"]["tenant_limits_held"] == 1
     )
     assert ET.parse(tmp_path / "sip-junit.xml").getroot().find("testsuite").get("failures") == "0"
+
+
+def test_load_exits_1_and_names_pike_when_the_pbx_blocks_it(tmp_path):
+    run = tmp_path / "pbx"
+    up = centrex("pbx", "up", "--demo", "--port", "0", "--pike", "40/2", "--run-dir", str(run))
+    assert up.returncode == 0, up.stderr
+    try:
+        args = ["sip", "load", "--run-dir", str(run), "--registrations", "300", "--timeout", "2"]
+        r = subprocess.run(
+            [sys.executable, "-m", "centrex.cli", *args, "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        centrex("pbx", "down", "--run-dir", str(run))
+    assert r.returncode == 1, r.stderr
+    data = json.loads(r.stdout)
+    assert data["passed"] is False and data["register_codes"]["timeout"] > 0
+    assert data["pike_engaged"] is True and data["pike_blocks"] >= 1
+    assert "flood limit (pike) engaged" in r.stderr and "sip load FAILED" in r.stderr
