@@ -105,3 +105,26 @@ def check_fleet(
     if out_dir is not None:
         result.write(Path(out_dir))
     return result
+
+
+def check_inventory(
+    db_url: str,
+    *,
+    out_dir: str | os.PathLike[str],
+    transports: tuple[str, ...] = ("udp",),
+    security: bool = True,
+) -> FleetReport:
+    """The whole SIP stage of a run: start a PBX (free loopback ports, default pike) serving the
+    inventory at `db_url`, check its fleet, write sip.json + sip-junit.xml into `out_dir`, stop it."""
+    import tempfile
+
+    from sip.inventory import load_inventory
+
+    inventory = load_inventory(db_url)
+    with (
+        tempfile.TemporaryDirectory(prefix="centrex-sip-") as tmp,
+        pbx_mod.start_pbx(
+            inventory, Path(tmp) / "pbx", pbx_mod.PbxSettings(port=0), inventory_db=db_url
+        ) as pbx,
+    ):
+        return check_fleet(pbx, out_dir=out_dir, transports=transports, security=security)

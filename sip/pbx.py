@@ -183,6 +183,13 @@ _HTABLE = """CREATE TABLE {name} (id INTEGER PRIMARY KEY, key_name TEXT NOT NULL
 
 _TABLES = ("subscriber", "htable_domains", "htable_limits", "htable_userrealm", "htable_realms")
 HTABLES = ("domains", "limits", "userrealm", "realms")
+_CLEAR = (
+    "DELETE FROM subscriber",
+    "DELETE FROM htable_domains",
+    "DELETE FROM htable_limits",
+    "DELETE FROM htable_userrealm",
+    "DELETE FROM htable_realms",
+)
 
 
 def fill_tables(con: sqlite3.Connection, inventory: PbxInventory) -> None:
@@ -190,8 +197,8 @@ def fill_tables(con: sqlite3.Connection, inventory: PbxInventory) -> None:
 
     Called inside one transaction, on the live file too (`sip.reload`): Kamailio's open connection
     then reads the new rows; a file replaced by rename would stay invisible to it."""
-    for table in _TABLES:
-        con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+    for statement in _CLEAR:
+        con.execute(statement)
     domain = {t.name: t.domain for t in inventory.tenants}
     con.executemany(
         "INSERT INTO subscriber (username, domain, ha1, tenant) VALUES (?, ?, ?, ?)",

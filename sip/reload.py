@@ -98,6 +98,13 @@ def running_from(db_url: str | None) -> list[Path]:
 
 
 def reload_after_change(db_url: str | None, run_dirs: list[Path] | None = None) -> list[dict[str, object]]:
-    """After an inventory change: reload the given PBXs, or every PBX started from `db_url`."""
-    targets = run_dirs if run_dirs else running_from(db_url)
-    return [reload(run) for run in targets]
+    """After an inventory change: reload the given PBXs, or every PBX started from `db_url`.
+
+    The change is committed already: a PBX that cannot be reloaded is reported (`error`), not raised."""
+    out: list[dict[str, object]] = []
+    for run in run_dirs if run_dirs else running_from(db_url):
+        try:
+            out.append(reload(run))
+        except StateError as exc:
+            out.append({"run_dir": str(Path(run).resolve()), "error": str(exc)})
+    return out

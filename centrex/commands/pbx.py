@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from centrex.commands.db import DB_OPTION
-from centrex.output import Format, emit, info
+from centrex.output import Format, emit, info, warn
 from sip import service
 from sip.choices import DEFAULT_HOST, DEFAULT_PIKE_DENSITY, DEFAULT_PIKE_UNIT_S, DEFAULT_PORT, InviteChallenge
 
@@ -107,6 +107,9 @@ def announce_reload(db_url: str | None, run_dirs: list[Path] | None) -> None:
     """After an inventory change: reload the PBXs of `run_dirs`, or every PBX started from `db_url`,
     and say so on stderr (for the inventory commands)."""
     for done in service.reload_after_change(db_url, run_dirs):
+        if "error" in done:
+            warn(f"PBX {done['run_dir']} not reloaded: {done['error']}")
+            continue
         info(
             f"PBX {done['run_dir']} reloaded: {done['accounts']} accounts, {done['tenants']} tenants "
             f"(+{done['added']} −{done['removed']} ~{done['changed']})"

@@ -142,3 +142,23 @@ def test_a_removed_account_is_refused_and_unbound_and_a_new_limit_holds(pbx_fact
     assert again == [401, 401]
     assert held, evidence
     assert "limit 2: 2 calls" in evidence
+
+
+def test_fleet_stage_from_a_database_checks_every_account_and_tenant(tmp_path):
+    """What `centrex run --sip` calls: every account and tenant of the inventory, files in the run dir."""
+    from provisioning import accounts, db
+    from sip.fleet import check_inventory
+
+    url = f"sqlite:///{tmp_path / 'inv.db'}"
+    with db.session_scope(url) as s:
+        for t, limit in (("acme", 2), ("globex", 1)):
+            accounts.add_tenant(s, t, f"{t}.example", limit)
+            for u in ("a1", "a2", "a3"):
+                accounts.add_sip_account(s, t, f"{t}-{u}", f"pw-{t}-{u}")
+    out = tmp_path / "run"
+    out.mkdir()
+    report = check_inventory(url, out_dir=out, security=False)
+    summary = json.loads((out / "sip.json").read_text())["summary"]
+    assert report.passed and summary["udp"]["accounts_registered"] == 6
+    assert summary["udp"]["tenant_limits_held"] == 2 and summary["udp"]["tenant_limits_broken"] == []
+    assert (out / "sip-junit.xml").read_text().count("<testcase") == 8
