@@ -195,11 +195,13 @@ class UserAgent(asyncio.DatagramProtocol):
 
     async def _read_stream(self, reader: asyncio.StreamReader) -> None:
         """RFC 3261 §18.3: over a stream, each message ends after Content-Length bytes of body."""
-        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        with contextlib.suppress(
+            asyncio.IncompleteReadError, OSError, asyncio.LimitOverrunError, ValueError
+        ):  # ValueError: a Content-Length that is no number; the stream cannot be framed any more
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                if head.strip() == b"":
-                    continue  # keep-alive CRLFs (RFC 5626 §4.4.1)
+                head = (await reader.readuntil(b"\r\n\r\n")).lstrip(b"\r\n")  # keep-alive CRLFs
+                if not head:
+                    continue
                 length = 0
                 for line in head.split(b"\r\n"):
                     name, _, value = line.partition(b":")
