@@ -121,3 +121,15 @@ def test_load_reports_pike_from_the_pbx_log(pbx_factory, bench_inventory):
         pbx.stop()
     assert load.pike.engaged and load.pike.blocks >= 1 and load.pike.flood_drops >= 1
     assert load.failed > 0 and load.timeouts > 0
+
+
+@pytest.mark.parametrize("transport", ["tcp", "tls"])
+def test_load_over_streams(pbx_factory, transport):
+    pbx = pbx_factory(build_inventory({"solo": (2, ["s1", "s2", "s3"])}))
+    try:
+        result = run_load(Target.of(pbx, transport), registrations=60, rate=0, calls=3, concurrency=6)
+    finally:
+        pbx.stop()
+    assert result["transport"] == transport and result["register_codes"] == {"200": 60}
+    assert result["retransmissions"] == 0  # reliable transports retransmit nothing
+    assert result["calls_accepted"] == 2 and result["refused_at_limit"] == 1 and result["passed"] is True
