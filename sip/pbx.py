@@ -600,9 +600,7 @@ def status(run_dir: str | os.PathLike[str]) -> dict[str, object]:
         "running": alive,
         "run_dir": str(run),
         "pid": state.pid,
-        "address": f"{state.host}:{state.port}",
-        "udp": f"{state.host}:{state.port}",
-        "tcp": f"{state.host}:{state.port}",
+        "address": f"{state.host}:{state.port}",  # UDP and TCP
         "tls": f"{state.host}:{state.tls_port}" if state.tls_port else None,
         "options": code,
         "tenants": loaded["tenants"],

@@ -23,6 +23,14 @@ _RUN_DIR = typer.Option(
 _FMT = typer.Option(Format.table, "--format", help="table, json or csv.")
 
 
+def _emit_record(record: dict[str, object], fmt: Format, title: str) -> None:
+    """One record: a two-column table (field, value) on a terminal, the object itself in JSON/CSV."""
+    if fmt is Format.table:
+        emit([{"field": k, "value": v} for k, v in record.items()], fmt, title=title)
+    else:
+        emit(record, fmt)
+
+
 @app.command("up")
 def up(
     port: int | None = typer.Option(
@@ -81,16 +89,17 @@ def up(
         f"PBX up on udp/tcp {status['address']}, tls {status['tls']} (pid {status['pid']}, "
         f"pike {status['pike']}); log {status['log']}"
     )
-    emit(status, fmt)
+    _emit_record(status, fmt, "test PBX")
 
 
 @app.command("status")
 def status(run_dir: Path | None = _RUN_DIR, fmt: Format = _FMT) -> None:
-    """Show whether the PBX runs, its pid and address, and whether it answers OPTIONS.
+    """Show whether the PBX runs, its addresses, whether it answers OPTIONS, and what it serves now
+    (accounts and tenants in its own tables, registrations, when the inventory was loaded).
 
     Example: centrex pbx status --format json
     """
-    emit(service.pbx_status(run_dir), fmt)
+    _emit_record(service.pbx_status(run_dir), fmt, "test PBX")
 
 
 @app.command("reload")
@@ -100,7 +109,7 @@ def reload(run_dir: Path | None = _RUN_DIR, fmt: Format = _FMT) -> None:
     Inventory commands do this by themselves for every PBX started from their database.
     Example: centrex pbx reload --run-dir runs/pbx
     """
-    emit(service.pbx_reload(run_dir), fmt)
+    _emit_record(service.pbx_reload(run_dir), fmt, "reloaded")
 
 
 def announce_reload(db_url: str | None, run_dirs: list[Path] | None) -> None:

@@ -126,7 +126,7 @@ def load(
         timeout=timeout,
     )
     if fmt is Format.table:
-        rows = [{"measure": k, "value": v} for k, v in result.items() if not isinstance(v, dict)]
+        rows = [{"field": k, "value": v} for k, v in result.items() if not isinstance(v, dict)]
         emit(rows, fmt, title="sip load")
         codes = result["register_codes"]
         emit(
