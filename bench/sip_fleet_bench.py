@@ -57,6 +57,9 @@ def main() -> None:
             f"{row['tenant_limits_held']}/{row['tenants_checked']} tenant limits held"
         )
     print(f"  security: {summary['security']}")
+    for check in report.report.checks:
+        if not check.passed:
+            print(f"  FAILED {check.name}: {check.evidence}")
     print(
         f"  target < 60 s: {'met' if fleet < 60 and report.passed else 'NOT met'} ({fleet:.1f} s, load "
         f"{os.getloadavg()[0]:.2f})"
