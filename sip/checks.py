@@ -410,7 +410,7 @@ async def run_checks_async(
     *,
     sample: int | None = None,
     tenant: str | None = None,
-    groups: tuple[str, ...] = ("registration", "channels", "security", "pyvoip"),
+    groups: tuple[str, ...] = ("registration", "channels", "security", "pyvoip", "pbx"),
     on_result: Callable[[CheckResult], None] | None = None,
     transports: tuple[str, ...] = ("udp",),
 ) -> Report:
@@ -468,8 +468,27 @@ async def run_checks_async(
         ]
     if "pyvoip" in groups:
         plan.append(("pyvoip:register_and_call", "pyvoip", lambda: check_pyvoip(target)))
+    if "pbx" in groups:
+        plan.append(("pbx:still_answering", "pbx", lambda: check_still_answering(target)))
     results += await _concurrently(plan, 1, on_result)
     return Report(results)
+
+
+async def check_still_answering(target: Target) -> tuple[bool, str]:
+    """After every check the PBX still answers OPTIONS; if not, say what its log says (a crash shows
+    as a cascade of refused connections in the checks before)."""
+    code = await asyncio.to_thread(options_ping, target.host, target.port)
+    if code == 200:
+        return True, "OPTIONS → 200"
+    try:
+        lines = (target.run_dir / "kamailio.log").read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        lines = []
+    why = [line.strip() for line in lines if any(w in line for w in ("signal", "CRITICAL", "ALERT"))][-3:]
+    return (
+        False,
+        f"OPTIONS → {code}: the PBX stopped answering; kamailio.log: {' | '.join(why) or 'no reason'}",
+    )
 
 
 def run_checks(target: Target, **kw: object) -> Report:

@@ -81,6 +81,7 @@ async def check_fleet_async(
     groups = (
         ("registration", "channels") + (("security",) if security else ()) + (("pyvoip",) if pyvoip else ())
     )
+    groups += ("pbx",)  # last: the PBX still answers (a crash would otherwise read as many failures)
     report = await run_checks_async(target, groups=groups, transports=transports, on_result=on_result)
     return FleetReport(report, time.perf_counter() - start, transports)
 
