@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -148,7 +149,11 @@ async def _stream_registrations(
                     codes[TIMEOUT_CODE] += 1
 
         await asyncio.gather(*(flow(k) for k in range(min(concurrency, max(count, 1)))))
-        return codes, time.perf_counter() - start, ua.sent, ua.retransmissions
+        seconds, sent, retransmissions = time.perf_counter() - start, ua.sent, ua.retransmissions
+        # No binding to a closed connection left behind (RFC 3261 §10.3 step 7: Expires 0 removes it).
+        with contextlib.suppress(SipTimeout):
+            await asyncio.gather(*(ua.unregister(i) for i in idents[: min(count, len(idents))]))
+        return codes, seconds, sent, retransmissions
 
 
 def plan_calls(target: Target, count: int, tenant: str | None = None) -> list[str]:

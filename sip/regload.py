@@ -80,10 +80,19 @@ class RegisterLoad(asyncio.DatagramProtocol):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._branch_prefix = "z9hG4bK" + secrets.token_hex(6) + "."  # + a counter: unique, cheap
         self._sent_requests = 0
+        self.expires = 300
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:  # noqa: D102
         self.transport = transport  # type: ignore[assignment]
         self.port = transport.get_extra_info("sockname")[1]
+
+    async def unregister(self) -> Outcome:
+        """Remove the bindings the load left (REGISTER Expires: 0 from the same socket, so the same
+        Contact, RFC 3261 §10.3 step 7): a load leaves no binding to a closed socket behind."""
+        used = min(self.count, len(self.idents))
+        self.count, self.rate, self.flows = used, 0.0, max(1, min(self.flows, used))
+        self._next, self.expires, self.outcome = 0, 0, Outcome()
+        return await self.run()
 
     async def run(self) -> Outcome:
         """Drive the whole load; return its outcome."""
@@ -137,7 +146,7 @@ class RegisterLoad(asyncio.DatagramProtocol):
             f"Via: SIP/2.0/UDP {self.host}:{self.port};branch={branch};rport\r\n"
             f"Max-Forwards: 70\r\nFrom: <{aor}>;tag={tag}\r\nTo: <{aor}>\r\n"
             f"Call-ID: {call_id}\r\nCSeq: {cseq} REGISTER\r\n"
-            f"Contact: <sip:{ident.username}@{self.host}:{self.port}>\r\nExpires: 300\r\n"
+            f"Contact: <sip:{ident.username}@{self.host}:{self.port}>\r\nExpires: {self.expires}\r\n"
             + (f"{auth}\r\n" if auth else "")
             + "Content-Length: 0\r\n\r\n"
         ).encode()
@@ -212,12 +221,14 @@ async def register_load(
     flows: int = 50,
     timeout: float = 32.0,
 ) -> Outcome:
-    """Run a RegisterLoad on a fresh UDP socket bound to `host`."""
+    """Run a RegisterLoad on a fresh UDP socket bound to `host`, then remove its bindings."""
     loop = asyncio.get_running_loop()
     transport, proto = await loop.create_datagram_endpoint(
         lambda: RegisterLoad(pbx, host, idents, count, rate, flows, timeout), local_addr=(host, 0)
     )
     try:
-        return await proto.run()
+        outcome = await proto.run()
+        await proto.unregister()
+        return outcome
     finally:
         transport.close()
