@@ -162,3 +162,26 @@ def test_fleet_stage_from_a_database_checks_every_account_and_tenant(tmp_path):
     assert report.passed and summary["udp"]["accounts_registered"] == 6
     assert summary["udp"]["tenant_limits_held"] == 2 and summary["udp"]["tenant_limits_broken"] == []
     assert (out / "sip-junit.xml").read_text().count("<testcase") == 9  # + pbx:still_answering
+
+
+def test_an_account_disabled_while_the_pbx_runs_is_refused(tmp_path, kamailio):
+    from provisioning import accounts, db
+    from provisioning.models import SipAccount
+    from sip.inventory import load_inventory
+    from sip.pbx import PbxSettings, start_pbx
+
+    url = f"sqlite:///{tmp_path / 'inv.db'}"
+    with db.session_scope(url) as s:
+        accounts.add_tenant(s, "acme", "acme.example", 2)
+        accounts.add_sip_account(s, "acme", "ann", "pw-ann")
+        accounts.add_sip_account(s, "acme", "ben", "pw-ben")
+    ben = Identity("ben", "acme.example", ha1("ben", "acme.example", "pw-ben"))
+    with start_pbx(load_inventory(url), tmp_path / "pbx", PbxSettings(port=0), inventory_db=url) as pbx:
+        assert asyncio.run(_register(pbx.address, ben)) == [401, 200]
+        with db.session_scope(url) as s:
+            s.query(SipAccount).filter_by(username="ben").one().enabled = False
+        assert [a.username for a in load_inventory(url).accounts] == ["ann"]
+        done = reload(pbx.run_dir)
+        assert (done["accounts"], done["removed"]) == (1, 1)
+        assert control.registered_contacts(pbx.fifo) == 0  # its binding went with it
+        assert asyncio.run(_register(pbx.address, ben)) == [401, 401]
