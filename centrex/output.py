@@ -212,14 +212,14 @@ def _is_number(text: str) -> bool:
 
 
 def info(message: str) -> None:
-    """Print a progress or status line on stderr unless `--quiet`."""
+    """Print a progress or status line on stderr unless `--quiet` (as is: `[tcp]` is no markup)."""
     if not settings.quiet:
-        stderr.print(message)
+        stderr.print(message, markup=False, highlight=False)
 
 
 def warn(message: str) -> None:
     """Print a warning line on stderr (always, even with `--quiet`)."""
-    stderr.print(f"warning: {message}")
+    stderr.print(f"warning: {message}", markup=False, highlight=False)
 
 
 @contextmanager

@@ -12,12 +12,16 @@ from provisioning import db
 from provisioning.clock import default_actor
 from provisioning.export import CHECK_COLUMNS, check_row
 
-# Options shared by the inventory command groups (numbers, port, inventory, db).
+# Options shared by the inventory command groups (numbers, port, inventory, db) and pbx/sip.
+DB_HELP = (
+    "Inventory database: a file path or a URL (sqlite:///… or postgresql://…); "
+    "default $CENTREX_DB, else centrex.db."
+)
 DB_OPTION = typer.Option(
     None,
     "--db",
     envvar="CENTREX_DB",
-    help="Database: a SQLite file path (default centrex.db) or postgresql://…",
+    help=DB_HELP,
 )
 BY_OPTION = typer.Option(
     None, "--by", help="Who acts, for the audit trail (default: $CENTREX_USER or login)."
