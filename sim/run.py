@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.errors import InputError
+from contracts.profile import Profile
 from sim.outputs import default_out_dir, provenance, write_run
 from sim.replication import Result, scenario_profiles
 from sim.runner import run_replications
@@ -27,7 +28,11 @@ class RunOutcome:
 
 def prepare(path: str | Path, replications: int | None, seed: int | None) -> tuple[Scenario, str]:
     """Load and validate the scenario, with the command-line overrides applied."""
-    scenario = load_scenario(path)
+    return overrides(load_scenario(path), replications, seed), Path(path).read_text(encoding="utf-8")
+
+
+def overrides(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:
+    """The scenario with `--replications` and `--seed` applied (checked)."""
     if replications is not None:
         if replications < 1:
             raise InputError("must be at least 1", field="--replications")
@@ -36,10 +41,26 @@ def prepare(path: str | Path, replications: int | None, seed: int | None) -> tup
         if seed < 0:
             raise InputError("must be >= 0", field="--seed")
         scenario = scenario.model_copy(update={"seed": seed})
-    return scenario, Path(path).read_text(encoding="utf-8")
+    return scenario
 
 
-def _check_writable(target: Path) -> None:
+def scenario_summary(
+    scenario: Scenario, profiles: dict[str, Profile], results: list[Result]
+) -> dict[str, Any]:
+    """summary.json of a scenario's results: sites per profile, the choices in force, the aggregates."""
+    sites: dict[str, int] = {}
+    for g in scenario.site_groups:
+        sites[g.profile] = sites.get(g.profile, 0) + g.count
+    return summarize(
+        scenario.name,
+        scenario.seed,
+        results,
+        dict(sorted(sites.items())),
+        {n: v["choices"] for n, v in provenance(profiles).items()},
+    )
+
+
+def check_writable(target: Path) -> None:
     """Fail before simulating when the run directory cannot be created next to its parent."""
     parent = target.parent
     while not parent.exists() and parent != parent.parent:
@@ -67,7 +88,7 @@ def run_scenario(
     target = Path(out) if out is not None else default_out_dir(scenario.name)
     if target.exists():
         raise InputError("output directory already exists", file=str(target), field="--out")
-    _check_writable(target)
+    check_writable(target)
     profiles = scenario_profiles(scenario)
     if on_start is not None:
         on_start(scenario)
@@ -79,17 +100,7 @@ def run_scenario(
         scheduler=scheduler,
         on_result=on_result,
     )
-    sites: dict[str, int] = {}
-    for g in scenario.site_groups:
-        sites[g.profile] = sites.get(g.profile, 0) + g.count
-    sites = dict(sorted(sites.items()))
-    summary = summarize(
-        scenario.name,
-        scenario.seed,
-        results,
-        sites,
-        {n: v["choices"] for n, v in provenance(profiles).items()},
-    )
+    summary = scenario_summary(scenario, profiles, results)
     try:
         write_run(
             target,

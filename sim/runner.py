@@ -21,9 +21,17 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _one(args: tuple[Scenario, int, int, bool]) -> Result:
+Job = tuple[Scenario, int, int, bool]  # scenario, replication index, base seed, full
+
+
+def _one(args: Job) -> Result:
     s, i, seed, full = args
     return run_replication(s, i, seed, full=full)
+
+
+def _numbered(args: tuple[int, Job]) -> tuple[int, Result]:
+    n, job = args
+    return n, _one(job)
 
 
 def run_replications(
@@ -43,28 +51,41 @@ def run_replications(
     `full=False` skips the CSV texts and the SLA engine (what `centrex validate` needs).
     """
     jobs = [(scenario, i, seed, full) for i in range(replications)]
-    results: list[Result] = []
+    done = None if on_result is None else (lambda _n, r: on_result(r))
+    return run_jobs(jobs, workers=workers, scheduler=scheduler, on_done=done)
 
-    def done(r: Result) -> None:
-        results.append(r)
-        if on_result is not None:
-            on_result(r)
 
+def run_jobs(
+    jobs: list[Job],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_done: Callable[[int, Result], None] | None = None,
+) -> list[Result]:
+    """Run replication jobs (of one scenario or of several: the points of a sweep) on the same pool as
+    `run_replications`; return the results in job order. `on_done(job number, result)` as each ends."""
+    results: dict[int, Result] = {}
+
+    def done(n: int, r: Result) -> None:
+        results[n] = r
+        if on_done is not None:
+            on_done(n, r)
+
+    numbered = list(enumerate(jobs))
     if scheduler:
-        _run_dask(scheduler, jobs, done)
-    elif workers > 1 and replications > 1:
+        _run_dask(scheduler, numbered, done)
+    elif workers > 1 and len(jobs) > 1:
         ctx = mp.get_context("fork")
-        with ctx.Pool(min(workers, replications)) as pool:
-            for r in pool.imap_unordered(_one, jobs, chunksize=1):
-                done(r)
+        with ctx.Pool(min(workers, len(jobs))) as pool:
+            for n, r in pool.imap_unordered(_numbered, numbered, chunksize=1):
+                done(n, r)
     else:
-        for job in jobs:
-            done(_one(job))
-    results.sort(key=lambda r: r.index)
-    return results
+        for job in numbered:
+            done(*_numbered(job))
+    return [results[n] for n in range(len(jobs))]
 
 
-def _run_dask(address: str, jobs: list, done: Callable[[Result], None]) -> None:
+def _run_dask(address: str, jobs: list, done: Callable[[int, Result], None]) -> None:
     from distributed import Client, as_completed
 
     from contracts.errors import InputError
@@ -74,8 +95,8 @@ def _run_dask(address: str, jobs: list, done: Callable[[Result], None]) -> None:
     except OSError as exc:
         raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--scheduler") from None
     try:
-        futures = client.map(_one, jobs, pure=False)
+        futures = client.map(_numbered, jobs, pure=False)
         for fut in as_completed(futures):
-            done(fut.result())
+            done(*fut.result())
     finally:
         client.close()
