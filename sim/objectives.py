@@ -83,9 +83,9 @@ def parse_objective(text: str, template: dict[str, Any]) -> Objective:
             path.append(int(part))
             node = node[int(part)]
         else:
-            known = ", ".join(map(str, node)) if isinstance(node, dict) else f"indexes 0–{len(node) - 1}"
             if not isinstance(node, dict | list):
                 raise InputError(f"{dotted}: {here} is a number, it has no {part!r}", field="--objective")
+            known = ", ".join(map(str, node)) if isinstance(node, dict) else f"indexes 0–{len(node) - 1}"
             raise InputError(f"{dotted}: unknown {part!r} under {here} (known: {known})", field="--objective")
     if not isinstance(node, int | float) or isinstance(node, bool):
         raise InputError(

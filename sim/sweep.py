@@ -75,7 +75,7 @@ def point_aggregate(summary: dict[str, Any]) -> dict[str, Any]:
     per = summary["per_replication"]
 
     def money(stats: dict[str, Any], values: list[float]) -> None:
-        _m, lo, hi = mean_ci(values)
+        _m, lo, hi = mean_ci(values, bounds=(0.0, math.inf))  # credits are never negative
         stats["ci95"] = [_r(lo, 2), _r(hi, 2)]
         stats["p50_ci95"] = quantile_ci(values, 0.5)
         stats["p95_ci95"] = quantile_ci(values, 0.95)
@@ -84,7 +84,7 @@ def point_aggregate(summary: dict[str, Any]) -> dict[str, Any]:
         for p, stats in agg[key].items():
             money(stats, [x[key][p] for x in per])
     money(agg["install_credits_eur"], [x["install_credits_eur"] for x in per])
-    m, lo, hi = mean_ci([x["installs_terminated"] for x in per])
+    m, lo, hi = mean_ci([x["installs_terminated"] for x in per], bounds=(0.0, math.inf))
     agg["installs_terminated"] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
     return agg
 

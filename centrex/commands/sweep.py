@@ -88,7 +88,7 @@ def sweep(
             out=out,
             replications=replications,
             seed=seed,
-            workers=workers or default_workers(),
+            workers=default_workers() if workers is None else workers,
             scheduler=scheduler,
             objectives=objective,
             minimise=minimise,

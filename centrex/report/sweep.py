@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from centrex import plots
-from centrex.report.common import Section, Table, eur
+from centrex.report.common import SMALL, Section, Table, eur
 from centrex.report.render import render_page
 from contracts import atomic
 from sim.objectives import recommendation_lines
@@ -87,6 +87,8 @@ def _chart(sweep: dict[str, Any], key: str, title: str, unit: str, per_profile: 
         y_label=unit,
         fmt=form.format,
         markers=markers,
+        width=SMALL,
+        height=300,
     )
 
 
