@@ -34,6 +34,7 @@ from sim.summary import mean_ci, summarize
 SWEEP_FILES = ("sweep.json", "sweep.csv")
 POINTS_DIR = "points"
 MONEY = ("credits_owed_eur", "credits_claimed_eur")
+PAIRED = ("availability", *MONEY)  # measures compared with the first point replication by replication
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,24 @@ def point_aggregate(summary: dict[str, Any]) -> dict[str, Any]:
     m, lo, hi = mean_ci([x["installs_terminated"] for x in per], bounds=(0.0, math.inf))
     agg["installs_terminated"] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
     return agg
+
+
+def paired_differences(base: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    """Per measure and profile: mean and 95 % CI of (this point − the first point), replication by
+    replication. Common random numbers make the pairs alike, so this CI is the sharp one to read."""
+    out: dict[str, Any] = {}
+    pairs = list(zip(base["per_replication"], summary["per_replication"], strict=True))
+    for key in PAIRED:
+        out[key] = {}
+        for p in summary["sites"]:
+            d = [b[key].get(p) - a[key].get(p) for a, b in pairs if _both(a[key].get(p), b[key].get(p))]
+            m, lo, hi = mean_ci(d)
+            out[key][p] = None if not d else {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
+    return out
+
+
+def _both(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None
 
 
 def probe_aggregate(profiles: list[str]) -> dict[str, Any]:
@@ -235,6 +254,7 @@ def sweep_document(
                 "dir": f"{POINTS_DIR}/{point_dir(pt)}" if keep_points else None,
                 "sites": sm["sites"],
                 "aggregate": agg,
+                "paired_vs_point_0": paired_differences(summaries[0], sm),
                 "objectives": [o.check(agg) for o in objs],
             }
         )
@@ -277,6 +297,7 @@ def sweep_csv(sweep: dict[str, Any]) -> str:
         row: dict[str, Any] = {"point": p["point"]}
         row.update(p["values"])
         _flatten(p["aggregate"], "", row)
+        _flatten(p["paired_vs_point_0"], "paired_vs_point_0", row)
         for j, c in enumerate(p["objectives"], 1):
             row[f"objective.{j}.value"] = c["value"]
             row[f"objective.{j}.met"] = c["met"]

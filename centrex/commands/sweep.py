@@ -5,6 +5,7 @@ The simulation and report packages are imported when the command runs, so `centr
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -106,6 +107,11 @@ def sweep(
         for p in doc["points"]:
             summary = {"sites": p["sites"], "aggregate": p["aggregate"]}
             for r in summary_rows(summary):
+                prof = r["profile"]
+                diff = p["paired_vs_point_0"]["credits_owed_eur"][prof]
+                del r["claimed_p50_€"]  # in sweep.json and sweep.csv; the terminal keeps what is owed
+                r["owed_mean_€"] = p["aggregate"]["credits_owed_eur"][prof]["mean"]
+                r["Δowed_vs_0_€"] = "" if diff is None else _diff(diff)
                 rows.append({"point": p["point"], **p["values"], **r})
         emit(
             rows,
@@ -113,11 +119,19 @@ def sweep(
             title=f"{doc['scenario']}: {len(doc['points'])} points × {doc['replications']} replications, "
             f"seed {doc['seed']}",
         )
+    sys.stdout.flush()
     rec = doc["recommendation"]
     if rec is not None and fmt is Format.table:
         for line in recommendation_lines(rec, doc["replications"]):
             typer.echo(line)
+    sys.stdout.flush()
     info(f"sweep written to {outcome.out}")
+
+
+def _diff(d: dict) -> str:
+    """A paired difference with its CI, e.g. `-26.5 (-41.2…-11.8)`."""
+    lo, hi = d["ci95"]
+    return f"{d['mean']:.1f} ({lo:.1f}…{hi:.1f})"
 
 
 def register(root: typer.Typer) -> None:

@@ -139,6 +139,28 @@ def _table(sweep: dict[str, Any]) -> Table:
     return Table("table-points", "Every point, per profile", columns, rows, numeric)
 
 
+def _paired_table(sweep: dict[str, Any]) -> Table:
+    keys = [v["key"] for v in sweep["vary"]]
+    columns = [
+        "point",
+        *keys,
+        "profile",
+        "Δ availability % (95 % CI)",
+        "Δ owed € (95 % CI)",
+        "Δ claimed € (95 % CI)",
+    ]
+    forms = {"availability": "{:+.4f}", "credits_owed_eur": "{:+,.1f}", "credits_claimed_eur": "{:+,.1f}"}
+    rows = []
+    for p in sweep["points"][1:]:
+        diffs = p["paired_vs_point_0"]
+        for prof in p["sites"]:
+            rows.append(
+                [str(p["point"]), *(_value(p["values"][k]) for k in keys), prof]
+                + [_ci(diffs[m][prof], f) for m, f in forms.items()]
+            )
+    return Table("table-paired", "Differences from point 0, replication by replication", columns, rows, {0})
+
+
 def _objectives_table(sweep: dict[str, Any]) -> Table:
     keys = [v["key"] for v in sweep["vary"]]
     columns = ["point", *keys]
@@ -180,6 +202,18 @@ def render_sweep_html(sweep: dict[str, Any]) -> str:
         )
     )
     sections.append(Section("points", "Points", "The numbers behind the charts.", [], [_table(sweep)]))
+    if len(sweep["points"]) > 1:
+        sections.append(
+            Section(
+                "paired",
+                "Paired differences",
+                "Each point minus point 0, replication by replication: replication r of every point draws "
+                "the same random streams, so the difference is the effect of the change and its CI is "
+                "narrower than the CIs of the two means suggest.",
+                [],
+                [_paired_table(sweep)],
+            )
+        )
     facts = [
         ("scenario", str(sweep["scenario"])),
         ("seed", str(sweep["seed"])),

@@ -60,6 +60,7 @@ def test_sweep_page_in_headless_chromium(browser, demo_sweep, tmp_path):
     rows = browser.find_elements(By.CSS_SELECTOR, "#table-points tbody tr")
     assert len(rows) == 3 * profiles
     assert browser.find_elements(By.CSS_SELECTOR, "#table-objectives tbody tr")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#table-paired tbody tr")) == 2 * profiles
     intro = browser.find_element(By.CSS_SELECTOR, "#recommendation p.intro").text
     assert OBJECTIVE in intro and ("recommendation:" in intro or "no point meets" in intro)
     assert console_errors(browser) == []

@@ -67,6 +67,14 @@ def test_sweep_directory(swept):
         assert set(agg["installs_terminated"]) == {"mean", "ci95"}
         assert p["objectives"][0]["objective"] == OBJECTIVE
         assert p["objectives"][0]["met"] == (agg["availability"]["allset"]["mean"] >= 99.5)
+    zero = doc["points"][0]["paired_vs_point_0"]
+    assert zero["availability"]["allset"] == {"mean": 0.0, "ci95": [0.0, 0.0]}  # point 0 minus itself
+    for p in doc["points"][1:]:  # the paired mean difference is the difference of the two means
+        for key in ("availability", "credits_owed_eur", "credits_claimed_eur"):
+            for prof, d in p["paired_vs_point_0"][key].items():
+                means = [q["aggregate"][key][prof]["mean"] for q in (doc["points"][0], p)]
+                assert d["ci95"][0] <= d["mean"] <= d["ci95"][1]
+                assert abs(d["mean"] - (means[1] - means[0])) < 1e-4 + 0.01 * (key != "availability")
     rows = list(csv.DictReader((out / "sweep.csv").open(encoding="utf-8")))
     assert len(rows) == 4
     first = doc["points"][0]["aggregate"]
@@ -74,6 +82,10 @@ def test_sweep_directory(swept):
     assert float(rows[0]["credits_owed_eur.allset.p95"]) == first["credits_owed_eur"]["allset"]["p95"]
     assert rows[1]["site_groups.a.backup_link"] == "true"
     assert rows[0]["objective.1.met"] in ("true", "false")
+    assert (
+        float(rows[3]["paired_vs_point_0.credits_owed_eur.allset.mean"])
+        == (doc["points"][3]["paired_vs_point_0"]["credits_owed_eur"]["allset"]["mean"])
+    )
 
 
 def test_kept_points_are_full_run_directories(swept):
