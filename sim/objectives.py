@@ -99,7 +99,8 @@ def parse_objective(text: str, template: dict[str, Any]) -> Objective:
 def recommend(
     points: Sequence[dict[str, Any]], objectives: Sequence[Objective], minimise: str
 ) -> dict[str, Any]:
-    """The point with the lowest `minimise` value meeting every objective; else the closest miss."""
+    """The point with the lowest `minimise` value meeting every objective; else the closest miss (the
+    smallest relative shortfall, then the lowest `minimise` value)."""
     meeting = [p for p in points if all(c["met"] for c in p["objectives"])]
     rec: dict[str, Any] = {"minimise": minimise, "objectives": [o.text for o in objectives]}
     if meeting:
@@ -111,7 +112,9 @@ def recommend(
             "values": best["values"],
             "checks": best["objectives"],
         }
-    closest = min(points, key=lambda p: (_shortfall(p["objectives"], objectives), p["point"]))
+    closest = min(
+        points, key=lambda p: (_shortfall(p["objectives"], objectives), p["values"][minimise], p["point"])
+    )
     return {
         **rec,
         "met": False,
