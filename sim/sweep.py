@@ -14,7 +14,7 @@ import io
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,13 +123,25 @@ def probe_aggregate(profiles: list[str]) -> dict[str, Any]:
         "installs_in_service": 0,
         "installs_terminated": 0,
     }
-    summary = summarize("probe", 0, [Result(0, metrics, "", "", 0, 0.0)], dict.fromkeys(profiles, 1), {})
+    probe = Result(
+        index=0, metrics=metrics, events_csv="", restorations_csv="", sim_events=0, sim_seconds=0.0
+    )
+    summary = summarize("probe", 0, [probe], dict.fromkeys(profiles, 1), {})
     return point_aggregate(summary)
 
 
 def _light(r: Result) -> Result:
     """A result without its CSV texts and statements (all a point that is not kept needs is metrics)."""
-    return Result(r.index, r.metrics, "", "", r.sim_events, r.sim_seconds, r.cpu_seconds)
+    return replace(
+        r,
+        events_csv="",
+        restorations_csv="",
+        incidents_csv="",
+        billing_csv="",
+        installs_csv="",
+        porting_csv="",
+        statements={},
+    )
 
 
 def run_sweep(
@@ -158,8 +170,7 @@ def run_sweep(
     base, grid, points = build_grid(path, varies, replications=replications, seed=seed)
     if workers < 1:
         raise InputError("must be at least 1", field="--workers")
-    profile_sets = sorted({tuple(pt.scenario.profile_names) for pt in points})
-    template = probe_aggregate(sorted({p for ps in profile_sets for p in ps}))
+    template = probe_aggregate(sorted({p for pt in points for p in pt.scenario.profile_names}))
     objs = [parse_objective(t, template) for t in objectives]
     if minimise is not None:
         _check_minimise(minimise, grid, objs)
