@@ -53,13 +53,13 @@ def sweep(
     ),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
 ) -> None:
-    """Run a scenario at every point of a grid of what-if values; compare the points with CIs.
+    """Run a scenario at every point of a grid of what-if values and compare the points, with CIs.
 
-    Replication r of every point uses the same random streams (common random numbers). Writes
-    sweep.json, sweep.csv and sweep.html; with --objective and --minimise, prints the recommended point.
+    Replication r of every point draws the same random streams (common random numbers).
 
-    Example: centrex sweep scenarios/demo.yaml --vary repair.crews.sud-est=1..4 --objective
-    "credits_owed_eur.allset.p95 <= 2000" --minimise repair.crews.sud-est
+    Writes sweep.json, sweep.csv and sweep.html; --objective with --minimise prints the recommended point.
+
+    Example: centrex sweep scenarios/demo.yaml --vary repair.crews.sud-est=1..4 --replications 10
     """
     from centrex.report import write_report
     from centrex.report.sweep import write_sweep_html
