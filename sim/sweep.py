@@ -14,8 +14,9 @@ import io
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -123,25 +124,16 @@ def probe_aggregate(profiles: list[str]) -> dict[str, Any]:
         "installs_in_service": 0,
         "installs_terminated": 0,
     }
-    probe = Result(
-        index=0, metrics=metrics, events_csv="", restorations_csv="", sim_events=0, sim_seconds=0.0
-    )
-    summary = summarize("probe", 0, [probe], dict.fromkeys(profiles, 1), {})
+    probe = SimpleNamespace(index=0, metrics=metrics)  # all `summarize` reads of a result
+    summary = summarize("probe", 0, [probe], dict.fromkeys(profiles, 1), {})  # type: ignore[list-item]
     return point_aggregate(summary)
 
 
 def _light(r: Result) -> Result:
-    """A result without its CSV texts and statements (all a point that is not kept needs is metrics)."""
-    return replace(
-        r,
-        events_csv="",
-        restorations_csv="",
-        incidents_csv="",
-        billing_csv="",
-        installs_csv="",
-        porting_csv="",
-        statements={},
-    )
+    """A result keeping only its metrics and counters: the texts and tables it carries for a run
+    directory are emptied (a point that is not kept needs its metrics only)."""
+    heavy = {f.name for f in fields(r) if f.name != "metrics" and isinstance(getattr(r, f.name), str | dict)}
+    return replace(r, **{name: type(getattr(r, name))() for name in heavy})
 
 
 def run_sweep(
