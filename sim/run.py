@@ -10,8 +10,9 @@ from typing import Any
 
 from contracts.errors import InputError
 from contracts.profile import Profile
-from sim.outputs import default_out_dir, provenance, write_run
+from sim.outputs import RunWriter, default_out_dir, provenance
 from sim.replication import Result, scenario_profiles
+from sim.rundir import Detail, Outputs
 from sim.runner import run_replications
 from sim.scenario import Scenario, load_scenario
 from sim.summary import summarize
@@ -45,19 +46,28 @@ def overrides(scenario: Scenario, replications: int | None, seed: int | None) ->
 
 
 def scenario_summary(
-    scenario: Scenario, profiles: dict[str, Profile], results: list[Result]
+    scenario: Scenario,
+    profiles: dict[str, Profile],
+    results: list[Result],
+    *,
+    outputs: Outputs = Outputs.csv,
+    detail: Detail = Detail.default,
 ) -> dict[str, Any]:
-    """summary.json of a scenario's results: sites per profile, the choices in force, the aggregates."""
+    """summary.json of a scenario's results: sites per profile, the choices in force, the aggregates,
+    and the run directory's format and detail when they are not the defaults."""
     sites: dict[str, int] = {}
     for g in scenario.site_groups:
         sites[g.profile] = sites.get(g.profile, 0) + g.count
-    return summarize(
+    summary = summarize(
         scenario.name,
         scenario.seed,
         results,
         dict(sorted(sites.items())),
         {n: v["choices"] for n, v in provenance(profiles).items()},
     )
+    if outputs is not Outputs.csv or detail is not Detail.default:
+        summary["outputs"] = {"format": outputs.value, "detail": detail.value}
+    return summary
 
 
 def check_writable(target: Path) -> None:
@@ -77,11 +87,16 @@ def run_scenario(
     seed: int | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    outputs: Outputs = Outputs.csv,
+    detail: Detail = Detail.default,
     on_result: Callable[[Result], None] | None = None,
     on_start: Callable[[Scenario], None] | None = None,
     finalize: Callable[[Path], None] | None = None,
 ) -> RunOutcome:
-    """Run a scenario file and write its run directory; bad input raises InputError before any output."""
+    """Run a scenario file and write its run directory; bad input raises InputError before any output.
+
+    Replications are written as they finish and only their metrics are kept (`sim.outputs.RunWriter`).
+    """
     scenario, text = prepare(path, replications, seed)
     if workers < 1:
         raise InputError("must be at least 1", field="--workers")
@@ -92,25 +107,32 @@ def run_scenario(
     profiles = scenario_profiles(scenario)
     if on_start is not None:
         on_start(scenario)
-    results = run_replications(
-        scenario,
-        scenario.replications,
-        scenario.seed,
-        workers=workers,
-        scheduler=scheduler,
-        on_result=on_result,
-    )
-    summary = scenario_summary(scenario, profiles, results)
     try:
-        write_run(
-            target,
-            scenario_text=text,
-            resolved=scenario.model_dump(mode="json"),
-            results=results,
-            profiles=profiles,
-            summary=summary,
-            finalize=finalize,
-        )
+        with RunWriter(target, outputs, detail, profiles) as writer:
+
+            def arrived(r: Result) -> Result:
+                kept = writer.add(r)
+                if on_result is not None:
+                    on_result(kept)
+                return kept
+
+            results = run_replications(
+                scenario,
+                scenario.replications,
+                scenario.seed,
+                workers=workers,
+                scheduler=scheduler,
+                on_result=arrived,
+                detail=detail,
+                sink=writer.sink if outputs is Outputs.parquet else None,
+            )
+            summary = scenario_summary(scenario, profiles, results, outputs=outputs, detail=detail)
+            writer.finish(
+                scenario_text=text,
+                resolved=scenario.model_dump(mode="json"),
+                summary=summary,
+                finalize=finalize,
+            )
     except OSError as exc:
         raise InputError(
             f"cannot write the run directory: {exc.strerror}", file=str(target), field="--out"

@@ -14,7 +14,7 @@ import io
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -26,10 +26,11 @@ from contracts.atomic import directory
 from contracts.errors import InputError
 from sim.grid import Point, Vary, build_grid
 from sim.objectives import Objective, parse_objective, recommend
-from sim.outputs import default_out_dir, write_run
+from sim.outputs import RunWriter, default_out_dir
 from sim.replication import Result, scenario_profiles
 from sim.run import check_writable, scenario_summary
-from sim.runner import run_jobs
+from sim.rundir import Detail, Outputs
+from sim.runner import Job, run_jobs
 from sim.summary import mean_ci, summarize
 
 SWEEP_FILES = ("sweep.json", "sweep.csv")
@@ -129,13 +130,6 @@ def probe_aggregate(profiles: list[str]) -> dict[str, Any]:
     return point_aggregate(summary)
 
 
-def _light(r: Result) -> Result:
-    """A result keeping only its metrics and counters: the texts and tables it carries for a run
-    directory are emptied (a point that is not kept needs its metrics only)."""
-    heavy = {f.name for f in fields(r) if f.name != "metrics" and isinstance(getattr(r, f.name), str | dict)}
-    return replace(r, **{name: type(getattr(r, name))() for name in heavy})
-
-
 def run_sweep(
     path: str | Path,
     varies: list[str],
@@ -148,6 +142,8 @@ def run_sweep(
     objectives: Sequence[str] = (),
     minimise: str | None = None,
     keep_points: bool = False,
+    outputs: Outputs = Outputs.csv,
+    detail: Detail = Detail.default,
     on_start: Callable[[list[Point], int], None] | None = None,
     on_result: Callable[[Point, Result], None] | None = None,
     finalize: Callable[[Path, dict[str, Any]], None] | None = None,
@@ -158,10 +154,17 @@ def run_sweep(
     Bad input (a key, a value, a point, an objective, the output directory) raises one InputError before
     anything runs. `finalize(tmp, sweep)` writes derived files (the HTML page) into the directory before
     its rename; `finalize_point(tmp)` does the same for each kept point's run directory.
+
+    A kept point's run directory is written by the run writer (`sim.outputs.RunWriter`, the schema of
+    `sim.rundir`) as its replications arrive, with `outputs` and `detail` as for `centrex run`; with
+    Parquet the workers write the partitions. Points that are not kept run with no table at all.
     """
     base, grid, points = build_grid(path, varies, replications=replications, seed=seed)
     if workers < 1:
         raise InputError("must be at least 1", field="--workers")
+    if not keep_points and (outputs is not Outputs.csv or detail is not Detail.default):
+        field = "--outputs" if outputs is not Outputs.csv else "--detail"
+        raise InputError("only applies to the points' run directories: add --keep-points", field=field)
     template = probe_aggregate(sorted({p for pt in points for p in pt.scenario.profile_names}))
     objs = [parse_objective(t, template) for t in objectives]
     if minimise is not None:
@@ -174,33 +177,30 @@ def run_sweep(
     n = base.replications
     if on_start is not None:
         on_start(points, n)
-    jobs = [(pt.scenario, i, base.seed, True) for pt in points for i in range(n)]
-    kept: dict[int, Result] = {}
-
-    def done(k: int, r: Result) -> None:
-        kept[k] = r if keep_points else _light(r)
-        if on_result is not None:
-            on_result(points[k // n], r)
-
-    run_jobs(jobs, workers=workers, scheduler=scheduler, on_done=done)
-    results = [[kept[k * n + i] for i in range(n)] for k in range(len(points))]
-    summaries = [
-        scenario_summary(pt.scenario, pr, rs) for pt, pr, rs in zip(points, profiles, results, strict=True)
-    ]
-    sweep = sweep_document(base, grid, points, summaries, objs, minimise, keep_points)
     try:
         with directory(target) as tmp:
-            if keep_points:
-                for pt, pr, rs, sm in zip(points, profiles, results, summaries, strict=True):
-                    write_run(
-                        tmp / POINTS_DIR / point_dir(pt),
+            writers = _point_writers(tmp, points, profiles, outputs, detail) if keep_points else []
+            results = _run_points(
+                points,
+                n,
+                base.seed,
+                workers,
+                scheduler,
+                writers,
+                detail if keep_points else Detail.none,
+                on_result,
+            )
+            summaries = []
+            for k, (pt, pr, rs) in enumerate(zip(points, profiles, results, strict=True)):
+                summaries.append(scenario_summary(pt.scenario, pr, rs))
+                if keep_points:
+                    writers[k].finish(
                         scenario_text=point_yaml(pt, path),
                         resolved=pt.scenario.model_dump(mode="json"),
-                        results=rs,
-                        profiles=pr,
-                        summary=sm,
+                        summary=scenario_summary(pt.scenario, pr, rs, outputs=outputs, detail=detail),
                         finalize=finalize_point,
                     )
+            sweep = sweep_document(base, grid, points, summaries, objs, minimise, keep_points)
             (tmp / "sweep.json").write_text(
                 json.dumps(sweep, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
             )
@@ -212,6 +212,45 @@ def run_sweep(
             f"cannot write the sweep directory: {exc.strerror}", file=str(target), field="--out"
         ) from None
     return SweepOutcome(target, sweep, points)
+
+
+def _point_writers(
+    tmp: Path, points: list[Point], profiles: list[dict], outputs: Outputs, detail: Detail
+) -> list[RunWriter]:
+    """One run writer per kept point, inside the sweep's temporary directory: each point's directory
+    appears when its last file is written, and the whole sweep only with the sweep directory's rename."""
+    (tmp / POINTS_DIR).mkdir()
+    return [
+        RunWriter(tmp / POINTS_DIR / point_dir(pt), outputs, detail, pr)
+        for pt, pr in zip(points, profiles, strict=True)
+    ]
+
+
+def _run_points(
+    points: list[Point],
+    n: int,
+    seed: int,
+    workers: int,
+    scheduler: str | None,
+    writers: list[RunWriter],
+    detail: Detail,
+    on_result: Callable[[Point, Result], None] | None,
+) -> list[list[Result]]:
+    """Every point × replication on one pool; a kept point's results go to its writer as they arrive
+    (Parquet partitions are written by the worker itself) and only their metrics are kept."""
+    jobs: list[Job] = []
+    for k, pt in enumerate(points):
+        sink = writers[k].sink if writers and writers[k].outputs is Outputs.parquet else None
+        jobs += [(pt.scenario, i, seed, True, detail, sink) for i in range(n)]
+
+    def done(j: int, r: Result) -> Result:
+        kept = writers[j // n].add(r) if writers else r
+        if on_result is not None:
+            on_result(points[j // n], kept)
+        return kept
+
+    flat = run_jobs(jobs, workers=workers, scheduler=scheduler, on_done=done)
+    return [flat[k * n : (k + 1) * n] for k in range(len(points))]
 
 
 def _check_minimise(key: str, grid: list[Vary], objs: list[Objective]) -> None:

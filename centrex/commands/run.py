@@ -9,6 +9,7 @@ import typer
 from centrex.output import Format, emit, info, progress
 from centrex.report import write_report
 from sim.run import run_scenario
+from sim.rundir import Detail, Outputs
 from sim.runner import default_workers
 from sim.summary import summary_rows
 from sim.validation import validate_scenario
@@ -21,6 +22,17 @@ SCHEDULER = typer.Option(
     None, "--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786."
 )
 FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+OUTPUTS = typer.Option(
+    Outputs.csv,
+    "--outputs",
+    help="Tables as CSV files, or as Parquet datasets partitioned by replication (written by the workers).",
+)
+DETAIL = typer.Option(
+    Detail.default,
+    "--detail",
+    help="default: events and restorations of every replication, the other tables of replication 0; "
+    "all: every table of every replication; none: only the summary and the report.",
+)
 
 
 class _Bar:
@@ -46,6 +58,8 @@ def run(
     seed: int = SEED,
     workers: int = WORKERS,
     scheduler: str = SCHEDULER,
+    outputs: Outputs = OUTPUTS,
+    detail: Detail = DETAIL,
     fmt: Format = FORMAT,
 ) -> None:
     """Simulate a fleet scenario and write its run directory (events, tickets, bills, SLA statements).
@@ -65,6 +79,8 @@ def run(
             seed=seed,
             workers=workers or default_workers(),
             scheduler=scheduler,
+            outputs=outputs,
+            detail=detail,
             on_start=start,
             on_result=lambda r: state["cb"](r),
             finalize=lambda tmp: write_report(tmp),

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from centrex.output import Format, emit, info, progress
+from sim.rundir import Detail, Outputs
 
 SCENARIO = typer.Argument(..., help="Scenario YAML file (see scenarios/).", show_default=False)
 
@@ -50,6 +51,12 @@ def sweep(
     ),
     keep_points: bool = typer.Option(
         False, "--keep-points", help="Also write each point's full run directory under points/."
+    ),
+    outputs: Outputs = typer.Option(
+        Outputs.csv, "--outputs", help="The kept points' tables as CSV files or Parquet datasets (as run)."
+    ),
+    detail: Detail = typer.Option(
+        Detail.default, "--detail", help="Which tables the kept points' run directories hold (as run)."
     ),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
 ) -> None:
@@ -94,6 +101,8 @@ def sweep(
             objectives=objective,
             minimise=minimise,
             keep_points=keep_points,
+            outputs=outputs,
+            detail=detail,
             on_start=start,
             on_result=one,
             finalize=write_sweep_html,

@@ -13,6 +13,8 @@ import pytest
 from distributed import LocalCluster
 from sim_helpers import BASE, write
 
+from sim.run import run_scenario
+from sim.rundir import Detail, Outputs
 from sim.scenario import load_scenario
 from sim.sweep import run_sweep
 
@@ -106,6 +108,59 @@ def test_kept_points_are_full_run_directories(swept):
         s = load_scenario(d / "scenario.yaml")  # the point's own scenario, valid on its own
         assert s.repair.crews["r1"] == p["values"]["repair.crews.r1"]
         assert s.site_groups[0].backup_link == p["values"]["site_groups.a.backup_link"]
+
+
+def test_kept_point_is_the_run_writers_directory(tmp_path):
+    """A kept point, Parquet partitions written by two pool workers, is the same bytes as `centrex run`
+    of that point's own scenario.yaml (one schema, one writer)."""
+    src = write(tmp_path, {**BASE, "replications": 3})
+    out = run_sweep(
+        src,
+        ["repair.crews.r1=1,3"],
+        out=tmp_path / "sw",
+        workers=2,
+        keep_points=True,
+        outputs=Outputs.parquet,
+        detail=Detail.all,
+        finalize_point=_report,
+    ).out
+    point = out / "points" / "001"
+    assert (point / "events" / "replication=2" / "part-0.parquet").is_file()
+    assert (point / "sla" / "replication=1.json").is_file()
+    assert json.loads((point / "summary.json").read_text())["outputs"] == {
+        "format": "parquet",
+        "detail": "all",
+    }
+    ran = run_scenario(
+        point / "scenario.yaml",
+        out=tmp_path / "run",
+        workers=2,
+        outputs=Outputs.parquet,
+        detail=Detail.all,
+        finalize=_report,
+    ).out
+    assert tree(point) == tree(ran)
+    assert not [x for x in (out / "points").iterdir() if x.name.startswith(".")]  # no writer's temporary left
+
+
+def test_failed_sweep_leaves_nothing(tmp_path):
+    """All or nothing: a point's writer failing after replications ran leaves no sweep directory."""
+    src = write(tmp_path, {**BASE, "replications": 2})
+
+    def boom(_tmp):
+        raise RuntimeError("report failed")
+
+    with pytest.raises(RuntimeError, match="report failed"):
+        run_sweep(src, ["repair.crews.r1=1,2"], out=tmp_path / "sw", keep_points=True, finalize_point=boom)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["t.yaml"]
+
+
+def test_outputs_need_keep_points(tmp_path):
+    src = write(tmp_path, BASE)
+    args = ["--vary", "repair.crews.r1=1,2", "--outputs", "parquet", "--out", str(tmp_path / "out")]
+    p = centrex("sweep", str(src), *args)
+    assert p.returncode == 2 and "--outputs: only applies to the points' run directories" in p.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_recommendation_printed(swept):
