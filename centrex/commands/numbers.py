@@ -58,14 +58,13 @@ def allocate(
     Example: centrex numbers allocate --site paris-hq --size 100 --zone 01
     """
     day = parse_day(today)
-    block = db.in_transaction(
+    block = db.driver_transaction(
         db_url,
-        lambda conn: nb.allocate_block(
-            conn, site, size, zone=zone, purpose=purpose.value, actor=actor(by), today=day
+        lambda d: nb.allocate_block(
+            d, site, size, zone=zone, purpose=purpose.value, actor=actor(by), today=day
         ),
-        core=True,
     )
-    emit(block_row(block), fmt, columns=BLOCK_COLUMNS[:9])
+    emit(block_row(block), fmt, columns=BLOCK_COLUMNS[:10])
 
 
 @app.command("release")
