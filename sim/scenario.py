@@ -379,8 +379,13 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def parse_scenario(text: str, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
-    """Validate scenario YAML text; raise InputError naming file, line and key path."""
+def read_value(text: str) -> Any:
+    """One YAML value read like the scenario's own (dates left as text for pydantic)."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def read_yaml(text: str, source: str = "<scenario>") -> tuple[dict[str, Any], yaml.Node]:
+    """Parse scenario YAML text into plain data (dates left as text) and its node tree (for lines)."""
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
         root = yaml.compose(text)
@@ -391,7 +396,18 @@ def parse_scenario(text: str, source: str = "<scenario>", default_name: str = "s
         ) from None
     if not isinstance(data, dict):
         raise InputError("a scenario is a YAML mapping", file=source)
+    return data, root
+
+
+def parse_scenario(text: str, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
+    """Validate scenario YAML text; raise InputError naming file, line and key path."""
+    data, root = read_yaml(text, source)
     data.setdefault("name", default_name)
+    return validate_data(data, source, root)
+
+
+def validate_data(data: dict[str, Any], source: str, root: yaml.Node | None) -> Scenario:
+    """Validate scenario data read by `read_yaml` (lines looked up in `root`, when given)."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
