@@ -162,6 +162,9 @@ def sqlite_figures(tmp: Path, numbers: int, blocks: int) -> None:
     )
 
 
+_CREATE_DATABASE = {"ours": 'CREATE DATABASE "ours"', "base": 'CREATE DATABASE "base"'}  # no SQL built
+
+
 class PgCluster:
     """A throwaway PostgreSQL cluster on a Unix socket in a temporary directory (run as `postgres`)."""
 
@@ -188,7 +191,7 @@ class PgCluster:
         import psycopg
 
         with psycopg.connect(host=str(self.dir), port=self.port, user="postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(_CREATE_DATABASE[name])
         return f"postgresql://postgres@/{name}?host={self.dir}&port={self.port}"
 
     def stop(self) -> None:

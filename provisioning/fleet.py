@@ -371,6 +371,14 @@ def recount_channel_limits(s: Session, tenant_ids: Sequence[int]) -> None:
             s.execute(update(Tenant), changes)
 
 
+_INSERT_ACCOUNT_SQLITE = (
+    "INSERT INTO sip_account (tenant_id, site_id, username, ha1, enabled) VALUES (?, ?, ?, ?, ?)"
+)
+_INSERT_ACCOUNT_PG = (
+    "INSERT INTO sip_account (tenant_id, site_id, username, ha1, enabled) VALUES (%s, %s, %s, %s, %s)"
+)
+
+
 def add_accounts(s: Session, accounts: Sequence[AccountSpec], *, at: datetime, actor: str) -> int:
     """Create enabled SIP accounts, HA1 only (000 §8), each on its site; recount the tenants' limits."""
     _aware(at)
@@ -399,9 +407,8 @@ def add_accounts(s: Session, accounts: Sequence[AccountSpec], *, at: datetime, a
         )
     if rows:  # through the driver: a fleet's accounts are counted in hundreds of thousands
         d = driver(s)
-        marks = "?, ?, ?, ?, ?" if d.dialect == "sqlite" else "%s, %s, %s, %s, %s"
         d.dbapi.cursor().executemany(
-            f"INSERT INTO sip_account (tenant_id, site_id, username, ha1, enabled) VALUES ({marks})",  # noqa: S608
+            _INSERT_ACCOUNT_SQLITE if d.dialect == "sqlite" else _INSERT_ACCOUNT_PG,
             [(r["tenant_id"], r["site_id"], r["username"], r["ha1"], True) for r in rows],
         )
         recount_channel_limits(s, [r["tenant_id"] for r in rows])

@@ -736,13 +736,19 @@ def allocate_bulk(
     if unknown:
         raise InputError(f"unknown site {unknown[0]!r}", field="site")
     sweep_quarantine(conn, today or paris_day(at))
+    zones = [site_zone(sites[r[0]], r[2] if len(r) > 2 else None) for r in requests]
+    if conn.dialect.name != "sqlite":
+        # Bulk allocators of one zone would read the same free numbers and collide on every retry
+        # (seen: 20 retries lost by 16 processes); one lock per zone, taken in order, queues them.
+        # SQLite's BEGIN IMMEDIATE already serialises writers.
+        for zone in sorted(set(zones)):
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(key)s))", {"key": f"zone:{zone}"})
     pools: dict[str, _ZonePool] = {}
     planned: list[tuple[_SiteKey, str, int, int]] = []  # site, zone, start, size
     exhausted: list[NumbersExhausted] = []
-    for request in requests:
+    for request, zone in zip(requests, zones, strict=True):
         name, extensions = request[0], request[1]
         owner = sites[name]
-        zone = site_zone(owner, request[2] if len(request) > 2 else None)
         pool = pools.get(zone) or pools.setdefault(zone, _ZonePool(driver(conn), zone))
         mine: list[tuple[int, int, int]] = []
         for size in extension_blocks(extensions):
