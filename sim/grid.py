@@ -20,7 +20,7 @@ import yaml
 
 from contracts.errors import InputError
 from sim.run import overrides
-from sim.scenario import Scenario, read_value, read_yaml, validate_data
+from sim.scenario import Scenario, read_scenario_text, read_value, read_yaml, validate_data
 
 MAX_POINTS = 1000  # a typo such as 1..100000 is refused before anything runs
 # Sweep-level settings, not what-if keys: every point shares the seed (common random numbers).
@@ -175,13 +175,7 @@ def build_grid(
     path with the point that makes it invalid. Nothing runs before the whole grid is valid.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read scenario: {exc.strerror}", file=str(p)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=str(p)) from None
-    data, root = read_yaml(text, str(p))
+    data, root = read_yaml(read_scenario_text(p), str(p))
     data.setdefault("name", p.stem)
     base = overrides(validate_data(copy.deepcopy(data), str(p), root), replications, seed)
     if not specs:

@@ -467,13 +467,18 @@ def has_channel_allowance(profile: Profile) -> bool:
     return bool(profile.channels) and "tiers" in profile.channels
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file (its name defaults to the file stem)."""
+def read_scenario_text(path: str | Path) -> str:
+    """Return a scenario file's text (BOM dropped), or one InputError naming the file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        return p.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"cannot read scenario: {exc.strerror}", file=str(p)) from None
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason})", file=str(p)) from None
-    return parse_scenario(text, source=str(p), default_name=p.stem)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (its name defaults to the file stem)."""
+    p = Path(path)
+    return parse_scenario(read_scenario_text(p), source=str(p), default_name=p.stem)
