@@ -13,7 +13,7 @@ import numpy as np
 
 from contracts.calendar import from_epoch, month_bounds
 from contracts.cap import ZERO, money
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.errors import InputError
 from contracts.profile import Profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow, month_key, month_text, subset

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from contracts.calendar import ALSACE_MOSELLE_DEPARTEMENTS, BusinessCalendar, weekly_window
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.errors import InputError
 from contracts.profile_spec import Euros, Pct, check_resolvable, check_sla
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from contracts import fastcsv
 from contracts.calendar import DST_YEARS, PARIS, in_spring_gap, local_to_epoch
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.errors import InputError
 from contracts.fastcsv import Fallback
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from contracts.calendar import epoch_to_iso, epoch_to_local_date, from_epoch, local_epoch, to_epoch
 from contracts.cap import ZERO, Credit, apply_cap, money
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.profile import Profile
 from contracts.records import (
     NAT,

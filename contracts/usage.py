@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from enum import IntEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -28,31 +27,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from contracts.calendar import PARIS, in_spring_gap
+from contracts.choices import CallDevice, Dest
 from contracts.errors import InputError
 from contracts.profile import Profile
 
 COLUMNS = ("caller_user", "callee", "start", "duration_s", "device_kind")
 HEADER_BYTES = (",".join(COLUMNS) + "\n").encode()
 CENT = Decimal("0.01")
-
-
-class Dest(IntEnum):
-    """Destination class of a call (001 §7, 002 §7.1)."""
-
-    national_fixed = 0  # 01-05, 09
-    national_mobile = 1  # 06, 07
-    national_special = 2  # 08, short numbers: outside the plan
-    international_included = 3  # a listed international destination
-    international_other = 4  # outside the plan
-
-
-class DeviceKind(IntEnum):
-    """What placed the call: a provider handset, a gateway, a PBX, or a "mobility" SIP login."""
-
-    handset = 0
-    gateway = 1
-    pbx = 2
-    mobility = 3
 
 
 # ----- rules (the profile's `fair_use:` section) ---------------------------------------------------------
@@ -126,7 +107,7 @@ def fair_use_rules(profile: Profile, rates: dict[str, str] | None = None) -> Fai
             err["msg"], file=profile.path, field=".".join(["fair_use", *(str(x) for x in err["loc"])])
         ) from None
     for kind in rules.forbidden_devices:
-        if kind not in DeviceKind.__members__:
+        if kind not in CallDevice.__members__:
             raise InputError(
                 f"unknown device kind {kind!r}", file=profile.path, field="fair_use.forbidden_devices"
             )
@@ -267,7 +248,7 @@ class Columns:
     ndigits: np.ndarray  # int8
     kind: np.ndarray  # int8: 0 national, 1 international (E.164), 2 special/short
     duration: np.ndarray  # int64 seconds
-    device: np.ndarray  # int8 DeviceKind
+    device: np.ndarray  # int8 CallDevice
 
     def __len__(self) -> int:
         return len(self.user)
@@ -420,7 +401,7 @@ def _fast_chunk(a: np.ndarray, users: _Users, delim: int = 44) -> Columns:
     kl = lens[4]
     kmat = _left(_windows(a, 8), fs[4], np.minimum(kl, 8))
     codes = np.full(n, -1, dtype=np.int8)
-    for k in DeviceKind:
+    for k in CallDevice:
         want = np.frombuffer(k.name.encode().ljust(8, b"\0"), np.uint8)
         codes[(kl == len(k.name)) & (kmat == want).all(axis=1)] = k.value
     if (codes < 0).any():
@@ -496,9 +477,9 @@ def _parse_row(row: list[str], col: dict[str, int], users: _Users, path: str, li
             f"not a whole number of seconds ≥ 0: {dur!r}", file=path, line=line, field="duration_s"
         )
     dev = get("device_kind")
-    if dev not in DeviceKind.__members__:
+    if dev not in CallDevice.__members__:
         raise InputError(
-            f"unknown device kind {dev!r}; one of {', '.join(DeviceKind.__members__)}",
+            f"unknown device kind {dev!r}; one of {', '.join(CallDevice.__members__)}",
             file=path,
             line=line,
             field="device_kind",
@@ -514,7 +495,7 @@ def _parse_row(row: list[str], col: dict[str, int], users: _Users, path: str, li
         int(nd[0]),
         int(kind[0]),
         int(dur),
-        DeviceKind[dev].value,
+        CallDevice[dev].value,
     )
 
 
@@ -624,7 +605,7 @@ class _Acc:
     calls: list[np.ndarray] = field(default_factory=list)  # (g, len(Dest))
     seconds: list[np.ndarray] = field(default_factory=list)
     minutes: list[np.ndarray] = field(default_factory=list)  # started minutes
-    devices: list[np.ndarray] = field(default_factory=list)  # (g, len(DeviceKind)) call counts
+    devices: list[np.ndarray] = field(default_factory=list)  # (g, len(CallDevice)) call counts
     pair_hash: list[np.ndarray] = field(default_factory=list)
     pair_group: list[np.ndarray] = field(default_factory=list)
 
@@ -668,7 +649,7 @@ def _accumulate(acc: _Acc, c: Columns, dest: np.ndarray) -> None:
     else:
         keys, inv = np.unique(gkey, return_inverse=True)
     g = len(keys)
-    nd, nk = len(Dest), len(DeviceKind)
+    nd, nk = len(Dest), len(CallDevice)
     cell = inv * nd + dest
     acc.keys.append(keys)
     acc.calls.append(np.bincount(cell, minlength=g * nd).reshape(g, nd))
@@ -758,7 +739,7 @@ def _report(
     acc: _Acc,
     every_month: bool,
 ) -> Audit:
-    nd, nk = len(Dest), len(DeviceKind)
+    nd, nk = len(Dest), len(CallDevice)
     if acc.keys:
         allk = np.concatenate(acc.keys)
         keys, inv = np.unique(allk, return_inverse=True)
@@ -798,7 +779,7 @@ def _report(
             flags.append(f"over_{rules.max_distinct_numbers}_numbers")
             clauses.append(rules.max_distinct_clause)
         for kind, clause in rules.forbidden_devices.items():  # 001 §7, 002 §7.2 a)
-            if devices[i, DeviceKind[kind]] > 0:
+            if devices[i, CallDevice[kind]] > 0:
                 flags.append(kind)
                 clauses.append(clause)
         mean_dur = int(seconds[i].sum()) / n_calls if n_calls else 0.0
@@ -837,9 +818,9 @@ def _report(
                     "international_included_calls": int(calls[i, Dest.international_included]),
                     "out_of_plan_calls": oop_calls,
                     "out_of_plan_eur": oop,
-                    "gateway_calls": int(devices[i, DeviceKind.gateway]),
-                    "pbx_calls": int(devices[i, DeviceKind.pbx]),
-                    "mobility_calls": int(devices[i, DeviceKind.mobility]),
+                    "gateway_calls": int(devices[i, CallDevice.gateway]),
+                    "pbx_calls": int(devices[i, CallDevice.pbx]),
+                    "mobility_calls": int(devices[i, CallDevice.mobility]),
                     "flags": ",".join(flags),
                     "retro_national_fixed_eur": retro,
                     "penalty_eur": penalty,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from contracts.calendar import local_epoch
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute

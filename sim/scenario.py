@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from contracts.calendar import PARIS
-from contracts.causes import Cause
+from contracts.choices import Cause
 from contracts.errors import InputError
 from contracts.profile import load_profile
 from sim.choices import Distribution, DurationLaw, Kind, RepairWindow

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
 from centrex.output import Format, emit, info
+from contracts.choices import RejectionReason
 from provisioning import db, mandates, obl
-from provisioning.choices import RejectReason
 from provisioning.export import EVENT_COLUMNS, MANDATE_COLUMNS, event_row, mandate_row
 from provisioning.inventory import parse_date
 from provisioning.models import Mandate
@@ -147,7 +147,9 @@ _action(
 @app.command("reject")
 def reject(
     mandate_id: int = ID,
-    reason: RejectReason = typer.Option(..., "--reason", help="The OBL's ground for rejection (000 §2.3)."),
+    reason: RejectionReason = typer.Option(
+        ..., "--reason", help="The OBL's ground for rejection (000 §2.3)."
+    ),
     note: str | None = NOTE,
     db_url: str | None = DB_OPTION,
     by: str | None = BY_OPTION,

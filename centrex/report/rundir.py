@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from centrex.report.shapes import Sla, Summary, checked
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.errors import InputError
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -59,7 +59,7 @@ def _flag(text: str) -> bool:
 
 
 def _cause(text: str) -> str:
-    """A ticket's cause: one of the cause codes of contracts.causes (CONTRACTS §2)."""
+    """A ticket's cause: one of the cause codes of contracts.choices (CONTRACTS §2)."""
     if text not in CAUSES:
         raise ValueError(f"unknown cause; one of {', '.join(CAUSES)}")
     return text

@@ -10,9 +10,6 @@ from hypothesis import strategies as st
 from contracts.channels import (
     DEFAULT_TIERS,
     ChannelTerms,
-    Counting,
-    DeviceKind,
-    Rounding,
     allowance,
     allowance_many,
     count_users,
@@ -22,6 +19,7 @@ from contracts.channels import (
     reduction_schedule,
     terms_from_section,
 )
+from contracts.choices import Counting, DeviceKind, Rounding
 from contracts.errors import InputError
 from contracts.profile import load_profile
 
