@@ -1,4 +1,4 @@
-"""Migration 0002 renames the stored rejection reason `incomplete_list` to `non_exhaustive_list` (000 §2.3)."""
+"""Migration 0002 renames the stored rejection reason incomplete_list to non_exhaustive_list (000 §2.3)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ INSERT INTO site (id, name, customer_id, address, postcode, city, departement, p
     VALUES (1, 'paris-hq', 1, '1 rue de Rivoli', '75001', 'Paris', '75', 'alleo', '2026-05-01 08:00:00')
 --
 INSERT INTO mandate (id, site_id, holder, address, expires, state, reason, created_at)
-    VALUES (1, 1, 'ACME sa', '1 rue de Rivoli', '2026-08-01', 'rejected', 'incomplete_list', '2026-05-01 08:00:00')
+    VALUES (1, 1, 'ACME', '1 rue X', '2026-08-01', 'rejected', 'incomplete_list', '2026-05-01 08:00:00')
 --
 INSERT INTO mandate (id, site_id, holder, address, expires, state, reason, created_at)
-    VALUES (2, 1, 'ACME sa', '1 rue de Rivoli', '2026-08-01', 'rejected', 'wrong_holder', '2026-05-01 08:00:00')
+    VALUES (2, 1, 'ACME', '1 rue X', '2026-08-01', 'rejected', 'wrong_holder', '2026-05-01 08:00:00')
 --
 INSERT INTO mandate_event (id, mandate_id, at, actor, action, from_state, to_state, detail)
     VALUES (1, 1, '2026-05-05 08:00:00', 'obl', 'reject', 'submitted', 'rejected',
