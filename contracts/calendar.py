@@ -114,18 +114,6 @@ def epoch_to_local_date(epoch: np.ndarray) -> list[date]:
     return (days.astype("datetime64[D]")).astype(object)
 
 
-def month_minutes(year: int, month: int) -> int:
-    """Return the real elapsed minutes of a calendar month in Paris (March 2026 = 44,580; §13)."""
-    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return (local_epoch(nxt) - local_epoch(date(year, month, 1))) // 60
-
-
-def month_bounds(year: int, month: int) -> tuple[int, int]:
-    """Return the epoch seconds of the first instant of the month and of the next month (Paris)."""
-    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return local_epoch(date(year, month, 1)), local_epoch(nxt)
-
-
 def to_epoch(t: datetime) -> float:
     """Return epoch seconds of an aware datetime (a naive one is read as Paris wall clock)."""
     if t.tzinfo is None:

@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from contracts.calendar import from_epoch, month_bounds
-from contracts.cap import ZERO, money
+from contracts.calendar import from_epoch
 from contracts.choices import CAUSES
 from contracts.errors import InputError
+from contracts.money import ZERO, money
+from contracts.month import Month
 from contracts.profile import Profile
-from contracts.records import NAT, BillingRow, Incidents, InstallRow, month_key, month_text, subset
+from contracts.records import NAT, BillingRow, Incidents, InstallRow, subset
 from contracts.sla import SlaResult, compute
 
 
@@ -39,7 +40,7 @@ def explain(
     month: str,
 ) -> list[str]:
     """Return the derivation of (site, month) as lines of text."""
-    mk = month_key(month, field="--month")
+    mk = Month.parse(month, field="--month")
     sel = np.flatnonzero(np.array([s == site for s in incidents.site], dtype=bool))
     inc = subset(incidents, sel)
     bill = [b for b in billing if b.site == site]
@@ -64,7 +65,7 @@ def explain(
         + (", Alsace-Moselle (Good Friday, 26 Dec off; CONTRACTS §1)" if line.alsace_moselle else "")
         + f"; restoration clock: {clock}."
     )
-    a, b = month_bounds(mk // 12, mk % 12 + 1)
+    a, b = mk.first_instant, mk.end_instant
     ccal = profile.clock_calendar("57" if line.alsace_moselle else None)
     out.append("2. Incidents of the site (CONTRACTS §2 causes):")
     ends = res.effective_end
@@ -123,7 +124,7 @@ def explain(
         )
         den = profile.resolve(sla.get("denominator", "calendar_month"))
         if den == "business_window":
-            days = cal.business_days_in_month(mk // 12, mk % 12 + 1)
+            days = cal.business_days_in_month(mk.year, mk.number)
             per = line.den_s // 60 // days if days else 0
             out.append(
                 f"4. Period: {per} min × {days} business days = {_min(line.den_s)} min "
@@ -196,7 +197,7 @@ def _renumber(lines: list[str]) -> list[str]:
     return out
 
 
-def read_theirs(path: str | Path) -> dict[tuple[str, int], Decimal]:
+def read_theirs(path: str | Path) -> dict[tuple[str, Month], Decimal]:
     """Read another system's statement `site,month,credit_eur`."""
     f = str(path)
     try:
@@ -225,25 +226,25 @@ def read_theirs(path: str | Path) -> dict[tuple[str, int], Decimal]:
             raise InputError(f"not a number: {r[jc]!r}", file=f, line=i, field="credit_eur") from None
         if not v.is_finite():
             raise InputError(f"not a finite amount: {r[jc]!r}", file=f, line=i, field="credit_eur")
-        out[(r[js].strip(), month_key(r[jm], file=f, line=i))] = v
+        out[(r[js].strip(), Month.parse(r[jm], file=f, line=i))] = v
     return out
 
 
-def diff(result: SlaResult, theirs: dict[tuple[str, int], Decimal]) -> list[dict[str, Any]]:
+def diff(result: SlaResult, theirs: dict[tuple[str, Month], Decimal]) -> list[dict[str, Any]]:
     """Every site-month where our credit and theirs differ by a cent or more, with our reasoning."""
     ours = {(r["site"], r["month"]): r for r in result.rows}
-    keys = sorted({(s, month_text(m)) for s, m in theirs} | set(ours))
+    keys = sorted({(s, m.text) for s, m in theirs} | set(ours))
     out = []
     for site, month in keys:
         r = ours.get((site, month))
         mine = Decimal(str(r["credit_eur"])) if r else None
-        their = theirs.get((site, month_key(month)))
+        their = theirs.get((site, Month.parse(month)))
         if mine is not None and their is not None and abs(mine - their) < Decimal("0.01"):
             continue
         if r is None:
             why = "no statement row: the month is absent from our billing file"
         else:
-            line = result.site_months[(site, month_key(month))]
+            line = result.site_months[(site, Month.parse(month))]
             avail = "" if r["availability"] is None else f"availability {r['availability']:.4f} %, "
             why = (
                 f"{avail}downtime {r['downtime_minutes']:g} min, tier {r['credit_pct']:g} %, "

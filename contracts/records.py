@@ -9,14 +9,12 @@ skipped spring hour is bad input. Times become int64 epoch seconds.
 from __future__ import annotations
 
 import csv
-import re
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,13 +25,13 @@ from contracts.calendar import DST_YEARS, PARIS, in_spring_gap, local_to_epoch
 from contracts.choices import CAUSES
 from contracts.errors import InputError
 from contracts.fastcsv import Fallback
+from contracts.month import Month
 
 _YEARS = "1900–2199"
 _T_MIN, _T_MAX = -2208988800, 7258118400  # 1900-01-01 and 2200-01-01 UTC, epoch seconds
 _MAX_EUR = Decimal("1e12")
 NAT = np.iinfo(np.int64).min  # an empty time (open incident, no answer)
 CAUSE_CODE = {c: i for i, c in enumerate(CAUSES)}
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _TRUE = {"1", "true", "yes", "y", "oui", "t"}
 _FALSE = {"0", "false", "no", "n", "non", "f", ""}
 
@@ -482,27 +480,11 @@ class BillingRow:
     """One site-month of billing: recurring fees and usage charges (euros, Decimal)."""
 
     site: str
-    month: int  # year * 12 + month - 1
+    month: Month
     recurring: Decimal
     usage: Decimal
     departement: str | None
     line: int
-
-
-def month_key(text: str, *, file: str = "", line: int | None = None, field: str = "month") -> int:
-    """'2026-03' → 2026 * 12 + 2 (bad month → InputError)."""
-    m = _MONTH.match(text.strip())
-    if not m or not 1900 <= int(m.group(1)) <= 2199:
-        raise InputError(
-            f"bad month {text!r}; expected YYYY-MM in {_YEARS}", file=file, line=line, field=field
-        )
-    return int(m.group(1)) * 12 + int(m.group(2)) - 1
-
-
-@lru_cache(maxsize=4096)
-def month_text(key: int) -> str:
-    """2026 * 12 + 2 → '2026-03'."""
-    return f"{key // 12:04d}-{key % 12 + 1:02d}"
 
 
 def _money(text: str, *, file: str, line: int, field: str) -> Decimal:
@@ -524,7 +506,7 @@ def read_billing(path: str | Path) -> list[BillingRow]:
     f = str(path)
     header, cols, lines = _read_columns(path, ["site", "month", "recurring_fees", "usage_charges"])
     deps = cols.get("departement") or [""] * len(lines)
-    months: dict[str, int] = {}
+    months: dict[str, Month] = {}
     amounts: dict[tuple[str, str], Decimal] = {}  # the same amounts recur across a fleet: parse once
     out: list[BillingRow] = []
     seen: dict[tuple[str, int], int] = {}
@@ -535,10 +517,10 @@ def read_billing(path: str | Path) -> list[BillingRow]:
             raise InputError("empty value", file=f, line=ln, field="site")
         mk = months.get(month)
         if mk is None:
-            mk = months[month] = month_key(month, file=f, line=ln)
+            mk = months[month] = Month.parse(month, file=f, line=ln)
         if (site, mk) in seen:
             raise InputError(
-                f"duplicate site-month {site} {month_text(mk)} (first on line {seen[(site, mk)]})",
+                f"duplicate site-month {site} {mk.text} (first on line {seen[(site, mk)]})",
                 file=f,
                 line=ln,
                 field="month",

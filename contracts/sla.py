@@ -12,7 +12,7 @@ import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -20,16 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from contracts.calendar import epoch_to_iso, epoch_to_local_date, from_epoch, local_epoch, to_epoch
-from contracts.cap import ZERO, Credit, apply_cap, money
+from contracts.calendar import epoch_to_iso, epoch_to_local_date, local_epoch, to_epoch
+from contracts.cap import Credit, apply_cap
 from contracts.choices import CAUSES
+from contracts.money import ZERO, money
+from contracts.month import Month
 from contracts.profile import Profile
 from contracts.records import (
     NAT,
     BillingRow,
     Incidents,
     InstallRow,
-    month_text,
     read_billing,
     read_incidents,
     read_installs,
@@ -84,23 +85,14 @@ class SlaResult:
     effective_end: np.ndarray | None = None  # per incident: restoration used (epoch s)
 
 
-def month_start(key: int) -> int:
-    """Epoch seconds of the first instant of month `key` (year * 12 + month - 1) in Paris."""
-    return local_epoch(date(key // 12, key % 12 + 1, 1))
-
-
-def _month_starts(lo: int, hi: int) -> np.ndarray:
-    return np.array([month_start(k) for k in range(lo, hi + 2)], dtype=np.int64)
-
-
-def _epoch_month(s: int) -> int:
-    t = from_epoch(s)
-    return t.year * 12 + t.month - 1
+def _month_starts(lo: Month, hi: Month) -> np.ndarray:
+    """First instants of the months lo … hi and of the month after (the bounds of each month)."""
+    return np.array([Month(k).first_instant for k in lo.through(hi.shift(1))], dtype=np.int64)
 
 
 def default_as_of(billing: list[BillingRow]) -> int:
     """The end of the last month of the billing file (CONTRACTS §3)."""
-    return month_start(max(b.month for b in billing) + 1) if billing else 0
+    return max(b.month for b in billing).end_instant if billing else 0
 
 
 def _tiers(profile: Profile) -> list[tuple[int, int, bool, Decimal, str]]:
@@ -160,7 +152,7 @@ def _gtr_pct(profile: Profile, secs: np.ndarray) -> np.ndarray:
 
 def _usage_base(profile: Profile, bill: dict[tuple[str, int], BillingRow], site: str, month: int):
     """Mean usage charges of the 3 calendar months before `month` (§13; `usage_mean` choice)."""
-    prev = [(month_text(m), bill[(site, m)].usage) for m in range(month - 3, month) if (site, m) in bill]
+    prev = [(m.text, bill[(site, m)].usage) for m in Month(month).previous(3) if (site, m) in bill]
     if not prev:
         return prev, ZERO
     total = sum((u for _, u in prev), ZERO)
@@ -253,9 +245,8 @@ def _compute(
     if kind == "availability":
         down = _availability_downtime(profile, sidx[ci], start[ci], end[ci], alsace, clock, sites)
         for i in np.flatnonzero(counted & is_open):
-            for m in range(
-                _epoch_month(int(start[i])), _epoch_month(max(int(end[i]) - 1, int(start[i]))) + 1
-            ):
+            first, last = Month.at(int(start[i])), Month.at(max(int(end[i]) - 1, int(start[i])))
+            for m in first.through(last):
                 open_months.add((incidents.site[i], m))
     elif kind == "per_incident":
         down = _per_incident(profile, incidents, ci, sidx, start, end, is_open, alsace, clock, sites, sm)
@@ -263,7 +254,7 @@ def _compute(
     for (site, m), secs in sorted(down.items()):
         if (site, m) not in bill and secs > 0:
             warnings.append(
-                f"site {site} month {month_text(m)}: {secs / 60:g} counted minutes but the month is absent "
+                f"site {site} month {Month(m).text}: {secs / 60:g} counted minutes but the month is absent "
                 "from the billing file; no statement row"
             )
 
@@ -277,7 +268,7 @@ def _compute(
         for key, line in sm.items():
             dk = (line.alsace_moselle, key[1])
             if dk not in den_cache:
-                a, b = month_start(key[1]), month_start(key[1] + 1)
+                a, b = Month(key[1]).first_instant, Month(key[1]).end_instant
                 if denominator == "business_window":
                     cal = profile.calendar("57" if line.alsace_moselle else None)
                     den_cache[dk] = int(cal.business_seconds_array(np.array([a]), np.array([b]))[0])
@@ -302,8 +293,7 @@ def _compute(
                 # 000 §5.3 / 001 §4: recurring fees of the month + mean usage of the 3 previous months
                 line.base = line.billing.recurring + mean
                 line.amount = money(line.base * line.pct / 100)
-                last = date(m // 12, m % 12 + 1, 1) + timedelta(days=31)
-                last = last.replace(day=1) - timedelta(days=1)  # §13: dated on the last day of the month
+                last = Month(m).last_day  # §13: dated on the last day of the month
                 line.credits.append(
                     Credit(site, last, local_epoch(last), "", m, "availability", line.amount, _cap_base(line))
                 )
@@ -321,11 +311,11 @@ def _compute(
                 late = cal.business_days_between(ins.indicative_date, ins.service_start)
                 if ins.customer_caused or late <= spec.business_days or ins.handsets <= 0:
                     continue
-                m = ins.service_start.year * 12 + ins.service_start.month - 1
+                m = Month.containing(ins.service_start)
                 line = sm.get((ins.site, m))
                 if line is None:
                     warnings.append(
-                        f"site {ins.site} month {month_text(m)}: install-delay credit, month absent "
+                        f"site {ins.site} month {m.text}: install-delay credit, month absent "
                         "from the billing file; no statement row"
                     )
                     continue
@@ -385,7 +375,7 @@ def _availability_downtime(profile, site, s, e, alsace, clock, sites) -> dict[tu
         ms, me = ks[heads], np.maximum.reduceat(ke, heads)
         site, s, e = ms // _BIG, ms % _BIG + t0, me % _BIG + t0
         # me // _BIG == site because every end is within the same site block
-    m_lo, m_hi = _epoch_month(int(s.min())), _epoch_month(max(int(e.max()), int(s.min())))
+    m_lo, m_hi = Month.at(int(s.min())), Month.at(max(int(e.max()), int(s.min())))
     starts = _month_starts(m_lo, m_hi)
     mi_s = np.searchsorted(starts, s, side="right") - 1
     mi_e = np.searchsorted(starts, np.maximum(e - 1, s), side="right") - 1
@@ -422,7 +412,7 @@ def _per_incident(profile, inc: Incidents, ci, sidx, start, end, is_open, alsace
     pct = _gtr_pct(profile, secs)
     if not bool(profile.resolve(profile.sla.get("credited", False))):
         pct = np.zeros_like(pct)  # 002 §4 « Dans le cas d'une GTR » (choice gtr_subscribed)
-    m_lo, m_hi = _epoch_month(int(e.min())), _epoch_month(int(e.max()))
+    m_lo, m_hi = Month.at(int(e.min())), Month.at(int(e.max()))
     starts = _month_starts(m_lo, m_hi)
     mi = np.searchsorted(starts, e, side="right") - 1 + m_lo
     down: dict[tuple[str, int], int] = defaultdict(int)
@@ -473,7 +463,7 @@ def _row(profile: Profile, line: SiteMonth) -> dict[str, Any]:
     lost = float(money(line.lost)) if line.credits else 0.0
     row: dict[str, Any] = {
         "site": line.site,
-        "month": month_text(line.month),
+        "month": Month(line.month).text,
         "downtime_minutes": line.down_s / 60,
         "availability": (line.den_s - line.down_s) * 100 / line.den_s if line.measured else None,
         "credit_pct": float(line.pct) if line.pct else 0.0,

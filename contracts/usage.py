@@ -18,7 +18,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -29,11 +29,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from contracts.calendar import PARIS, in_spring_gap
 from contracts.choices import CallDevice, Dest
 from contracts.errors import InputError
+from contracts.money import money
+from contracts.month import Month
 from contracts.profile import Profile
 
 COLUMNS = ("caller_user", "callee", "start", "duration_s", "device_kind")
 HEADER_BYTES = (",".join(COLUMNS) + "\n").encode()
-CENT = Decimal("0.01")
 
 
 # ----- rules (the profile's `fair_use:` section) ---------------------------------------------------------
@@ -490,7 +491,7 @@ def _parse_row(row: list[str], col: dict[str, int], users: _Users, path: str, li
     e164, nd, kind = _normalise(cmat, np.array([len(cb)]), plus, np.array([int(body)], dtype=np.int64))
     return (
         users.id_of_name(user),
-        t.year * 12 + t.month - 1,
+        Month.containing(t),
         int(e164[0]),
         int(nd[0]),
         int(kind[0]),
@@ -701,10 +702,6 @@ class Audit:
         }
 
 
-def _eur(x: Decimal) -> Decimal:
-    return x.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def audit(
     profile: Profile,
     cdrs: str | Path,
@@ -791,25 +788,25 @@ def _report(
             flags.append("call_centre")
             clauses.append(cc.clause)
         oop_calls = int(sum(calls[i, d] for d in out_plan))
-        oop = _eur(
+        oop = money(
             sum((_minutes(rules, minutes[i, d], seconds[i, d]) * rate[d] for d in out_plan), Decimal(0))
         )
         retro = Decimal("0.00")
         penalty = Decimal("0.00")
         if flags:  # national fixed calls billed per minute, retroactively (001 §7, 002 §7.3)
             nf = Dest.national_fixed
-            retro = _eur(_minutes(rules, minutes[i, nf], seconds[i, nf]) * rate[nf])
+            retro = money(_minutes(rules, minutes[i, nf], seconds[i, nf]) * rate[nf])
             if rules.penalty and set(flags) & set(rules.penalty.flags):  # 002 §7.2 a), b)
                 all_minutes = sum(
                     (_minutes(rules, minutes[i, d], seconds[i, d]) * rate[d] for d in Dest), Decimal(0)
                 )
-                penalty = _eur(all_minutes * rules.penalty.pct / 100)
+                penalty = money(all_minutes * rules.penalty.pct / 100)
                 clauses.append(rules.penalty.clause)
         if flags or every_month:
             rows.append(
                 {
                     "user": user,
-                    "month": f"{month // 12:04d}-{month % 12 + 1:02d}",
+                    "month": Month(month).text,
                     "calls": n_calls,
                     "distinct_numbers": int(distinct[i]),
                     "national_fixed_calls": int(calls[i, Dest.national_fixed]),

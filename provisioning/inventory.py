@@ -15,7 +15,6 @@ A site already in the inventory is updated; the whole file is applied in one tra
 
 from __future__ import annotations
 
-import calendar
 import csv
 import io
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contracts.errors import InputError
+from contracts.month import add_months
 from contracts.profile import BUILTIN_PROFILES, load_profile
 from provisioning.choices import EquipmentKind
 from provisioning.models import Customer, Equipment, Site
@@ -161,13 +161,6 @@ def import_sites(session: Session, path: Path) -> list[Site]:
 def list_sites(session: Session) -> list[Site]:
     """Return every site, by name."""
     return list(session.scalars(select(Site).order_by(Site.name)))
-
-
-def add_months(day: date, months: int) -> date:
-    """Return `day` plus whole calendar months (clamped to the month's last day)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def warranty_end(profile: str, delivered: date, lease_months: int | None = None) -> date:

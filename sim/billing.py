@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import calendar as _cal
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
 import numpy as np
 
-CENT = Decimal("0.01")
+from contracts.money import money
+from contracts.month import months_from
+
 USAGE_SHAPE = 4.0  # gamma noise on monthly usage: mean 1, coefficient of variation 0.5
 
 
@@ -22,21 +23,6 @@ class Bill(NamedTuple):
     usage_charges: Decimal
     departement: str
     profile: str
-
-
-def months(start: date, end: date) -> list[tuple[int, int]]:
-    """(year, month) of every month with at least one day in [start, end)."""
-    out = []
-    y, m = start.year, start.month
-    while date(y, m, 1) < end:
-        out.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
-def money(x: Decimal | float) -> Decimal:
-    """Euros rounded half-up to the cent."""
-    return Decimal(str(x)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def site_bills(
@@ -55,19 +41,19 @@ def site_bills(
     000 §7.1: monthly fees from service start, pro rata temporis for the first month.
     """
     out = []
-    ms = months(service_start, end)
+    ms = months_from(service_start, end)
     noise = rng.gamma(USAGE_SHAPE, 1.0 / USAGE_SHAPE, size=len(ms))
     usage_cents = np.floor(float(usage_mean * 100) * noise + 0.5).astype(np.int64).tolist()
     fee = money(recurring)
-    for k, (y, m) in enumerate(ms):
+    for k, month in enumerate(ms):
         use = Decimal(usage_cents[k]).scaleb(-2)
         month_fee = fee
         if k == 0 and service_start.day > 1:
-            ndays = _cal.monthrange(y, m)[1]
+            ndays = month.days
             share = Decimal(ndays - service_start.day + 1) / Decimal(ndays)  # 000 §7.1 pro rata temporis
             month_fee = money(recurring * share)
             use = money(use * share)
-        out.append(Bill(site, f"{y:04d}-{m:02d}", month_fee, use, departement, profile))
+        out.append(Bill(site, month.text, month_fee, use, departement, profile))
     return out
 
 

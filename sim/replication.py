@@ -21,10 +21,12 @@ import numpy as np
 
 from contracts.calendar import local_epoch
 from contracts.choices import CAUSES
+from contracts.money import money
+from contracts.month import Month
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute
-from sim.billing import Bill, end_date, money, site_bills
+from sim.billing import Bill, end_date, site_bills
 from sim.choices import SITE_KINDS, InstallOutcome, Kind, RepairWindow
 from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
@@ -237,7 +239,7 @@ def _statements(
             line=np.arange(2, len(mine) + 2, dtype=np.int64),
         )
         billing = [
-            BillingRow(b.site, _month_key(b.month), b.recurring_fees, b.usage_charges, b.departement, k + 2)
+            BillingRow(b.site, Month.parse(b.month), b.recurring_fees, b.usage_charges, b.departement, k + 2)
             for k, b in enumerate(bills)
             if b.profile == name
         ]
@@ -249,14 +251,6 @@ def _statements(
         use_installs = ins if prof.install_delay is not None else None
         out[name] = compute(prof, inc, billing, use_installs, as_of).rows
     return out
-
-
-def _epoch(ctx: Context, t: float) -> int:
-    return ctx.origin + round(t * 60.0)
-
-
-def _month_key(text: str) -> int:
-    return int(text[:4]) * 12 + int(text[5:7]) - 1
 
 
 # ----- metrics --------------------------------------------------------------------------------------
@@ -423,7 +417,7 @@ def _component_names(fleet: Fleet) -> list[str]:
 
 
 def _epochs(ctx: Context, minutes) -> np.ndarray:
-    """Whole epoch seconds of simulation minutes (vectorised `_epoch`: same rounding)."""
+    """Whole epoch seconds of simulation minutes (rounded half to even)."""
     return ctx.origin + np.rint(np.asarray(minutes, dtype=float) * 60.0).astype(np.int64)
 
 
