@@ -254,28 +254,6 @@ def _statements(
 
 
 # ----- metrics --------------------------------------------------------------------------------------
-def objective(prof: Profile) -> tuple[float | None, str]:
-    """Restoration objective of a profile in minutes and the clock it is measured on (000 §5.4, 001 §4,
-    002 §4): `business` (the profile's window) or `clock` (the SLA clock of the profile)."""
-    obj = prof.objectives or {}
-    for key, how in (("restoration_business_hours", "business"), ("restoration_hours", "clock")):
-        spec = obj.get(key)
-        if spec is not None:
-            v = spec["value"] if "value" in spec else prof.resolve(spec)
-            return float(v) * 60, how
-    return None, ""
-
-
-def replacement_objective(prof: Profile) -> float | None:
-    """Hours within which faulty equipment is replaced after diagnosis (002 §4: 72 h; 001 §4: the
-    `equipment_replacement_hours` choice — `warranty_split` is read as 96 h, warranty is not simulated)."""
-    spec = (prof.objectives or {}).get("equipment_replacement_hours")
-    if spec is None:
-        return None
-    v = spec["value"] if "value" in spec else prof.resolve(spec)
-    return 96.0 if str(v) == "warranty_split" else float(v)
-
-
 def _replacements(ctx: Context, raw: RawRun) -> dict[str, float | None]:
     """Per profile: share of equipment replacements done within the objective after diagnosis."""
     site_prof = _site_profiles(ctx)
@@ -283,7 +261,7 @@ def _replacements(ctx: Context, raw: RawRun) -> dict[str, float | None]:
     done: dict[str, list[bool]] = defaultdict(list)
     for cid, diagnosed, replaced in raw.replacements:
         p = site_prof[int(comp_site[cid])]
-        hours = replacement_objective(ctx.profiles[p])
+        hours = ctx.profiles[p].sla_terms().objectives.replacement_hours
         if hours is not None:
             done[p].append(replaced - diagnosed <= hours * 60)
     return {p: (sum(done[p]) / len(done[p]) if done[p] else None) for p in sorted(ctx.profiles)}
@@ -303,8 +281,10 @@ def _restoration_rows(ctx: Context, tks: list[Ticket], tt: TicketTimes):
         a, b = tt.notified[ks], tt.restored[ks]
         bus = prof.calendar(dep).business_seconds_array(a, b) / 60.0
         wall = (b - a) / 60.0
-        obj, how = objective(prof)
-        measured = bus if how == "business" else prof.clock_calendar(dep).business_seconds_array(a, b) / 60.0
+        target = prof.sla_terms().objectives.restoration  # 000 §5.4, 001 §4, 002 §4
+        obj = None if target is None else target.minutes
+        on_window = target is None or target.clock == "business"
+        measured = bus if on_window else prof.clock_calendar(dep).business_seconds_array(a, b) / 60.0
         for j, k in enumerate(ks):
             within = None if obj is None else bool(measured[j] <= obj)
             rows[k] = (float(bus[j]), float(wall[j]), obj, within)

@@ -12,16 +12,10 @@ from contracts.profile import Profile
 
 
 # ----- restoration times ------------------------------------------------------------------------------
-def _clock(rows: list[dict[str, Any]], objective: float) -> str:
-    """Which clock the objective runs on: the row's `clock` column, else the one that explains the flags."""
-    given = {r.get("clock") for r in rows if r.get("clock")}
-    if len(given) == 1:
-        return "business" if "business" in given.pop() else "wallclock"
-    agree_b = sum((r["business_minutes"] <= objective) == r["within_objective"] for r in rows)
-    agree_w = sum((r["wallclock_minutes"] <= objective) == r["within_objective"] for r in rows)
-    if agree_b == agree_w:  # the flags do not tell: day-long objectives are read on the wall clock
-        return "wallclock" if objective >= 1440 else "business"
-    return "business" if agree_b > agree_w else "wallclock"
+def _clock(profile: Profile) -> str:
+    """The clock the profile's restoration objective runs on (its typed terms; wall clock when none)."""
+    target = profile.sla_terms().objectives.restoration
+    return target.clock if target is not None else "wallclock"
 
 
 def restoration(run: Run, profiles: dict[str, Profile]) -> Section:
@@ -43,7 +37,7 @@ def restoration(run: Run, profiles: dict[str, Profile]) -> Section:
     order = {p: i for i, p in enumerate(run.profiles)}
     plot_list, rows = [], []
     for (name, objective), items in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
-        clock = _clock(items, objective)
+        clock = _clock(profiles[name])
         minutes = [r[f"{clock}_minutes"] for r in items]
         kinds = ", ".join(sorted({r["kind"] for r in items}))
         within = sum(r["within_objective"] for r in items) / len(items)
