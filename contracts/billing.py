@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from contracts.errors import InputError
 from contracts.money import money, money_up
 from contracts.month import Month, add_months
-from contracts.profile import Profile, load_profile
+from contracts.profile import Profile
 
 # ----- rule models (the profile's YAML sections) ---------------------------------------------------------
 
@@ -552,8 +552,3 @@ def late_payment(profile: Profile, *, amount: Decimal | str, due: date, paid_on:
         "suspension_from": first_suspension,
         "suspension_clause": rules.suspension_clause,
     }
-
-
-def profile_for(name: str, overrides: Any = ()) -> Profile:
-    """Load a profile for billing (thin alias so callers import one module)."""
-    return load_profile(name, overrides)

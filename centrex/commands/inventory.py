@@ -10,18 +10,7 @@ import typer
 from centrex.commands.db import DB_OPTION, FORMAT_OPTION, parse_day
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
-from provisioning import accounts, db, inventory
 from provisioning.choices import EquipmentKind
-from provisioning.export import (
-    ACCOUNT_COLUMNS,
-    EQUIPMENT_COLUMNS,
-    SITE_COLUMNS,
-    TENANT_COLUMNS,
-    account_row,
-    equipment_row,
-    site_row,
-    tenant_row,
-)
 
 app = typer.Typer(
     help="Inventory: sites, equipment, tenants and SIP accounts.\n\n"
@@ -43,6 +32,9 @@ def import_(
     Columns: site, customer, address, postcode, city, profile (alleo|allset|progetcom|allocloud),
     service_start (YYYY-MM-DD, optional).  Example: centrex inventory import sites.csv
     """
+    from provisioning import db, inventory
+    from provisioning.export import SITE_COLUMNS, site_row
+
     with db.session_scope(db_url) as session:
         rows = [site_row(s) for s in inventory.import_sites(session, sites_csv)]
     info(f"{len(rows)} site(s) imported")
@@ -55,6 +47,9 @@ def sites(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None:
 
     Example: centrex inventory sites --format csv
     """
+    from provisioning import db, inventory
+    from provisioning.export import SITE_COLUMNS, site_row
+
     with db.session_scope(db_url) as session:
         rows = [site_row(s) for s in inventory.list_sites(session)]
     emit(rows, fmt, columns=SITE_COLUMNS, title="sites")
@@ -76,6 +71,9 @@ def add_equipment(
 
     Example: centrex inventory add-equipment --site hq --kind handset --serial S1 --delivered 2026-02-01
     """
+    from provisioning import db, inventory
+    from provisioning.export import EQUIPMENT_COLUMNS, equipment_row
+
     day = parse_day(delivered, "--delivered")
     with db.session_scope(db_url) as session:
         row = equipment_row(inventory.add_equipment(session, site, kind.value, serial, day, lease_months))
@@ -92,6 +90,9 @@ def equipment(
 
     Example: centrex inventory equipment --site paris-hq
     """
+    from provisioning import db, inventory
+    from provisioning.export import EQUIPMENT_COLUMNS, equipment_row
+
     with db.session_scope(db_url) as session:
         rows = [equipment_row(e) for e in inventory.list_equipment(session, site)]
     emit(rows, fmt, columns=EQUIPMENT_COLUMNS, title="equipment")
@@ -110,6 +111,9 @@ def add_tenant(
 
     Example: centrex inventory add-tenant acme --domain acme.pbx.test --channels 4
     """
+    from provisioning import accounts, db
+    from provisioning.export import TENANT_COLUMNS, tenant_row
+
     with db.session_scope(db_url) as session:
         row = tenant_row(accounts.add_tenant(session, name, domain, channels, customer))
     emit(row, fmt, columns=TENANT_COLUMNS)
@@ -129,6 +133,9 @@ def add_account(
 
     Example: printf '%s' "$PW" | centrex inventory add-account --tenant acme --username 1001 --password-stdin
     """
+    from provisioning import accounts, db
+    from provisioning.export import ACCOUNT_COLUMNS, account_row
+
     if not password_stdin:
         raise InputError(
             "give --password-stdin and pipe the password (it must not sit in shell history)",
@@ -146,6 +153,9 @@ def tenants(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None
 
     Example: centrex inventory tenants --format json
     """
+    from provisioning import accounts, db
+    from provisioning.export import TENANT_COLUMNS, tenant_row
+
     with db.session_scope(db_url) as session:
         rows = [tenant_row(t) for t in accounts.list_tenants(session)]
     emit(rows, fmt, columns=TENANT_COLUMNS, title="tenants")
@@ -161,6 +171,9 @@ def accounts_(
 
     Example: centrex inventory accounts --tenant acme
     """
+    from provisioning import accounts, db
+    from provisioning.export import ACCOUNT_COLUMNS, account_row
+
     with db.session_scope(db_url) as session:
         rows = [account_row(a) for a in accounts.list_sip_accounts(session, tenant)]
     emit(rows, fmt, columns=ACCOUNT_COLUMNS, title="SIP accounts")

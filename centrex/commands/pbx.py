@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from centrex import options
 from centrex.output import Format, emit, info
-from sip import service
 from sip.choices import DEFAULT_HOST, DEFAULT_PORT, InviteChallenge
 
 app = typer.Typer(
@@ -16,10 +16,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_RUN_DIR = typer.Option(
-    None, "--run-dir", help="Run directory (config, data, log, pid); default CENTREX_PBX_DIR or runs/pbx."
-)
-_FMT = typer.Option(Format.table, "--format", help="table, json or csv.")
+_RUN_DIR = options.RUN_DIR
+_FMT = options.FORMAT
 
 
 @app.command("up")
@@ -44,6 +42,8 @@ def up(
 
     Example: centrex pbx up --demo --port 5070
     """
+    from sip import service
+
     if invite_challenge not in (401, 407):
         from contracts.errors import InputError
 
@@ -61,6 +61,8 @@ def status(run_dir: Path | None = _RUN_DIR, fmt: Format = _FMT) -> None:
 
     Example: centrex pbx status --format json
     """
+    from sip import service
+
     emit(service.pbx_status(run_dir), fmt)
 
 
@@ -70,6 +72,8 @@ def down(run_dir: Path | None = _RUN_DIR, fmt: Format = _FMT) -> None:
 
     Example: centrex pbx down
     """
+    from sip import service
+
     emit(service.pbx_down(run_dir), fmt)
 
 

@@ -6,12 +6,8 @@ from pathlib import Path
 
 import typer
 
+from centrex import options
 from centrex.output import Format, emit, info, progress
-from centrex.report import write_report
-from sim.run import run_scenario
-from sim.runner import default_workers
-from sim.summary import summary_rows
-from sim.validation import validate_scenario
 
 SCENARIO = typer.Argument(..., help="Scenario YAML file (see scenarios/).", show_default=False)
 REPLICATIONS = typer.Option(None, "--replications", "-n", help="Replications (default: the scenario's).")
@@ -20,7 +16,7 @@ WORKERS = typer.Option(None, "--workers", "-w", help="Worker processes (default:
 SCHEDULER = typer.Option(
     None, "--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786."
 )
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+FORMAT = options.FORMAT
 
 
 class _Bar:
@@ -52,6 +48,11 @@ def run(
 
     Example: centrex run scenarios/demo.yaml --replications 20 --seed 7 --out runs/demo
     """
+    from centrex.report import write_report
+    from sim.run import run_scenario
+    from sim.runner import default_workers
+    from sim.summary import summary_rows
+
     with progress() as bar:
         state: dict = {}
 
@@ -93,6 +94,9 @@ def validate(
 
     Example: centrex validate scenarios/demo.yaml --replications 30
     """
+    from sim.runner import default_workers
+    from sim.validation import validate_scenario
+
     with progress() as bar:
         task = bar.add_task("replications", total=None)
         rows = validate_scenario(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from centrex import options
 from centrex.output import Format, emit, info
-from contracts import atomic
-from sip import service
 from sip.choices import ReportFormat
-from sip.report import CheckResult
+
+if TYPE_CHECKING:
+    from sip.report import CheckResult
 
 app = typer.Typer(
     help="Check and load the local test PBX (start it with `centrex pbx up`).\n\n"
@@ -19,9 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_RUN_DIR = typer.Option(
-    None, "--run-dir", help="Run directory of the PBX; default CENTREX_PBX_DIR or runs/pbx."
-)
+_RUN_DIR = options.RUN_DIR
 _TENANT = typer.Option(None, "--tenant", help="Only this tenant.")
 
 
@@ -52,6 +52,9 @@ def check(
 
     Example: centrex sip check --sample 20 --format json
     """
+    from contracts import atomic
+    from sip import service
+
     report = service.sip_check(
         run_dir=run_dir,
         sample=sample,
@@ -89,12 +92,14 @@ def load(
     hold: float = typer.Option(0.0, "--hold", help="Seconds to hold the calls before hanging up."),
     tenant: str | None = _TENANT,
     run_dir: Path | None = _RUN_DIR,
-    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    fmt: Format = options.FORMAT,
 ) -> None:
     """Drive registrations and concurrent calls; print what the PBX sustained.
 
     Example: centrex sip load --registrations 2000 --rate 500 --calls 7
     """
+    from sip import service
+
     result = service.sip_load(
         run_dir=run_dir, registrations=registrations, rate=rate, calls=calls, tenant=tenant, hold=hold
     )

@@ -7,11 +7,8 @@ from pathlib import Path
 
 import typer
 
+from centrex import options
 from centrex.output import Format, emit, warn
-from contracts.explain import choices_table, diff, explain, read_theirs
-from contracts.profile import load_profile
-from contracts.records import parse_instant
-from contracts.sla import compute, load_inputs
 
 app = typer.Typer(
     help="SLA statements: availability, service credits and caps per site and month.\n\n"
@@ -19,9 +16,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-CONTRACT = typer.Option(
-    ..., "--contract", "-c", help="Profile name (alleo, allset, progetcom, allocloud) or YAML path."
-)
+CONTRACT = options.CONTRACT
 INCIDENTS = typer.Option(
     ..., "--incidents", help="incidents.csv: ticket,site,notified_at,restored_at,cause[,…]"
 )
@@ -32,11 +27,15 @@ INSTALLS = typer.Option(
 AS_OF = typer.Option(
     None, "--as-of", help="Count open incidents up to this instant (default: end of the last billed month)."
 )
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
-SET = typer.Option([], "--set", help="Flip a contract choice: key=value (repeatable).")
+FORMAT = options.FORMAT
+SET = options.SET
 
 
 def _load(contract, incidents, billing, installs, as_of, sets):
+    from contracts.profile import load_profile
+    from contracts.records import parse_instant
+    from contracts.sla import load_inputs
+
     profile = load_profile(contract, sets)
     inc, bill, ins = load_inputs(incidents, billing, installs)
     return profile, inc, bill, ins, parse_instant(as_of) if as_of else None
@@ -56,6 +55,8 @@ def compute_cmd(
 
     Example: centrex sla compute --contract alleo --incidents inc.csv --billing billing.csv --format json
     """
+    from contracts.sla import compute
+
     profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
     res = compute(profile, inc, bill, ins, at)
     for w in res.warnings:
@@ -101,6 +102,8 @@ def explain_cmd(
 
     Example: centrex sla explain --contract alleo --incidents i.csv --billing b.csv --site E01 --month 2026-03
     """
+    from contracts.explain import explain
+
     profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
     lines = explain(profile, inc, bill, ins, at, site, month)
     if fmt is Format.table:
@@ -126,6 +129,9 @@ def diff_cmd(
 
     Example: centrex sla diff --contract allset --incidents i.csv --billing b.csv --theirs their_statement.csv
     """
+    from contracts.explain import diff, read_theirs
+    from contracts.sla import compute
+
     profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
     their = read_theirs(theirs)
     res = compute(profile, inc, bill, ins, at)
@@ -150,6 +156,8 @@ def choices_cmd(
 
     Example: centrex sla choices --contract alleo --incidents incidents.csv --billing billing.csv
     """
+    from contracts.explain import choices_table
+
     profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
     rows = choices_table(profile, inc, bill, ins, at)
     cols = [
