@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, TypeAdapter, ValidationError
 
-from contracts.choices import SLA_KINDS
+from contracts.choices import SLA_KINDS, SlaKind
 from contracts.errors import InputError
 
 MAX_HOURS = 100_000  # ~11 years: beyond any restoration time or deadline, far inside int64 seconds
@@ -140,9 +140,9 @@ def _non_empty(value: Any, what: str) -> Any:
 
 
 MODELS: dict[str, type[_SlaBase]] = {
-    "none": NoSla,
-    "availability": AvailabilitySla,
-    "per_incident": PerIncidentSla,
+    SlaKind.none: NoSla,
+    SlaKind.availability: AvailabilitySla,
+    SlaKind.per_incident: PerIncidentSla,
 }
 # The keys the engine passes through `Profile.resolve`: only these may depend on a choice.
 RESOLVED = ("clock", "credited", "denominator", "objective_pct", "tiers", "gtr_tiers")

@@ -12,10 +12,13 @@ from contracts.profile import Profile
 
 
 # ----- restoration times ------------------------------------------------------------------------------
-def _clock(profile: Profile) -> str:
-    """The clock the profile's restoration objective runs on (its typed terms; wall clock when none)."""
-    target = profile.sla_terms().objectives.restoration
-    return target.clock if target is not None else "wallclock"
+def _clock(profile: Profile, objective_minutes: float) -> str:
+    """The clock an objective of the profile runs on, from its typed terms: the restoration objective's
+    own clock; wall-clock hours for equipment replacement (and for an objective the terms do not know)."""
+    restoration = profile.sla_terms().objectives.restoration
+    if restoration is not None and objective_minutes == restoration.minutes:
+        return restoration.clock
+    return "wallclock"
 
 
 def restoration(run: Run, profiles: dict[str, Profile]) -> Section:
@@ -37,7 +40,7 @@ def restoration(run: Run, profiles: dict[str, Profile]) -> Section:
     order = {p: i for i, p in enumerate(run.profiles)}
     plot_list, rows = [], []
     for (name, objective), items in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
-        clock = _clock(profiles[name])
+        clock = _clock(profiles[name], objective)
         minutes = [r[f"{clock}_minutes"] for r in items]
         kinds = ", ".join(sorted({r["kind"] for r in items}))
         within = sum(r["within_objective"] for r in items) / len(items)
