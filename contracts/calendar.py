@@ -37,7 +37,7 @@ def local_epoch(d: date, minute: int = 0) -> int:
 
 
 def _last_sunday(year: int, month: int) -> date:
-    d = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    d = date(year, month, _cal.monthrange(year, month)[1])
     return d - timedelta(days=(d.weekday() + 1) % 7)
 
 
