@@ -19,7 +19,9 @@ def _decimal(x: Decimal | Fraction | int | float | str) -> Decimal:
 
 def money(x: Decimal | Fraction | int | float | str) -> Decimal:
     """Round to the cent, half-up: every credit, cap, fee and charge (CONTRACTS §13)."""
-    return _decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
+    if type(x) is not Decimal:  # the statement rounds ~10^5 Decimals: no conversion on that path
+        x = _decimal(x)
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def money_up(x: Decimal | Fraction | int | float | str) -> Decimal:

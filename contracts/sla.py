@@ -37,6 +37,9 @@ from contracts.records import (
 )
 from contracts.terms import AvailabilityTier, SlaTerms
 
+# Members read once: an enum attribute costs more than the comparison in the per-row loops.
+_AVAILABILITY, _PER_INCIDENT = SlaKind.availability, SlaKind.per_incident
+_GTR, _INSTALL = CreditKind.gtr, CreditKind.install
 _BIG = np.int64(1) << np.int64(36)  # > any span of epoch seconds we meet (~2,177 years)
 
 
@@ -256,13 +259,13 @@ def _downtime(profile, terms, incidents, fleet, start, end, is_open, sm):
     down: dict[tuple[str, int], int] = {}
     open_months: set[tuple[str, int]] = set()
     ci = np.flatnonzero(counted)
-    if terms.kind == SlaKind.availability:
+    if terms.kind == _AVAILABILITY:
         down = _availability_downtime(terms, sidx[ci], start[ci], end[ci], fleet.alsace, clock, fleet.names)
         for i in np.flatnonzero(counted & is_open):
             first, last = Month.at(int(start[i])), Month.at(max(int(end[i]) - 1, int(start[i])))
             for m in first.through(last):
                 open_months.add((incidents.site[i], m))
-    elif terms.kind == SlaKind.per_incident:
+    elif terms.kind == _PER_INCIDENT:
         down = _per_incident(
             terms, incidents, ci, sidx, start, end, is_open, fleet.alsace, clock, fleet.names, sm
         )
@@ -281,7 +284,7 @@ def _absent_months(down: dict[tuple[str, int], int], bill: dict[tuple[str, int],
 
 def _month_lines(profile, terms, sm, bill, down, open_months) -> None:
     """Each site-month's downtime, and for availability its period, tier and credit (000 §5.3, 001 §4)."""
-    availability = terms.kind == SlaKind.availability
+    availability = terms.kind == _AVAILABILITY
     keys = list(sm)
     if availability and keys:
         den_a = _periods(profile, terms, sm)
@@ -315,7 +318,7 @@ def _month_lines(profile, terms, sm, bill, down, open_months) -> None:
                         _cap_base(line),
                     )
                 )
-        elif terms.kind == SlaKind.per_incident:
+        elif terms.kind == _PER_INCIDENT:
             line.down_s = down.get(key, 0)
 
 
@@ -364,7 +367,7 @@ def _install_credits(profile, installs, dep, sm) -> list[str]:
             local_epoch(ins.service_start),
             "",
             m,
-            CreditKind.install,
+            _INSTALL,
             amount,
             _cap_base(line),
         )
@@ -485,7 +488,7 @@ def _per_incident(terms: SlaTerms, inc: Incidents, ci, sidx, start, end, is_open
         if p > 0:
             line.pct += p
             amount = money(line.billing.recurring * p / 100)  # 002 §4: monthly rent of the failed service
-            c = Credit(key[0], days[j], e_l[j], tickets[j], key[1], CreditKind.gtr, amount, _cap_base(line))
+            c = Credit(key[0], days[j], e_l[j], tickets[j], key[1], _GTR, amount, _cap_base(line))
             c.notes.append(str(len(line.incidents) - 1))
             line.credits.append(c)
     return dict(down)
@@ -494,7 +497,7 @@ def _per_incident(terms: SlaTerms, inc: Incidents, ci, sidx, start, end, is_open
 def _row(profile: Profile, terms: SlaTerms, line: SiteMonth) -> dict[str, Any]:
     """The JSON object of one statement row."""
     for c in line.credits:
-        if c.kind == CreditKind.gtr:
+        if c.kind == _GTR:
             line.incidents[int(c.notes[0])]["credit_eur"] = float(c.granted)
     granted = float(money(line.granted)) if line.credits else 0.0
     lost = float(money(line.lost)) if line.credits else 0.0
@@ -510,11 +513,9 @@ def _row(profile: Profile, terms: SlaTerms, line: SiteMonth) -> dict[str, Any]:
     }
     if profile.install_delay is not None:
         row["install_credit_eur"] = (
-            float(sum((c.granted for c in line.credits if c.kind == CreditKind.install), ZERO))
-            if line.credits
-            else 0.0
+            float(sum((c.granted for c in line.credits if c.kind == _INSTALL), ZERO)) if line.credits else 0.0
         )
-    if terms.kind == SlaKind.per_incident:
+    if terms.kind == _PER_INCIDENT:
         row["incidents"] = line.incidents
     return row
 
