@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from contracts.choices import Counting, DeviceKind, Rounding
 from contracts.errors import InputError
+from contracts.profile import is_provenance_line
 
 CLAUSE = "004 §11.d"
 
@@ -229,13 +230,20 @@ class UserCount:
 
 
 def parse_devices(text: str, source: str = "devices.csv") -> list[DeviceRow]:
-    """Parse a devices CSV (`device,kind,user,room`; `#` lines ignored) into rows, checking each one."""
-    first = next((x for x in text.splitlines() if x.strip() and not x.startswith("#")), "")
+    """Parse a devices CSV (`device,kind,user,room`) into rows, checking each one.
+
+    Only the tool's own `# provenance` line 1 is skipped: a row starting with `#` is data, never dropped.
+    """
+    head, _, rest = text.partition("\n")
+    start = 1
+    if is_provenance_line(head):
+        text, start = rest, 2
+    first = next((x for x in text.splitlines() if x.strip()), "")
     reader = csv.reader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
     rows: list[DeviceRow] = []
     header: list[str] | None = None
-    for line_no, cells in enumerate(reader, start=1):
-        if not cells or (cells[0].startswith("#")) or all(not c.strip() for c in cells):
+    for line_no, cells in enumerate(reader, start=start):
+        if not cells or all(not c.strip() for c in cells):
             continue
         cells = [c.strip() for c in cells]
         if header is None:

@@ -4,6 +4,7 @@ compare with another system's statement; total credits under every reading of ea
 from __future__ import annotations
 
 import csv
+import io
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -16,7 +17,7 @@ from contracts.choices import CAUSES, CreditKind, SlaKind
 from contracts.errors import InputError
 from contracts.money import ZERO, money
 from contracts.month import Month
-from contracts.profile import Profile
+from contracts.profile import Profile, is_provenance_line
 from contracts.records import NAT, BillingRow, Incidents, InstallRow, subset
 from contracts.sla import SlaResult, compute
 
@@ -193,26 +194,36 @@ def _renumber(lines: list[str]) -> list[str]:
 
 
 def read_theirs(path: str | Path) -> dict[tuple[str, Month], Decimal]:
-    """Read another system's statement `site,month,credit_eur`."""
+    """Read another system's statement `site,month,credit_eur` (or our own `sla` CSV output).
+
+    Only the tool's own `# provenance` line 1 is skipped: a row starting with `#` is data, never dropped.
+    """
     f = str(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            lines = [x for x in fh if x.strip() and not x.startswith("#")]
-        delim = ";" if lines and lines[0].count(";") > lines[0].count(",") else ","  # French exports
-        rows = [r for r in csv.reader(lines, delimiter=delim) if r]
+            text = fh.read()
+        head, _, rest = text.partition("\n")
+        start = 1
+        if is_provenance_line(head):
+            text, start = rest, 2
+        first = next((x for x in text.splitlines() if x.strip()), "")
+        delim = ";" if first.count(";") > first.count(",") else ","  # French exports
+        reader = csv.reader(io.StringIO(text), delimiter=delim)
+        rows = [(i, r) for i, r in enumerate(reader, start=start) if r and (len(r) > 1 or r[0].strip())]
     except FileNotFoundError:
         raise InputError("file not found", file=f) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"cannot read: {exc}", file=f) from None
     if not rows:
-        raise InputError("empty file", file=f, line=1)
-    header = [h.strip().lower() for h in rows[0]]
+        raise InputError("empty file", file=f, line=start)
+    at, first_row = rows[0]
+    header = [h.strip().lower() for h in first_row]
     for c in ("site", "month", "credit_eur"):
         if c not in header:
-            raise InputError(f"missing column {c}", file=f, line=1)
+            raise InputError(f"missing column {c}", file=f, line=at)
     js, jm, jc = header.index("site"), header.index("month"), header.index("credit_eur")
     out = {}
-    for i, r in enumerate(rows[1:], start=2):
+    for i, r in rows[1:]:
         if len(r) != len(header):
             raise InputError(f"malformed row: {len(r)} fields, expected {len(header)}", file=f, line=i)
         try:

@@ -8,6 +8,7 @@ clause; `--set key=value` overrides are validated against those declarations.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -285,6 +286,17 @@ class Profile(BaseModel):
         if self.sla_terms().clock == "wallclock":
             return _calendar(((0, 1440),) * 7, False, False)
         return self.calendar(departement)
+
+
+_PROVENANCE_LINE = re.compile(r"\ufeff?# profile=\S+ sha256=[0-9a-f]{64} choices:")
+
+
+def is_provenance_line(line: str) -> bool:
+    """True for the `# provenance` line the tool writes above a CSV table (`Profile.provenance`).
+
+    Only that line, as line 1, is a comment in a table: any other row starting with `#` is data.
+    """
+    return _PROVENANCE_LINE.match(line) is not None
 
 
 @lru_cache(maxsize=64)

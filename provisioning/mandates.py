@@ -43,7 +43,10 @@ TRANSITIONS: dict[str, tuple[frozenset[MandateState], MandateState]] = {
 
 
 def read_numbers_file(path: Path) -> list[int]:
-    """Return the numbers of a file: one per line (or first CSV column); `#` comments and a header allowed."""
+    """Return the numbers of a file: one per line (or first CSV column); `#` comments and a header allowed.
+
+    Unlike a CSV table, this file is written by hand and no number starts with `#`, so `#` lines are notes.
+    """
     file = str(path)
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()

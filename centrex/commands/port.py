@@ -45,7 +45,9 @@ def create(
     site: str = typer.Option(..., "--site", help="Site the numbers are ported to."),
     holder: str = typer.Option(..., "--holder", help="Holder of the lines at the local-loop operator."),
     address: str = typer.Option(..., "--address", help="Address of the lines as the OBL knows it."),
-    numbers: Path = typer.Option(..., "--numbers", help="File with the numbers to port, one per line."),
+    numbers: Path = typer.Option(
+        ..., "--numbers", help="File with the numbers to port, one per line; `#` lines are comments."
+    ),
     expires: str = typer.Option(..., "--expires", help="Expiry date of the mandate YYYY-MM-DD."),
     rio: str | None = typer.Option(None, "--rio", help="RIO of the line (12 characters OO Q RRRRRR CCC)."),
     db_url: str | None = DB_OPTION,

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from centrex.report import REQUIRED_FILES, load_run, render_capacity_html, write_report
 from centrex.report.sections import (
@@ -208,7 +209,7 @@ def _leaves(value, path=()):
     yield path
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=budget(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_damaged_json_value_is_an_input_error_or_a_report(run_dir, tmp_path, data):
     """Replace one value anywhere in summary.json or sla.json: the report is built or the error is an

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from centrex import plots
 
@@ -93,7 +94,7 @@ def test_tick_format_uses_the_step_decimals():
     assert plots.tick_format([0, 1000, 2000])(2000) == "2,000"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=budget(60), deadline=None)
 @given(st.floats(-1e6, 1e6), st.just(0.0) | st.floats(1e-6, 1e6))
 def test_nice_ticks_cover_the_range(lo, span):
     hi = lo + span

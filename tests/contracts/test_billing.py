@@ -10,6 +10,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from contracts.billing import (
     add_months,
@@ -239,7 +240,7 @@ def test_price_call_rounds_up_to_the_next_cent(seconds, rate, expected):
     assert price_call(seconds, rate) == Decimal(expected)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=budget(60), deadline=None)
 @given(
     st.lists(st.integers(0, 20_000), min_size=1, max_size=30), st.decimals(min_value=0, max_value=5, places=4)
 )
@@ -270,7 +271,7 @@ def test_late_interest_one_percent_per_month_and_suspension_after_20_days():
     ] == Decimal("0.00")
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=budget(50), deadline=None)
 @given(
     st.sampled_from(["alleo", "allset", "progetcom", "allocloud"]),
     st.dates(date(2020, 1, 1), date(2030, 1, 1)),

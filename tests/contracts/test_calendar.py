@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from contracts.calendar import PARIS, BusinessCalendar, weekly_window
 from contracts.month import Month
@@ -106,7 +107,7 @@ def test_window_crossing_dst_is_real_minutes():
 instants = st.integers(min_value=1_767_222_000, max_value=1_798_758_000)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=budget(60), deadline=None)
 @given(instants, st.integers(0, 12 * 86400), st.integers(0, 12 * 86400))
 def test_additive_and_bounded(a, d1, d2):
     a, m, b = a, a + d1, a + d1 + d2
@@ -117,7 +118,7 @@ def test_additive_and_bounded(a, d1, d2):
         assert whole <= b - a
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=budget(25), deadline=None)
 @given(st.integers(1_767_222_000 // 60, 1_798_758_000 // 60), st.integers(0, 4 * 1440))
 def test_matches_per_minute_loop(a_min, dur):
     a = datetime.fromtimestamp(a_min * 60, PARIS)
@@ -125,7 +126,7 @@ def test_matches_per_minute_loop(a_min, dur):
     assert ALLEO.business_minutes(a, b) == per_minute(ALLEO, a, b)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=budget(40), deadline=None)
 @given(instants, st.floats(0, 20_000))
 def test_add_business_minutes_inverts(a, minutes):
     start = datetime.fromtimestamp(a, PARIS)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from contracts.channels import (
     DEFAULT_TIERS,
@@ -57,7 +58,7 @@ def test_marginal_reading_never_gives_more_users_fewer_channels():
     assert all(b >= a for a, b in zip(values, values[1:], strict=False))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=budget(40), deadline=None)
 @given(n=st.integers(0, 20000), exact=st.booleans())
 def test_vectorised_allowance_equals_scalar(n, exact):
     terms = EXACT if exact else ChannelTerms()

@@ -91,6 +91,7 @@ def test_billing_departement_and_installs(tmp_path):
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from rb_harness import budget  # noqa: E402
 
 from contracts import fastcsv, records  # noqa: E402
 from contracts.fastcsv import Fallback  # noqa: E402
@@ -134,7 +135,9 @@ _TIMES = [
 _TEXT = ["S1", "S2", "Paris Nord", "Sé", " S1", "S1\u00a0", "", "T1", "x" * 70, "57", "a;b", "a,b", '"q"']
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=budget(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     data=st.data(),
     delim=st.sampled_from([",", ";"]),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from contracts.calendar import PARIS
 from contracts.cap import Credit, apply_cap
@@ -226,7 +227,7 @@ def test_credit_base_mean_of_previous_months(tmp_path):
     assert r["credit_eur"] == pytest.approx(0.15 * 1130)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=budget(30), deadline=None)
 @given(st.sampled_from(["alleo", "allset", "progetcom"]), st.integers(0, 3000), st.integers(0, 3000))
 def test_credit_never_decreases_with_downtime(tmp_path_factory, name, a, b):
     lo, hi = sorted((a, b))
@@ -241,7 +242,7 @@ def test_credit_never_decreases_with_downtime(tmp_path_factory, name, a, b):
     assert credit(lo) <= credit(hi)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=budget(40), deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 120), st.integers(0, 400_00)), min_size=1, max_size=25))
 def test_no_30_day_window_exceeds_the_cap(items):
     start = date(2026, 1, 1)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from contracts.errors import InputError
 from contracts.traffic import (
@@ -94,7 +95,7 @@ def test_inverse_for_ten_thousand_channels_matches_a_scan():
     assert erlang_b(9900.0, n) <= 0.01 < erlang_b(9900.0, n - 1)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=budget(60), deadline=None)
 @given(a=st.floats(0.01, 300), n=st.integers(0, 400))
 def test_blocking_decreases_with_channels_and_increases_with_load(a, n):
     assert erlang_b(a, n + 1) <= erlang_b(a, n)
@@ -102,7 +103,7 @@ def test_blocking_decreases_with_channels_and_increases_with_load(a, n):
     assert erlang_b_many(a, n) == pytest.approx(erlang_b(a, n), rel=1e-9, abs=1e-300)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=budget(60), deadline=None)
 @given(a=st.floats(0.01, 2000), p=st.floats(1e-6, 0.5))
 def test_inverse_is_the_fewest_channels(a, p):
     n = channels_for_blocking(a, p)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from contracts.errors import StateError
 from provisioning import db
@@ -39,7 +40,7 @@ ops = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=budget(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=ops)
 def test_allocator_matches_the_model(tmp_path, ops):
     template = tmp_path / "template.db"

@@ -21,7 +21,11 @@ def failing(url) -> dict[str, list[str]]:
 @pytest.fixture
 def populated(inventory):
     for size in (1, 10, 100):
-        db.in_transaction(inventory, lambda c, n=size: allocate_block(c, "paris-hq", n, actor="t"), core=True)
+        db.in_transaction(
+            inventory,
+            lambda c, n=size: allocate_block(c, "paris-hq", n, actor="t", today=date(2026, 5, 4)),
+            core=True,
+        )
     with db.session_scope(inventory) as s:
         m = create_mandate(
             s,

@@ -24,6 +24,8 @@ from provisioning.inventory import import_sites
 from provisioning.mandates import create_mandate
 from provisioning.numbers import add_range
 
+TODAY = ("--today", "2026-05-04")  # injected: the tests never read the wall-clock date
+
 OBL = """number,ndi,holder,address,line_type
 +33140000001,+33140000001,Acme SA,"1 rue de Rivoli, 75001 Paris",permanent
 """
@@ -67,14 +69,14 @@ def test_numbers_in_default_centrex_db(tmp_path, sites_csv, cli):
     assert (tmp_path / "centrex.db").exists()  # the default database is centrex.db in the cwd
     ok(cli("numbers", "add-range", "+33170000000", "--size", "10000"))
     block = json.loads(
-        ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "100", "--format", "json"))
+        ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "100", "--format", "json", *TODAY))
     )
     assert (block["first"], block["last"], block["emergency_address"]) == (
         "+33170000000",
         "+33170000099",
         "1 rue de Rivoli, 75001 Paris",
     )
-    ok(cli("numbers", "release", "+33170000042", "--quarantine-days", "30"))
+    ok(cli("numbers", "release", "+33170000042", "--quarantine-days", "30", *TODAY))
     rows = list(csv.DictReader(io.StringIO(ok(cli("numbers", "list", "--format", "csv")))))
     assert [(r["first"], r["state"], r["allocated_by"]) for r in rows] == [
         ("+33170000000", "released", "tester")
@@ -90,16 +92,19 @@ def test_numbers_in_default_centrex_db(tmp_path, sites_csv, cli):
     [
         (["numbers", "add-range", "+33612345678", "--size", "10"], "geographic"),
         (["numbers", "add-range", "+33170000500", "--size", "10"], "overlaps range"),
-        (["numbers", "allocate", "--site", "paris-hq", "--size", "50"], "block size must be one of"),
-        (["numbers", "allocate", "--site", "nowhere", "--size", "10"], "unknown site 'nowhere'"),
+        (["numbers", "allocate", "--site", "paris-hq", "--size", "50", *TODAY], "block size must be one of"),
+        (["numbers", "allocate", "--site", "nowhere", "--size", "10", *TODAY], "unknown site 'nowhere'"),
         (
-            ["numbers", "allocate", "--site", "lyon", "--size", "10"],
+            ["numbers", "allocate", "--site", "lyon", "--size", "10", *TODAY],
             "no free aligned block of 10 left in zone 04",
         ),
-        (["numbers", "allocate", "--site", "paris-hq", "--size", "10", "--purpose", "lift"], "004 §2"),
-        (["port", "accept", "1"], "cannot accept a draft"),
-        (["port", "reject", "1", "--reason", "wrong_holder"], "cannot reject a draft"),
-        (["port", "schedule", "1", "--date", "2026-02-30"], "--date: '2026-02-30' is not a date"),
+        (
+            ["numbers", "allocate", "--site", "paris-hq", "--size", "10", "--purpose", "lift", *TODAY],
+            "004 §2",
+        ),
+        (["port", "accept", "1", *TODAY], "cannot accept a draft"),
+        (["port", "reject", "1", "--reason", "wrong_holder", *TODAY], "cannot reject a draft"),
+        (["port", "schedule", "1", "--date", "2026-02-30", *TODAY], "--date: '2026-02-30' is not a date"),
         (["inventory", "add-account", "--tenant", "acme", "--username", "1001"], "--password-stdin"),
     ],
 )
@@ -116,6 +121,7 @@ def test_bad_input_exit_2_nothing_changed(tmp_path, sites_csv, cli, args, messag
             numbers=[33140000001],
             expires=date(2099, 12, 31),
             actor="t",
+            today=date(2026, 5, 4),
         )
     before = dump(tmp_path / "centrex.db")
     code, out, err = cli(*args)
@@ -129,7 +135,7 @@ def test_console_script_exit_code(tmp_path):
     env = dict(os.environ)
     env.pop("CENTREX_DB", None)
     result = subprocess.run(
-        [sys.executable, "-m", "centrex.cli", "numbers", "allocate", "--site", "x", "--size", "3"],
+        [sys.executable, "-m", "centrex.cli", "numbers", "allocate", "--site", "x", "--size", "3", *TODAY],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -150,7 +156,7 @@ def test_port_flow_on_postgres(tmp_path, sites_csv, pg_cluster, cli):
     (tmp_path / "n.txt").write_text("+33140000001\n", encoding="utf-8")
     create = ["--site", "paris-hq", "--holder", "Acme SA", "--address", "1 rue de Rivoli, 75001 Paris"]
     create += ["--numbers", "n.txt", "--expires", "2099-12-31", "--rio", "01P123456ABC"]
-    ok(cli("port", "create", *create, "--db", url))
+    ok(cli("port", "create", *create, *TODAY, "--db", url))
     ok(cli("port", "submit", "1", "--today", "2026-05-05", "--db", url))
     answered = json.loads(
         ok(cli("port", "obl", "1", "--today", "2026-05-07", "--format", "json", "--db", url))
@@ -193,7 +199,7 @@ def test_db_check_exits_1_on_a_broken_invariant(tmp_path, sites_csv, cli):
     ok(cli("db", "upgrade"))
     ok(cli("inventory", "import", str(sites_csv)))
     ok(cli("numbers", "add-range", "+33170000000", "--size", "100"))
-    ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "10"))
+    ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "10", *TODAY))
     with sqlite3.connect(tmp_path / "centrex.db") as conn:
         conn.execute("UPDATE number_block SET start = 33170000005")
     code, out, _ = cli("db", "check", "--format", "json")

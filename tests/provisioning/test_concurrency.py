@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -24,7 +25,9 @@ def _allocate_many(url: str, seed: int, count: int) -> list[tuple[int, int]]:
     got = []
     for size in rng.choices(SIZES, WEIGHTS, k=count):
         blk = db.in_transaction(
-            url, lambda c, n=size: allocate_block(c, "paris-hq", n, actor=f"w{seed}"), core=True
+            url,
+            lambda c, n=size: allocate_block(c, "paris-hq", n, actor=f"w{seed}", today=date(2026, 5, 4)),
+            core=True,
         )
         got.append((blk.start, blk.size))
     db.dispose_all()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 import warnings
 from collections import Counter
@@ -126,12 +127,23 @@ def read_or_error(reader: Any, path: Path | str, *args: Any) -> Any:
         return exc
 
 
+def budget(max_examples: int) -> int:
+    """A test's example budget times `CENTREX_HYPOTHESIS_BUDGET` (1 in CI; `tox -e fuzz` sets 5).
+
+    Explicit `@settings(max_examples=...)` override the profile, so every budget goes through here.
+    """
+    raw = os.environ.get("CENTREX_HYPOTHESIS_BUDGET", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"CENTREX_HYPOTHESIS_BUDGET={raw!r}: expected a whole number >= 1")
+    return max_examples * int(raw)
+
+
 def fuzz(max_examples: int):
-    """Hypothesis settings of the suite: a fixed example budget, no deadline (no timed assertion)."""
+    """Hypothesis settings of the suite: an example budget (times the multiplier), no deadline."""
     from hypothesis import HealthCheck, settings
 
     return settings(
-        max_examples=max_examples,
+        max_examples=budget(max_examples),
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     )

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -124,8 +125,9 @@ def test_db_check_reports_a_violation(inventory_url):
     with db.session_scope(inventory_url) as s:
         from provisioning.numbers import allocate_block
 
-        a = allocate_block(s, "paris-hq", 10, actor="t")
-        b = allocate_block(s, "paris-hq", 10, actor="t")
+        day = date(2026, 5, 4)
+        a = allocate_block(s, "paris-hq", 10, actor="t", today=day)
+        b = allocate_block(s, "paris-hq", 10, actor="t", today=day)
         s.execute(NumberBlock.__table__.update().where(NumberBlock.id == b.id).values(start=a.start))
     db.dispose_all()
     res = run_cli(["db", "check", "--db", inventory_url, "--format", "json"])

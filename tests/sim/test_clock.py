@@ -6,6 +6,7 @@ from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from contracts.calendar import from_epoch, to_epoch
 from contracts.profile import load_profile
@@ -16,7 +17,7 @@ CAL = load_profile("alleo").calendar("67")  # Alsace-Moselle: Good Friday and 26
 CLOCK = BusinessClock(CAL, START, 500)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=budget(200), deadline=None)
 @given(st.floats(0, 380 * 1440), st.one_of(st.just(0.0), st.floats(0.01, 5000)))
 def test_add_matches_calendar(t, minutes):
     got = CLOCK.add(t, minutes)
@@ -25,7 +26,7 @@ def test_add_matches_calendar(t, minutes):
     assert abs(got - (to_epoch(ref) - CLOCK.origin) / 60) < 1e-6
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=budget(100), deadline=None)
 @given(st.floats(0, 380 * 1440), st.floats(0, 20000))
 def test_minutes_between_matches_calendar(a, span):
     b = a + span

@@ -7,6 +7,7 @@ import numpy as np
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 from sim_helpers import BASE
 
 from sim.fleet import build_fleet
@@ -87,7 +88,7 @@ def _brute_force_down(intervals, backup: bool, n_hand: int, t: float) -> bool:
 _SPAN = st.tuples(st.integers(0, 100), st.integers(1, 40))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=budget(60), deadline=None)
 @given(
     links=st.lists(_SPAN, max_size=4),
     backups=st.lists(_SPAN, max_size=4),

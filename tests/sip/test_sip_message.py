@@ -3,6 +3,7 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rb_harness import budget
 
 from sip.message import SipMessage, SipParseError, request, response_to, split_values, tag_of, uri_of
 
@@ -50,7 +51,7 @@ def test_uri_and_split_helpers():
 token = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-.", min_size=1, max_size=12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=budget(60), deadline=None)
 @given(
     method=st.sampled_from(["REGISTER", "INVITE", "BYE", "OPTIONS"]),
     user=token,
