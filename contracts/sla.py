@@ -96,7 +96,7 @@ def _month_starts(lo: Month, hi: Month) -> np.ndarray:
 
 def default_as_of(billing: list[BillingRow]) -> int:
     """The end of the last month of the billing file (CONTRACTS §3)."""
-    return max(b.month for b in billing).end_instant if billing else 0
+    return Month(max(b.month for b in billing)).end_instant if billing else 0
 
 
 def _tier_index(tiers: tuple[AvailabilityTier, ...], up_s: np.ndarray, den_s: np.ndarray) -> np.ndarray:

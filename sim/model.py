@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -83,6 +84,15 @@ def duration_sampler(rng: np.random.Generator, d: Duration):
     return buffered(lambda n: rng.exponential(m, n))
 
 
+def duration_draws(rng: np.random.Generator, d: Duration, n: int) -> np.ndarray:
+    """`n` successive draws of `duration_sampler(rng, d)` at once (the same blocks of BLOCK draws)."""
+    m = d.mean_minutes
+    if d.law is DurationLaw.fixed or m == 0:
+        return np.full(n, float(m))
+    blocks = [rng.exponential(m, BLOCK) for _ in range(-(-n // BLOCK))]
+    return np.concatenate(blocks)[:n] if blocks else np.zeros(0)
+
+
 def uniform_sampler(rng: np.random.Generator) -> Callable[[], float]:
     """Uniform [0, 1) draws, buffered."""
     return buffered(rng.random)
@@ -117,6 +127,42 @@ def maintenance_intervals(scenario: Scenario, origin: int, horizon: float) -> li
         d += timedelta(days=m.every_days)
 
 
+class Crew:
+    """The technicians of one provider in one region: `simpy.Resource`'s request/release semantics at a
+    fraction of its cost (the crew cycle runs for every visit of the fleet).
+
+    The same events are scheduled in the same order as with `simpy.Resource`, so the random draws, which
+    depend on the order in which processes resume, are unchanged: a request is granted (an event
+    scheduled now) when a technician is free and the request heads the queue; a release schedules an
+    event now whose processing grants the head of the queue.
+    """
+
+    __slots__ = ("_env", "_capacity", "_users", "_queue")
+
+    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+        self._env, self._capacity, self._users = env, capacity, 0
+        self._queue: deque[simpy.Event] = deque()
+
+    def request(self) -> simpy.Event:
+        """An event that succeeds when a technician is assigned (first come, first served)."""
+        ev = simpy.Event(self._env)
+        self._queue.append(ev)
+        self._grant(None)
+        return ev
+
+    def release(self) -> None:
+        """Free a technician; the next in the queue gets one when this event is processed."""
+        self._users -= 1
+        ev = simpy.Event(self._env)
+        ev.callbacks.append(self._grant)
+        ev.succeed()
+
+    def _grant(self, _event: simpy.Event | None) -> None:
+        if self._queue and self._users < self._capacity:
+            self._users += 1
+            self._queue.popleft().succeed()
+
+
 class FleetModel:
     """One replication's SimPy environment over a fleet."""
 
@@ -142,12 +188,12 @@ class FleetModel:
         self.out = RawRun()
         self.busy: set[int] = set()
         rep = scenario.repair
-        crews: dict[tuple[str, str], simpy.Resource] = {}
+        crews: dict[tuple[str, str], Crew] = {}
         self.group_crew = []
         for g in scenario.site_groups:
             key = (g.profile, g.region)  # each provider has its own crews in each region
             if key not in crews:
-                crews[key] = simpy.Resource(self.env, capacity=rep.crews[g.region])
+                crews[key] = Crew(self.env, rep.crews[g.region])
             self.group_crew.append(crews[key])
         self.comp_group = fleet.group[fleet.comp_site].tolist()
         self.comp_kind = fleet.comp_kind.tolist()
@@ -190,7 +236,7 @@ class FleetModel:
         end = clock.add(env.now, self.travel() + self.on_site[code]())
         if end > env.now:
             yield env.timeout(end - env.now)
-        crew.release(req)
+        crew.release()
 
     def _dispatch(self, order: list[tuple[float, int]]):
         """Start each component's life at its first failure, in time order.
@@ -256,7 +302,7 @@ class FleetModel:
                     delay = end - now
                     yield timeout(delay)
                     now = now + delay
-                crew.release(req)
+                crew.release()
                 if spare:
                     replaced.append((cid, diagnosed, now))
             busy.discard(cid)

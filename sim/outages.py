@@ -7,7 +7,6 @@ outage's cause is that of the failure that made the site go down.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,6 +21,7 @@ from sim.topology import BIT, down_table
 _NODE_OF_KIND = [BIT[k.value] if k.value in BIT else BIT["handsets"] for k in SITE_KINDS]
 _PLATFORM = BIT["platform"]
 _HANDSETS = BIT["handsets"]
+_NODE_BITS = tuple(BIT.values())
 
 
 class Outage(NamedTuple):
@@ -36,135 +36,165 @@ class Outage(NamedTuple):
 
 @dataclass
 class Sweep:
-    """Outages (sorted by site, start) and which component/platform intervals took part in one."""
+    """Outages as columns (sorted by site, start) and which component/platform intervals took part in one."""
 
-    outages: list[Outage]
+    site: np.ndarray  # int64 fleet site index
+    start: np.ndarray  # float minutes
+    end: np.ndarray
+    cause: np.ndarray  # object: the cause of the failure that made the site go down
+    kind: np.ndarray  # object: the kind of that component ("platform" for the platform)
     comp_total: np.ndarray  # per RawRun.intervals entry: 1 when the site was down meanwhile
     platform_total: np.ndarray  # per RawRun.platform entry
 
+    @property
+    def outages(self) -> list[Outage]:
+        """The outages as rows."""
+        cols = (
+            self.site.tolist(),
+            self.start.tolist(),
+            self.end.tolist(),
+            self.cause.tolist(),
+            self.kind.tolist(),
+        )
+        return [Outage(*row) for row in zip(*cols, strict=True)]
+
+    def __len__(self) -> int:
+        return len(self.site)
+
 
 def sweep(fleet: Fleet, active_from: np.ndarray, raw: RawRun) -> Sweep:
-    """Compute every site's outages from the raw intervals."""
-    by_site: dict[int, list[int]] = defaultdict(list)
-    comp_site = fleet.comp_site.tolist()
-    for i, (cid, _d, _u, _c) in enumerate(raw.intervals):
-        by_site[comp_site[cid]].append(i)
-    comp_total = np.zeros(len(raw.intervals), dtype=np.int8)
-    plat_total = np.zeros(len(raw.platform), dtype=np.int8)
-    outages: list[Outage] = []
-    plat = raw.platform
-    tables = {True: down_table(True), False: down_table(False)}
-    kinds = fleet.comp_kind.tolist()
-    backup = fleet.backup.tolist()
-    handsets = fleet.handsets.tolist()
-    # Events are (time, 0 = up before 1 = down, tiebreak, node bit, interval ref); the platform part is
-    # shared by every site in service from the start, and so are the outages of a site with no failure.
-    base = []
-    for j, (d, u, _c) in enumerate(plat):
-        base += [(d, 1, -1 - j, _PLATFORM, -1 - j), (u, 0, -1 - j, _PLATFORM, -1 - j)]
-    base.sort()
-    base_outages: list[Outage] | None = None
-    for s, a in enumerate(active_from.tolist()):
-        if a == np.inf:
-            continue
-        mine = by_site.get(s)
-        if a <= 0.0 and not mine:
-            if base_outages is None:
-                base_outages = _site_sweep(base, s, 1, tables[False], kinds, raw, comp_total, plat_total)
-            outages.extend(o._replace(site=s) for o in base_outages)
-            continue
-        if a <= 0.0:
-            ev = list(base)
-        else:
-            ev = []
-            for j, (d, u, _c) in enumerate(plat):
-                if u > a:
-                    ev += [(max(d, a), 1, -1 - j, _PLATFORM, -1 - j), (u, 0, -1 - j, _PLATFORM, -1 - j)]
-        for i in mine or ():
-            cid, d, u, _c = raw.intervals[i]
-            node = _NODE_OF_KIND[kinds[cid]]
-            ev += [(d, 1, cid, node, i), (u, 0, cid, node, i)]
-        if ev:
-            ev.sort()
-            outages += _site_sweep(ev, s, handsets[s], tables[backup[s]], kinds, raw, comp_total, plat_total)
-    return Sweep(outages, comp_total, plat_total)
+    """Compute every site's outages from the raw intervals, for the whole fleet at once.
 
-
-def _site_sweep(ev, s: int, n_hand: int, table, kinds, raw: RawRun, comp_total, plat_total) -> list[Outage]:
-    """Walk one site's sorted events; return its outages and flag the intervals that took part."""
-    out: list[Outage] = []
-    count: dict[int, int] = defaultdict(int)
-    current: set[int] = set()
-    hand_down = mask = 0
-    down_since = None
-    cause = kind = ""
-    for t, typ, _tb, node, ref in ev:
-        if typ:
-            current.add(ref)
-            if node == _HANDSETS:
-                hand_down += 1
-                if hand_down == n_hand:
-                    mask |= node
-            else:
-                count[node] += 1
-                mask |= node
-            if down_since is None and table[mask]:
-                down_since = t
-                if ref < 0:
-                    cause, kind = raw.platform[-1 - ref][2], "platform"
-                else:
-                    cause, kind = raw.intervals[ref][3], SITE_KINDS[kinds[raw.intervals[ref][0]]].value
-                for r in current:
-                    _mark(r, comp_total, plat_total)
-            elif down_since is not None:
-                _mark(ref, comp_total, plat_total)
-        else:
-            current.discard(ref)
-            if node == _HANDSETS:
-                hand_down -= 1
-                mask &= ~node
-            else:
-                count[node] -= 1
-                if not count[node]:
-                    mask &= ~node
-            if down_since is not None and not table[mask]:
-                if t > down_since:
-                    out.append(Outage(s, down_since, t, cause, kind))
-                down_since = None
-    return out
-
-
-def _mark(ref: int, comp_total: np.ndarray, plat_total: np.ndarray) -> None:
-    if ref >= 0:
-        comp_total[ref] = 1
-    else:
-        plat_total[-1 - ref] = 1
-
-
-class Ticket(NamedTuple):
-    """An incident ticket as the provider records it."""
-
-    ticket: str
-    site: int
-    notified: float
-    restored: float | None  # None: still open at the end of the scenario
-    cause: str
-    outage: Outage
-
-
-def tickets(outages: list[Outage], notify, horizon: float, replication: int) -> list[Ticket]:
-    """The customer notifies `notify()` minutes after the site goes down; no ticket if it came back first.
-
-    Planned maintenance is announced by the provider, so its ticket opens at its start. A ticket still
-    open at the end of the scenario has no restoration time.
+    Each site's down and up instants — its components' and the platform's from its service start — are
+    sorted by (site, time, up before down, platform first, node, interval). The number of down components
+    of each node after each event is a running sum (every interval's down and up belong to the same site,
+    so the sums are back to zero at each site's end); the site is down while its mask is in the topology's
+    table, which is monotone, so the down state is a function of the mask after each event. An interval
+    took part in an outage when the site was down at some event between its down and its up.
     """
-    out = []
-    planned = Cause.maintenance.value
+    n_c, n_p = len(raw.intervals), len(raw.platform)
+    cid, c_down, c_up = (
+        np.array(x, dtype=t)
+        for x, t in zip(_columns(raw.intervals, 3), (np.int64, float, float), strict=True)
+    )
+    p_down, p_up = (np.array(x, dtype=float) for x in _columns(raw.platform, 2))
+    a = active_from
+    live = np.flatnonzero(np.isfinite(a))
+    # platform intervals of every site in service, clipped at its service start
+    ps, pj = np.nonzero(p_up[None, :] > a[live][:, None]) if n_p else (np.zeros(0, np.int64),) * 2
+    ps = live[ps]
+    c_site = fleet.comp_site[cid] if n_c else np.zeros(0, np.int64)
+    keep = np.isfinite(a[c_site])
+    ci = np.flatnonzero(keep)
+    node_of_kind = np.array(_NODE_OF_KIND, dtype=np.int64)
+    c_node = node_of_kind[fleet.comp_kind[cid[ci]]] if n_c else np.zeros(0, np.int64)
+    # one row per interval: site, start, end, tiebreak, node, ref (>= 0 interval, < 0 platform)
+    site = np.concatenate([ps, c_site[ci]])
+    start = np.concatenate([np.maximum(p_down[pj], a[ps]), c_down[ci]])
+    end = np.concatenate([p_up[pj], c_up[ci]])
+    ref = np.concatenate([-1 - pj, ci]).astype(np.int64)
+    tb = np.concatenate([-1 - pj, cid[ci]]).astype(np.int64)
+    node = np.concatenate([np.full(len(pj), _PLATFORM, dtype=np.int64), c_node])
+    m = len(site)
+    # events: downs then ups of the same rows
+    e_site, e_t = np.concatenate([site, site]), np.concatenate([start, end])
+    e_typ = np.concatenate([np.ones(m, np.int64), np.zeros(m, np.int64)])
+    e_tb, e_node, e_ref = np.concatenate([tb, tb]), np.concatenate([node, node]), np.concatenate([ref, ref])
+    order = np.lexsort((e_ref, e_node, e_tb, e_typ, e_t, e_site))
+    e_site, e_t, e_typ, e_node, e_ref = e_site[order], e_t[order], e_typ[order], e_node[order], e_ref[order]
+    step = np.where(e_typ == 1, 1, -1)
+    mask = np.zeros(len(order), dtype=np.int64)
+    for bit in _NODE_BITS:
+        count = np.cumsum(np.where(e_node == bit, step, 0))
+        if bit == _HANDSETS:
+            n_hand = fleet.handsets[e_site]
+            on = (count == n_hand) & (n_hand > 0)
+        else:
+            on = count > 0
+        mask |= np.where(on, bit, 0)
+    tables = np.array([down_table(False), down_table(True)], dtype=bool)
+    state = tables[fleet.backup[e_site].astype(np.int64), mask]
+    prev = np.concatenate([[False], state[:-1]])
+    first = np.concatenate([[True], e_site[1:] != e_site[:-1]])
+    prev[first] = False
+    starts = np.flatnonzero(state & ~prev)
+    ends = np.flatnonzero(~state & prev)  # every episode ends: the site's last event is an up
+    # intervals that took part: the site was down at some event in [down, up)
+    pos = np.empty(len(order), dtype=np.int64)
+    pos[order] = np.arange(len(order))
+    below = np.concatenate([[0], np.cumsum(state)])
+    took = below[pos[m:]] - below[pos[:m]] > 0
+    comp_total = np.zeros(n_c, dtype=np.int8)
+    comp_total[ref[took & (ref >= 0)]] = 1
+    plat_total = np.zeros(n_p, dtype=np.int8)
+    plat_total[-1 - ref[took & (ref < 0)]] = 1
+    emitted = e_t[ends] > e_t[starts]
+    starts, ends = starts[emitted], ends[emitted]
+    r = e_ref[starts]
+    comp = np.maximum(r, 0)
+    causes = np.array([c for _, _, _, c in raw.intervals] or [""], dtype=object)
+    p_causes = np.array([c for _, _, c in raw.platform] or [""], dtype=object)
+    kind_text = np.array([k.value for k in SITE_KINDS], dtype=object)
+    c_kind = (
+        kind_text[fleet.comp_kind[cid[np.minimum(comp, max(n_c - 1, 0))]]] if n_c else np.full(len(r), "")
+    )
+    plat = r < 0
+    return Sweep(
+        e_site[starts],
+        e_t[starts],
+        e_t[ends],
+        np.where(plat, p_causes[np.maximum(-1 - r, 0)], causes[comp]),
+        np.where(plat, "platform", c_kind).astype(object),
+        comp_total,
+        plat_total,
+    )
+
+
+def _columns(rows: list[tuple], n: int) -> list[list]:
+    """The first `n` fields of tuples as lists (empty lists when there is no row)."""
+    return [list(c) for c in zip(*rows, strict=True)][:n] if rows else [[] for _ in range(n)]
+
+
+@dataclass
+class Tickets:
+    """Incident tickets as the provider records them, as columns in ticket order."""
+
+    ticket: list[str]
+    site: np.ndarray  # int64 fleet site index
+    notified: np.ndarray  # float minutes
+    restored: np.ndarray  # float minutes, NaN: still open at the end of the scenario
+    cause: np.ndarray  # object: cause codes
+    kind: np.ndarray  # object: kind of the component whose failure made the site go down
+
+    def __len__(self) -> int:
+        return len(self.ticket)
+
+
+def tickets(sw: Sweep, delays, horizon: float, replication: int) -> Tickets:
+    """The customer notifies `delays[k]` minutes after the site goes down (k-th unplanned outage); no
+    ticket if it came back first.
+
+    Planned maintenance is announced by the provider, so its ticket opens at its start (and takes no
+    delay). A ticket still open at the end of the scenario has no restoration time.
+    """
+    start, end = sw.start, sw.end
+    planned = sw.cause == Cause.maintenance.value
+    notified = start.copy()
+    unplanned = np.flatnonzero(~planned)
+    notified[unplanned] = start[unplanned] + np.asarray(delays, dtype=float)[: len(unplanned)]
+    keep = np.flatnonzero((notified < end) & (notified < horizon))
     prefix = f"R{replication:03d}-"
-    for o in outages:
-        n = o.start if o.cause == planned else o.start + notify()
-        if n >= o.end or n >= horizon:
-            continue
-        end = o.end if o.end <= horizon else None
-        out.append(Ticket(f"{prefix}{len(out) + 1:06d}", o.site, n, end, o.cause, o))
-    return out
+    restored = np.where(end[keep] <= horizon, end[keep], np.nan)
+    return Tickets(
+        [f"{prefix}{k:06d}" for k in range(1, len(keep) + 1)],
+        sw.site[keep],
+        notified[keep],
+        restored,
+        sw.cause[keep],
+        sw.kind[keep],
+    )
+
+
+def unplanned(sw: Sweep) -> int:
+    """How many outages were not planned maintenance: each takes a notification delay."""
+    return int((sw.cause != Cause.maintenance.value).sum())

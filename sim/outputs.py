@@ -1,27 +1,34 @@
-"""Write a run directory (format: run-outputs.md) atomically: all files or nothing."""
+"""Write a run directory (schema: `sim.rundir`) as the replications finish: all files or nothing.
+
+Everything goes into a hidden temporary sibling of the run directory, renamed at the very end, after the
+last partition, the summary and the report are in place. Results are streamed: a replication's tables are
+written when it arrives (CSV chunks in replication order, Parquet partitions in any order) and dropped,
+so memory does not grow with the number of replications.
+
+With `--outputs parquet` the worker that ran a replication writes its partitions itself, through fsspec,
+into the temporary directory (`write_partitions`): on a Dask cluster only the summary metrics travel
+back. CSV files are written by the parent, as they need the replications in order.
+"""
 
 from __future__ import annotations
 
-import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from contracts.atomic import directory
 from contracts.profile import Profile
+from sim import jsontext, rundir
+from sim.columnar import csv_bytes, parquet_bytes
 from sim.replication import Result
+from sim.rundir import Detail, Outputs
 
-HEADERS = {
-    "events.csv": "replication,component,kind,site,profile,down_at,up_at,cause,total_outage",
-    "incidents.csv": "ticket,site,notified_at,restored_at,cause,profile,departement",
-    "billing.csv": "site,month,recurring_fees,usage_charges,departement,profile",
-    "installs.csv": "site,handsets,indicative_date,service_start,customer_caused,appointments,profile,"
-    "outcome,reservations,signed_at",
-    "porting.csv": "site,mandate,submitted_at,outcome,reason,ported_at",
-    "restorations.csv": "replication,ticket,site,profile,cause,kind,notified_at,restored_at,business_minutes,"
-    "wallclock_minutes,objective_minutes,within_objective",
-}
+#: The CSV header line of each table under the default layout (`Table.header` gives the others).
+HEADERS = {t.csv_name: t.header(t.every_replication) for t in rundir.TABLES}
 
 
 def default_out_dir(scenario: str, now: datetime | None = None, root: str | Path = "runs") -> Path:
@@ -51,41 +58,129 @@ def _plain(v: Any) -> Any:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+    return jsontext.dumps(data) + "\n"  # json.dumps(data, indent=1, ensure_ascii=False), faster
 
 
-def write_run(
-    out: str | Path,
-    *,
-    scenario_text: str,
-    resolved: dict[str, Any],
-    results: list[Result],
-    profiles: dict[str, Profile],
-    summary: dict[str, Any],
-    finalize: Callable[[Path], None] | None = None,
-) -> Path:
-    """Write every file of the run into `out` (a temp sibling renamed at the end).
+def sla_text(profiles: dict[str, Profile], statements: dict[str, list[dict]]) -> str:
+    """The text of sla.json (and of its --detail all siblings): the statements and their provenance."""
+    return _json({"provenance": provenance(profiles), "statements": statements})
 
-    `finalize(tmp_dir)` runs on the complete files before the rename, so that derived files (the HTML
-    report) are part of the same all-or-nothing directory.
-    """
-    first = results[0]
-    bodies = {
-        "events.csv": "".join(r.events_csv for r in results),
-        "incidents.csv": first.incidents_csv,
-        "billing.csv": first.billing_csv,
-        "installs.csv": first.installs_csv,
-        "porting.csv": first.porting_csv,
-        "restorations.csv": "".join(r.restorations_csv for r in results),
+
+@dataclass(frozen=True)
+class Sink:
+    """Where a worker writes its Parquet partitions: the run's temporary directory as an fsspec URL."""
+
+    url: str
+    detail: Detail
+
+
+def write_partitions(sink: Sink, r: Result, profiles: dict[str, Profile]) -> Result:
+    """Write a replication's Parquet partitions (and statements) into `sink`; return the result without
+    its columns, with the files written and their sizes."""
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(sink.url)
+    files: dict[str, bytes] = {
+        rundir.partition(name, r.index): parquet_bytes(rundir.BY_NAME[name], cols)
+        for name, cols in r.parts.items()
     }
-    with directory(out) as tmp:
-        (tmp / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
-        (tmp / "scenario.resolved.json").write_text(_json(resolved), encoding="utf-8")
-        for name, body in bodies.items():
-            (tmp / name).write_text(HEADERS[name] + "\n" + body, encoding="utf-8")
-        sla = {"provenance": provenance(profiles), "statements": first.statements}
-        (tmp / "sla.json").write_text(_json(sla), encoding="utf-8")
-        (tmp / "summary.json").write_text(_json(summary), encoding="utf-8")
+    if r.statements is not None:
+        name = rundir.SLA if r.index == 0 else rundir.sla_partition(r.index)
+        files[name] = sla_text(profiles, r.statements).encode("utf-8")
+    for rel, data in files.items():
+        path = f"{root}/{rel}"
+        fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        with fs.open(path, "wb") as fh:
+            fh.write(data)
+    r.parts, r.statements = {}, None
+    r.written = {rel: len(data) for rel, data in files.items()}
+    return r
+
+
+class RunWriter:
+    """The run directory being written: `add` each result as it arrives, then `finish` (or `abort`)."""
+
+    def __init__(self, out: str | Path, outputs: Outputs, detail: Detail, profiles: dict[str, Profile]):
+        self.out = Path(out)
+        self.outputs, self.detail, self.profiles = outputs, detail, profiles
+        if self.out.exists():
+            raise FileExistsError(f"{self.out}: already exists")
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.", suffix=".tmp"))
+        os.chmod(self.tmp, 0o755)
+        self.sink = Sink(self.tmp.resolve().as_uri(), detail)
+        self._next = 0  # CSV: the next replication to append
+        self._waiting: dict[int, Result] = {}
+        self._files: dict[str, IO[bytes]] = {}
+        self.bytes_written = 0
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def add(self, r: Result) -> Result:
+        """Write what `r` carries; return it stripped of its columns (the summary needs its metrics)."""
+        if self.outputs is Outputs.parquet:
+            if r.parts or r.statements is not None:
+                write_partitions(self.sink, r, self.profiles)
+            self.bytes_written += sum(r.written.values())
+            return r
+        self._waiting[r.index] = r
+        while self._next in self._waiting:
+            self._append(self._waiting.pop(self._next))
+            self._next += 1
+        return r
+
+    def _append(self, r: Result) -> None:
+        for name, cols in r.parts.items():
+            t = rundir.BY_NAME[name]
+            with_rep = t.csv_has_replication(self.detail)
+            fh = self._files.get(name)
+            if fh is None:
+                fh = self._files[name] = (self.tmp / t.csv_name).open("wb")
+                fh.write((t.header(with_rep) + "\n").encode("utf-8"))
+            fh.write(csv_bytes(t, cols, r.index if with_rep else None))
+        if r.statements is not None:
+            name = rundir.SLA if r.index == 0 else rundir.sla_partition(r.index)
+            (self.tmp / name).parent.mkdir(exist_ok=True)
+            (self.tmp / name).write_text(sla_text(self.profiles, r.statements), encoding="utf-8")
+        r.parts, r.statements = {}, None
+
+    def finish(
+        self,
+        *,
+        scenario_text: str,
+        resolved: dict[str, Any],
+        summary: dict[str, Any],
+        finalize: Callable[[Path], None] | None = None,
+    ) -> Path:
+        """Write the remaining files, run `finalize(tmp_dir)` on the complete directory (the HTML report)
+        and rename it to its final name."""
+        if self._waiting:
+            raise RuntimeError(f"replications missing before {min(self._waiting)}")  # pragma: no cover
+        for name, fh in self._files.items():
+            fh.close()
+            self.bytes_written += (self.tmp / rundir.BY_NAME[name].csv_name).stat().st_size
+        self._files.clear()
+        if self.outputs is Outputs.csv and self.detail is not Detail.none:
+            for t in rundir.TABLES:  # a table no replication contributed to still has its header
+                path = self.tmp / t.csv_name
+                if not path.exists():
+                    path.write_text(t.header(t.csv_has_replication(self.detail)) + "\n", encoding="utf-8")
+        (self.tmp / rundir.SCENARIO).write_text(scenario_text, encoding="utf-8")
+        (self.tmp / rundir.RESOLVED).write_text(_json(resolved), encoding="utf-8")
+        (self.tmp / rundir.SUMMARY).write_text(_json(summary), encoding="utf-8")
         if finalize is not None:
-            finalize(tmp)
-    return Path(out)
+            finalize(self.tmp)
+        os.rename(self.tmp, self.out)
+        return self.out
+
+    def abort(self) -> None:
+        """Remove everything written so far."""
+        for fh in self._files.values():
+            fh.close()
+        self._files.clear()
+        shutil.rmtree(self.tmp, ignore_errors=True)

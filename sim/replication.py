@@ -1,44 +1,43 @@
 """One replication, end to end: installs → SimPy model → outages → tickets → bills → the SLA engine.
 
-Runs in a worker process (multiprocessing or Dask), so it returns plain data: CSV text chunks already
-sorted with a total order, and the metrics of the summary. Its random streams come from the scenario
-seed and the replication index only (numpy SeedSequence), so the result does not depend on which worker
-ran it or in what order.
+Runs in a worker process (multiprocessing or Dask), so it returns plain data: the columns of its tables
+(`sim.rundir` row types, rows already in a total order) and the metrics of the summary. Its random
+streams come from the scenario seed and the replication index only (numpy SeedSequence), so the result
+does not depend on which worker ran it or in what order.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from contracts.calendar import local_epoch
-from contracts.choices import CAUSES
+from contracts.calendar import BusinessCalendar, local_epoch
+from contracts.choices import CAUSES, Cause
 from contracts.money import money
 from contracts.month import Month
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute
-from sim.billing import Bill, end_date, site_bills
+from sim.billing import Bills, end_date, fleet_bills
 from sim.choices import SITE_KINDS, InstallOutcome, Kind, RepairWindow
 from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
 from sim.installs import Install, service_start_minute, simulate_install
-from sim.model import FleetModel, RawRun, duration_sampler
-from sim.outages import Sweep, Ticket, sweep, tickets
+from sim.model import FleetModel, RawRun, duration_draws
+from sim.outages import Sweep, Tickets, sweep, tickets, unplanned
 from sim.porting import Port, simulate_port
+from sim.rundir import Detail, tables_of
 from sim.scenario import Scenario
-from sim.timefmt import iso_paris
 
 STREAMS = ("installs", "first_failures", "dynamics", "notification", "porting", "billing")
-CSV_EOL = "\n"
 _CAUSE_CODE = {c: i for i, c in enumerate(CAUSES)}
 
 
@@ -64,6 +63,42 @@ class Context:
     origin: int
     horizon: float
     end: date
+    _calendars: dict[tuple[str, str], BusinessCalendar] = field(default_factory=dict, repr=False)
+    _adders: dict[tuple[str, str], Callable[[date, int], date]] = field(default_factory=dict, repr=False)
+    _lookups: Lookups | None = field(default=None, repr=False)
+
+    def calendar(self, profile: str, departement: str) -> BusinessCalendar:
+        """The business calendar of a site of `profile` in `departement` (looked up once)."""
+        key = (profile, departement)
+        cal = self._calendars.get(key)
+        if cal is None:
+            cal = self._calendars[key] = self.profiles[profile].calendar(departement)
+        return cal
+
+    def add_business_days(self, profile: str, departement: str) -> Callable[[date, int], date]:
+        """`calendar(profile, departement).add_business_days`, remembered: most sites of a fleet start
+        on the same few days, so the same sums come back thousands of times."""
+        key = (profile, departement)
+        add = self._adders.get(key)
+        if add is None:
+            add = self._adders[key] = lru_cache(maxsize=4096)(
+                self.calendar(profile, departement).add_business_days
+            )
+        return add
+
+    def lookups(self) -> Lookups:
+        """The fleet's texts, built on first use."""
+        if self._lookups is None:
+            f = self.fleet
+            deps = [g.departement for g in f.groups]
+            self._lookups = Lookups(
+                np.array(f.sites, dtype=object),
+                np.array(_site_profiles(self), dtype=object),
+                np.array(deps, dtype=object)[f.group],
+                np.array(_component_names(f), dtype=object),
+                np.array([k.value for k in SITE_KINDS], dtype=object),
+            )
+        return self._lookups
 
 
 _CONTEXTS: dict[str, Context] = {}
@@ -104,28 +139,53 @@ def context(s: Scenario) -> Context:
 
 @dataclass
 class Result:
-    """What a replication sends back."""
+    """What a replication sends back: its summary metrics and, unless its worker wrote them itself, the
+    columns of the tables it contributes under `--detail` (`sim.rundir.tables_of`)."""
 
     index: int
     metrics: dict[str, Any]
-    events_csv: str
-    restorations_csv: str
     sim_events: int
     sim_seconds: float
     cpu_seconds: float = 0.0  # CPU time of the whole replication in its worker (benchmarks)
-    # replication 0 only
-    incidents_csv: str = ""
-    billing_csv: str = ""
-    installs_csv: str = ""
-    porting_csv: str = ""
-    statements: dict[str, list[dict]] = field(default_factory=dict)
+    sim_cpu_seconds: float = 0.0  # CPU time of its SimPy phase (benchmarks)
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)  # table name -> columns
+    statements: dict[str, list[dict]] | None = None  # the SLA engine's rows per profile, when written
+    written: dict[str, int] = field(default_factory=dict)  # files its worker wrote: relative path -> bytes
 
 
-def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) -> Result:
+@dataclass(frozen=True)
+class Lifecycle:
+    """A replication's installs and porting mandates, as its run directory records them."""
+
+    installs: dict[int, Install]  # fleet site index -> its install (sites with `install: true`)
+    ports: list[Port]  # in site order; `ported_at` is None when it falls after the scenario's end
+    service_start: list[date | None]  # fleet site index -> first day in service (None: never)
+
+
+def lifecycle(s: Scenario, seed: int, index: int = 0) -> Lifecycle:
+    """The installs and ports of replication `index`: the same draws as `run_replication`'s."""
+    ctx = context(s)
+    rngs = replication_rngs(seed, index)
+    installs = _installs(ctx, rngs["installs"])
+    start_day = _start_days(ctx, installs)
+    return Lifecycle(installs, _ports(ctx, rngs["porting"], start_day), start_day)
+
+
+def _start_days(ctx: Context, installs: dict[int, Install]) -> list[date | None]:
+    start_day: list[date | None] = [ctx.s.start] * len(ctx.fleet)
+    for i, ins in installs.items():
+        start_day[i] = ins.service_start
+    return start_day
+
+
+def run_replication(
+    s: Scenario, index: int, seed: int, *, full: bool = True, detail: Detail = Detail.default
+) -> Result:
     """Run replication `index` of scenario `s` with base `seed`.
 
-    Replication 0 also returns the files written for one replication (incidents, billing, installs,
-    porting, statements). `full=False` keeps only the ground-truth metrics: no SLA engine, no CSV.
+    The result holds the columns of the tables `detail` asks of this replication, and the statements
+    when sla.json (replication 0) or its --detail all sibling is written. `full=False` keeps only the
+    ground-truth metrics: no SLA engine, no table.
     """
     cpu0 = time.process_time()
     ctx = context(s)
@@ -133,39 +193,38 @@ def run_replication(s: Scenario, index: int, seed: int, *, full: bool = True) ->
     rngs = replication_rngs(seed, index)
 
     installs = _installs(ctx, rngs["installs"])
+    start_day = _start_days(ctx, installs)
     active = np.zeros(len(fleet))
-    start_day: list[date | None] = [s.start] * len(fleet)
     for i, ins in installs.items():
         active[i] = service_start_minute(ins.service_start, ctx.origin)
-        start_day[i] = ins.service_start
     active[active >= ctx.horizon] = np.inf
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     raw = FleetModel(s, fleet, active, ctx.clocks, rngs["first_failures"], rngs["dynamics"]).run()
-    sim_seconds = time.perf_counter() - t0
+    sim_seconds, sim_cpu = time.perf_counter() - t0, time.process_time() - c0
     sw = sweep(fleet, active, raw)
-    tks = tickets(sw.outages, duration_sampler(rngs["notification"], s.notification), ctx.horizon, index)
+    delays = duration_draws(rngs["notification"], s.notification, unplanned(sw))
+    tks = tickets(sw, delays, ctx.horizon, index)
     tt = ticket_times(ctx, tks)
-    rest = _restoration_rows(ctx, tks, tt)
+    rest = _restorations(ctx, tks, tt)
     if not full:
         metrics = _metrics(ctx, active, raw, sw, tks, rest, {}, installs)
-        return Result(index, metrics, "", "", raw.events, sim_seconds, time.process_time() - cpu0)
+        return Result(index, metrics, raw.events, sim_seconds, time.process_time() - cpu0, sim_cpu)
     bills = _bills(ctx, rngs["billing"], start_day)
     statements = _statements(ctx, tks, tt, bills, installs)
     metrics = _metrics(ctx, active, raw, sw, tks, rest, statements, installs)
-    res = Result(
-        index,
-        metrics,
-        _events_csv(ctx, index, raw, sw),
-        _restorations_csv(ctx, index, tks, tt, rest),
-        raw.events,
-        sim_seconds,
-    )
-    if index == 0:
-        res.incidents_csv = _incidents_csv(ctx, tks, tt)
-        res.billing_csv = _billing_csv(bills)
-        res.installs_csv = _installs_csv(installs)
-        res.porting_csv = _porting_csv(ctx, rngs["porting"], start_day)
+    res = Result(index, metrics, raw.events, sim_seconds, sim_cpu_seconds=sim_cpu)
+    wanted = {t.name for t in tables_of(detail, index)}
+    builders = {
+        "events": lambda: _events_columns(ctx, raw, sw),
+        "incidents": lambda: _incidents_columns(ctx, tks, tt),
+        "billing": lambda: _billing_columns(ctx, bills),
+        "installs": lambda: _installs_columns(installs),
+        "porting": lambda: _porting_columns(_ports(ctx, rngs["porting"], start_day)),
+        "restorations": lambda: _restorations_columns(ctx, tks, tt, rest),
+    }
+    res.parts = {name: build() for name, build in builders.items() if name in wanted}
+    if "incidents" in wanted:  # sla.json (replication 0) or sla/replication=K.json (--detail all)
         res.statements = statements
     res.cpu_seconds = time.process_time() - cpu0
     return res
@@ -185,7 +244,7 @@ def _installs(ctx: Context, rng: np.random.Generator) -> dict[int, Install]:
         out[i] = simulate_install(
             rng,
             s.installs,
-            prof.calendar(g.departement),
+            ctx.calendar(g.profile, g.departement),
             site=site,
             profile=g.profile,
             handsets=g.handsets,
@@ -195,54 +254,42 @@ def _installs(ctx: Context, rng: np.random.Generator) -> dict[int, Install]:
     return out
 
 
-def _bills(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> list[Bill]:
+def _bills(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> Bills:
     fleet = ctx.fleet
-    out: list[Bill] = []
-    for i, site in enumerate(fleet.sites):
-        d = start_day[i]
-        if d is None or d >= ctx.end:
-            continue
-        g = fleet.groups[fleet.group[i]]
-        out.extend(
-            site_bills(
-                rng,
-                site=site,
-                profile=g.profile,
-                departement=g.departement,
-                recurring=g.recurring_eur,
-                usage_mean=g.usage_eur,
-                service_start=d,
-                end=ctx.end,
-            )
-        )
-    return out
+    sites = [i for i, d in enumerate(start_day) if d is not None and d < ctx.end]
+    groups = [fleet.groups[fleet.group[i]] for i in sites]
+    return fleet_bills(
+        rng,
+        sites,
+        [start_day[i] for i in sites],
+        [g.recurring_eur for g in groups],
+        [g.usage_eur for g in groups],
+        ctx.end,
+    )
 
 
-def _statements(
-    ctx: Context, tks: list[Ticket], tt: TicketTimes, bills: list[Bill], installs: dict[int, Install]
-):
+def _statements(ctx: Context, tks: Tickets, tt: TicketTimes, bills: Bills, installs: dict[int, Install]):
     """The SLA engine's statement rows per profile (the engine does every contract computation)."""
-    fleet = ctx.fleet
     as_of = ctx.origin + round(ctx.horizon * 60)
     out: dict[str, list[dict]] = {}
-    site_prof = _site_profiles(ctx)
+    rows = _billing_rows(ctx, bills)
+    lookup = ctx.lookups()
+    site = tks.site
+    prof_of = lookup.profile[site]
+    ticket = np.array(tks.ticket, dtype=object)
+    cause = np.fromiter(map(_CAUSE_CODE.__getitem__, tks.cause.tolist()), dtype=np.int8, count=len(tks))
     for name, prof in ctx.profiles.items():
-        ks = [k for k, t in enumerate(tks) if site_prof[t.site] == name]
-        mine = [tks[k] for k in ks]
+        ks = np.flatnonzero(prof_of == name)
         inc = Incidents(
             file="<simulation>",
-            ticket=[t.ticket for t in mine],
-            site=[fleet.sites[t.site] for t in mine],
-            notified=tt.notified[ks] if ks else np.zeros(0, dtype=np.int64),
-            restored=tt.restored[ks] if ks else np.zeros(0, dtype=np.int64),
-            cause=np.array([_CAUSE_CODE[t.cause] for t in mine], dtype=np.int8),
-            line=np.arange(2, len(mine) + 2, dtype=np.int64),
+            ticket=ticket[ks].tolist(),
+            site=lookup.site[site[ks]].tolist(),
+            notified=tt.notified[ks],
+            restored=tt.restored[ks],
+            cause=cause[ks],
+            line=np.arange(2, len(ks) + 2, dtype=np.int64),
         )
-        billing = [
-            BillingRow(b.site, Month.parse(b.month), b.recurring_fees, b.usage_charges, b.departement, k + 2)
-            for k, b in enumerate(bills)
-            if b.profile == name
-        ]
+        billing = rows[name]
         ins = [
             InstallRow(x.site, x.handsets, x.indicative_date, x.service_start, x.customer_caused, k + 2)
             for k, x in enumerate(installs.values())
@@ -250,6 +297,27 @@ def _statements(
         ]
         use_installs = ins if prof.install_delay is not None else None
         out[name] = compute(prof, inc, billing, use_installs, as_of).rows
+    return out
+
+
+def _billing_rows(ctx: Context, bills: Bills) -> dict[str, list[BillingRow]]:
+    """The engine's billing rows per profile; `line` is the row's line in billing.csv."""
+    fleet = ctx.fleet
+    site_prof = _site_profiles(ctx)
+    deps = [g.departement for g in fleet.groups]
+    cents = np.unique(np.concatenate([bills.recurring_cents, bills.usage_cents])).tolist()
+    eur = {c: Decimal(c).scaleb(-2) for c in cents}  # one Decimal per distinct amount
+    out: dict[str, list[BillingRow]] = {name: [] for name in ctx.profiles}
+    sites, group = fleet.sites, fleet.group.tolist()
+    cols = zip(
+        bills.site.tolist(),
+        bills.month.tolist(),
+        bills.recurring_cents.tolist(),
+        bills.usage_cents.tolist(),
+        strict=True,
+    )
+    for k, (i, m, r, u) in enumerate(cols):
+        out[site_prof[i]].append(BillingRow(sites[i], Month(m), eur[r], eur[u], deps[group[i]], k + 2))
     return out
 
 
@@ -267,28 +335,48 @@ def _replacements(ctx: Context, raw: RawRun) -> dict[str, float | None]:
     return {p: (sum(done[p]) / len(done[p]) if done[p] else None) for p in sorted(ctx.profiles)}
 
 
-def _restoration_rows(ctx: Context, tks: list[Ticket], tt: TicketTimes):
-    """Per restored ticket: (ticket, business min, wallclock min, objective min, within) in ticket order."""
+@dataclass
+class Restorations:
+    """Per ticket (ticket order): business and wall-clock minutes to restore, the objective and whether
+    it was met; NaN / -1 for an open ticket or a profile without a restoration objective."""
+
+    restored: np.ndarray  # bool
+    business: np.ndarray
+    wallclock: np.ndarray
+    objective: np.ndarray
+    within: np.ndarray  # int8: 1, 0, or -1 (no objective, or open)
+
+
+def _restorations(ctx: Context, tks: Tickets, tt: TicketTimes) -> Restorations:
+    """Restoration times of the restored tickets on the profile's calendar and objective clock."""
     fleet = ctx.fleet
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for k, t in enumerate(tks):
-        if t.restored is not None:
-            g = fleet.groups[fleet.group[t.site]]
-            groups[(g.profile, g.departement)].append(k)
-    rows: dict[int, tuple] = {}
-    for (pname, dep), ks in groups.items():
+    n = len(tks)
+    restored = tt.restored != NAT
+    bus, wall, obj = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    within = np.full(n, -1, dtype=np.int8)
+    group = fleet.group[tks.site]
+    keys = [(g.profile, g.departement) for g in fleet.groups]
+    key_code = np.array([keys.index(k) for k in keys], dtype=np.int64)
+    code = key_code[group] if n else group
+    for c in np.unique(code[restored]).tolist():
+        pname, dep = keys[c]
+        ks = np.flatnonzero(restored & (code == c))
         prof = ctx.profiles[pname]
         a, b = tt.notified[ks], tt.restored[ks]
-        bus = prof.calendar(dep).business_seconds_array(a, b) / 60.0
-        wall = (b - a) / 60.0
+        bus[ks] = ctx.calendar(pname, dep).business_seconds_array(a, b) / 60.0
+        wall[ks] = (b - a) / 60.0
         target = prof.sla_terms().objectives.restoration  # 000 §5.4, 001 §4, 002 §4
-        obj = None if target is None else target.minutes
-        on_window = target is None or target.clock == "business"
-        measured = bus if on_window else prof.clock_calendar(dep).business_seconds_array(a, b) / 60.0
-        for j, k in enumerate(ks):
-            within = None if obj is None else bool(measured[j] <= obj)
-            rows[k] = (float(bus[j]), float(wall[j]), obj, within)
-    return rows
+        if target is None:
+            continue
+        o = target.minutes
+        measured = (
+            bus[ks]
+            if target.clock == "business"
+            else prof.clock_calendar(dep).business_seconds_array(a, b) / 60
+        )
+        obj[ks] = o
+        within[ks] = measured <= o
+    return Restorations(restored, bus, wall, obj, within)
 
 
 def _metrics(
@@ -296,40 +384,41 @@ def _metrics(
     active: np.ndarray,
     raw: RawRun,
     sw: Sweep,
-    tks: list[Ticket],
-    rest: dict,
+    tks: Tickets,
+    rest: Restorations,
     statements,
     installs,
 ) -> dict:
-    fleet, horizon = ctx.fleet, ctx.horizon
+    horizon = ctx.horizon
     prof_of = _site_profiles(ctx)
-    topo_of = [fleet.topology(i) for i in range(len(fleet))]
+    topo_of = _site_topologies(ctx)
     up_min: dict[str, float] = defaultdict(float)
     topo_min: dict[str, float] = defaultdict(float)
-    for i in range(len(fleet)):
-        if active[i] < horizon:
-            up_min[prof_of[i]] += horizon - active[i]
-            topo_min[topo_of[i]] += horizon - active[i]
+    for i, a in enumerate(active.tolist()):
+        if a < horizon:
+            up_min[prof_of[i]] += horizon - a
+            topo_min[topo_of[i]] += horizon - a
     down: dict[str, float] = defaultdict(float)
     tdown: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
-    for o in sw.outages:
-        d = max(0.0, min(o.end, horizon) - o.start)  # up to the end of the scenario
-        down[prof_of[o.site]] += d
-        tdown[topo_of[o.site]] += d
-        count[prof_of[o.site]] += 1
+    lasted = np.maximum(0.0, np.minimum(sw.end, horizon) - sw.start)  # up to the end of the scenario
+    for site, d in zip(sw.site.tolist(), lasted.tolist(), strict=True):
+        down[prof_of[site]] += d
+        tdown[topo_of[site]] += d
+        count[prof_of[site]] += 1
     names = sorted(ctx.profiles)
     avail = {p: (float(100.0 * (1 - down[p] / up_min[p])) if up_min[p] else None) for p in names}
     tavail = {t: float(100.0 * (1 - tdown[t] / topo_min[t])) for t in sorted(topo_min)}
     within: dict[str, list[bool]] = defaultdict(list)
-    for k, r in rest.items():
-        if r[3] is not None and tks[k].cause != "maintenance":
-            within[prof_of[tks[k].site]].append(r[3])
+    planned = Cause.maintenance.value  # announced works are not failures measured against the objective
+    for k in np.flatnonzero((rest.within >= 0) & (tks.cause != planned)).tolist():
+        within[prof_of[int(tks.site[k])]].append(bool(rest.within[k]))
     owed, claimed, inst = {}, {}, Decimal(0)
     for p in names:
         rows = statements.get(p, [])
-        total = sum((Decimal(str(r["credit_eur"])) for r in rows), Decimal(0))
-        inst += sum((Decimal(str(r.get("install_credit_eur", 0))) for r in rows), Decimal(0))
+        # zeros skipped: they change neither sum once rounded to the cent
+        total = sum((Decimal(str(x)) for r in rows if (x := r["credit_eur"])), Decimal(0))
+        inst += sum((Decimal(str(x)) for r in rows if (x := r.get("install_credit_eur", 0))), Decimal(0))
         owed[p] = float(money(total))
         rate = Decimal(str(ctx.profiles[p].choices.get("claim_rate", 1.0)))
         claimed[p] = float(money(total * rate))  # §14 claim_rate: credits are paid only on request
@@ -370,14 +459,7 @@ def _down_by_kind(ctx: Context, raw: RawRun) -> dict[str, list[float]]:
     return out
 
 
-# ----- CSV ------------------------------------------------------------------------------------------
-def _csv(rows) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator=CSV_EOL)
-    w.writerows(rows)
-    return buf.getvalue()
-
-
+# ----- tables ---------------------------------------------------------------------------------------
 def _component_names(fleet: Fleet) -> list[str]:
     out = []
     kinds = fleet.comp_kind.tolist()
@@ -397,60 +479,167 @@ def _component_names(fleet: Fleet) -> list[str]:
 
 
 def _epochs(ctx: Context, minutes) -> np.ndarray:
-    """Whole epoch seconds of simulation minutes (rounded half to even)."""
+    """Whole epoch seconds of simulation minutes (rounded to the nearest second)."""
     return ctx.origin + np.rint(np.asarray(minutes, dtype=float) * 60.0).astype(np.int64)
 
 
-def _events_csv(ctx: Context, index: int, raw: RawRun, sw: Sweep) -> str:
+def _events_columns(ctx: Context, raw: RawRun, sw: Sweep) -> dict[str, Any]:
+    """events.csv: platform and component down intervals, by down time (then component, then order)."""
     fleet = ctx.fleet
-    names = _names(ctx)
-    site_prof = _site_profiles(ctx)
-    n_p = len(raw.platform)
-    downs = [d for d, _u, _c in raw.platform] + [d for _cid, d, _u, _c in raw.intervals]
-    ups = [u for _d, u, _c in raw.platform] + [u for _cid, _d, u, _c in raw.intervals]
-    down_iso, up_iso = iso_paris(_epochs(ctx, downs)), iso_paris(_epochs(ctx, ups))
-    rows = []
-    for j, (d, _u, c) in enumerate(raw.platform):
-        rows.append(
-            (
-                d,
-                -1,
-                j,
-                (index, "platform", "platform", "", "", down_iso[j], up_iso[j], c, int(sw.platform_total[j])),
-            )
+    n_p, n_c = len(raw.platform), len(raw.intervals)
+    p_down, p_up, p_cause = (list(x) for x in zip(*raw.platform, strict=True)) if n_p else ([], [], [])
+    cid, c_down, c_up, c_cause = (
+        (list(x) for x in zip(*raw.intervals, strict=True)) if n_c else ([], [], [], [])
+    )
+    cid_a = np.array(cid, dtype=np.int64)
+    down = np.array(p_down + c_down, dtype=float)
+    order = np.lexsort(
+        (
+            np.concatenate([np.arange(n_p), np.arange(n_c)]),
+            np.concatenate([np.full(n_p, -1, dtype=np.int64), cid_a]),
+            down,
         )
-    kinds = [k.value for k in SITE_KINDS]
-    comp_site, comp_kind = fleet.comp_site, fleet.comp_kind
-    for i, (cid, d, _u, c) in enumerate(raw.intervals):
-        st = int(comp_site[cid])
-        rows.append(
-            (
-                d,
-                cid,
-                i,
-                (
-                    index,
-                    names[cid],
-                    kinds[comp_kind[cid]],
-                    fleet.sites[st],
-                    site_prof[st],
-                    down_iso[n_p + i],
-                    up_iso[n_p + i],
-                    c,
-                    int(sw.comp_total[i]),
-                ),
-            )
-        )
-    rows.sort(key=lambda r: (r[0], r[1], r[2]))
-    return _csv(r[3] for r in rows)
+    )
+    site = fleet.comp_site[cid_a]
+    lookup = ctx.lookups()
+
+    def pick(platform: str, per_comp: np.ndarray) -> list[str]:
+        return np.concatenate([np.full(n_p, platform, dtype=object), per_comp]).astype(object)[order].tolist()
+
+    return {
+        "component": pick("platform", lookup.component[cid_a]),
+        "kind": pick("platform", lookup.kind[fleet.comp_kind[cid_a]]),
+        "site": pick("", lookup.site[site]),
+        "profile": pick("", lookup.profile[site]),
+        "down_at": _epochs(ctx, down)[order],
+        "up_at": _epochs(ctx, p_up + c_up)[order],
+        "cause": np.array(p_cause + c_cause, dtype=object)[order].tolist(),
+        "total_outage": np.concatenate([sw.platform_total, sw.comp_total]).astype(np.int8)[order],
+    }
 
 
-def _names(ctx: Context) -> list[str]:
-    n = ctx.__dict__.get("_names")
-    if n is None:
-        n = _component_names(ctx.fleet)
-        ctx.__dict__["_names"] = n
-    return n
+@dataclass(frozen=True)
+class Lookups:
+    """Texts of the fleet's sites and components as object arrays (picked by index array at once)."""
+
+    site: np.ndarray
+    profile: np.ndarray
+    departement: np.ndarray
+    component: np.ndarray
+    kind: np.ndarray
+
+
+@dataclass
+class TicketTimes:
+    """Epoch seconds of every ticket's notification and restoration (open: NAT)."""
+
+    notified: np.ndarray
+    restored: np.ndarray
+
+
+def ticket_times(ctx: Context, tks: Tickets) -> TicketTimes:
+    """The tickets' times in whole epoch seconds, for the engine and the tables."""
+    n = _epochs(ctx, tks.notified)
+    is_open = np.isnan(tks.restored)
+    r = _epochs(ctx, np.where(is_open, tks.notified, tks.restored))
+    r[is_open] = NAT
+    return TicketTimes(n, r)
+
+
+def _restorations_columns(ctx: Context, tks: Tickets, tt: TicketTimes, rest: Restorations):
+    """restorations.csv: the restored tickets in ticket order, with their times and objective."""
+    ks = np.flatnonzero(rest.restored)
+    site = tks.site[ks]
+    lookup = ctx.lookups()
+    return {
+        "ticket": [tks.ticket[k] for k in ks.tolist()],
+        "site": lookup.site[site].tolist(),
+        "profile": lookup.profile[site].tolist(),
+        "cause": tks.cause[ks].tolist(),
+        "kind": tks.kind[ks].tolist(),
+        "notified_at": tt.notified[ks],
+        "restored_at": tt.restored[ks],
+        "business_minutes": rest.business[ks],
+        "wallclock_minutes": rest.wallclock[ks],
+        "objective_minutes": rest.objective[ks],
+        "within_objective": rest.within[ks],
+    }
+
+
+def _incidents_columns(ctx: Context, tks: Tickets, tt: TicketTimes) -> dict[str, Any]:
+    """incidents.csv: every ticket, in the SLA engine's input format."""
+    site = tks.site
+    lookup = ctx.lookups()
+    return {
+        "ticket": tks.ticket,
+        "site": lookup.site[site].tolist(),
+        "notified_at": tt.notified,
+        "restored_at": tt.restored,
+        "cause": tks.cause.tolist(),
+        "profile": lookup.profile[site].tolist(),
+        "departement": lookup.departement[site].tolist(),
+    }
+
+
+def _billing_columns(ctx: Context, bills: Bills) -> dict[str, Any]:
+    lookup = ctx.lookups()
+    texts = {m: f"{m // 12:04d}-{m % 12 + 1:02d}" for m in np.unique(bills.month).tolist()}
+    return {
+        "site": lookup.site[bills.site].tolist(),
+        "month": [texts[m] for m in bills.month.tolist()],
+        "recurring_fees": bills.recurring_cents,
+        "usage_charges": bills.usage_cents,
+        "departement": lookup.departement[bills.site].tolist(),
+        "profile": lookup.profile[bills.site].tolist(),
+    }
+
+
+def _installs_columns(installs: dict[int, Install]) -> dict[str, Any]:
+    xs = [x for _, x in sorted(installs.items())]
+    return {
+        "site": [x.site for x in xs],
+        "handsets": [x.handsets for x in xs],
+        "indicative_date": [x.indicative_date for x in xs],
+        "service_start": [x.service_start for x in xs],
+        "customer_caused": np.array([x.customer_caused for x in xs], dtype=np.int8),
+        "appointments": [x.appointments for x in xs],
+        "profile": [x.profile for x in xs],
+        "outcome": [x.outcome.value for x in xs],
+        "reservations": np.array([x.reservations for x in xs], dtype=np.int8),
+        "signed_at": [x.signed for x in xs],
+    }
+
+
+def _ports(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> list[Port]:
+    """The porting mandates submitted before the scenario's end, in site order."""
+    s, fleet = ctx.s, ctx.fleet
+    if s.porting is None:
+        return []
+    out = []
+    for i, site in enumerate(fleet.sites):
+        g = fleet.groups[fleet.group[i]]
+        d = start_day[i]
+        if not g.porting or d is None or d >= ctx.end:
+            continue
+        add = ctx.add_business_days(g.profile, g.departement)
+        p: Port = simulate_port(rng, s.porting, add, site=site, service_start=d)
+        if p.submitted_at >= ctx.end:
+            continue
+        if p.ported_at is not None and p.ported_at >= ctx.end:
+            p = replace(p, ported_at=None)  # not yet ported when the scenario ends
+        out.append(p)
+    return out
+
+
+def _porting_columns(ports: list[Port]) -> dict[str, Any]:
+    return {
+        "site": [p.site for p in ports],
+        "mandate": [p.mandate for p in ports],
+        "submitted_at": [p.submitted_at for p in ports],
+        "outcome": [p.outcome.value for p in ports],
+        "reason": [p.reason for p in ports],
+        "ported_at": [p.ported_at for p in ports],
+    }
 
 
 def _site_profiles(ctx: Context) -> list[str]:
@@ -461,113 +650,9 @@ def _site_profiles(ctx: Context) -> list[str]:
     return n
 
 
-@dataclass
-class TicketTimes:
-    """Epoch seconds and ISO texts of every ticket's notification and restoration (open: NAT / "")."""
-
-    notified: np.ndarray
-    restored: np.ndarray
-    notified_iso: list[str]
-    restored_iso: list[str]
-
-
-def ticket_times(ctx: Context, tks: list[Ticket]) -> TicketTimes:
-    """Format the tickets' times once for the engine, incidents.csv and restorations.csv."""
-    n = _epochs(ctx, [t.notified for t in tks])
-    is_open = np.array([t.restored is None for t in tks], dtype=bool)
-    r = _epochs(ctx, [t.notified if t.restored is None else t.restored for t in tks])
-    r[is_open] = NAT
-    r_iso = iso_paris(np.where(is_open, n, r))
-    return TicketTimes(
-        n, r, iso_paris(n), ["" if o else x for x, o in zip(r_iso, is_open.tolist(), strict=True)]
-    )
-
-
-def _restorations_csv(ctx: Context, index: int, tks: list[Ticket], tt: TicketTimes, rest: dict) -> str:
-    fleet = ctx.fleet
-    site_prof = _site_profiles(ctx)
-    rows = []
-    for k, t in enumerate(tks):
-        if k not in rest:
-            continue
-        bus, wall, obj, within = rest[k]
-        rows.append(
-            (
-                index,
-                t.ticket,
-                fleet.sites[t.site],
-                site_prof[t.site],
-                t.cause,
-                t.outage.kind,
-                tt.notified_iso[k],
-                tt.restored_iso[k],
-                _num(bus),
-                _num(wall),
-                "" if obj is None else _num(obj),
-                "" if within is None else int(within),
-            )
-        )
-    return _csv(rows)
-
-
-def _num(x: float) -> str:
-    return f"{x:.2f}"
-
-
-def _incidents_csv(ctx: Context, tks: list[Ticket], tt: TicketTimes) -> str:
-    fleet = ctx.fleet
-    site_prof = _site_profiles(ctx)
-    deps = [g.departement for g in fleet.groups]
-    return _csv(
-        (
-            t.ticket,
-            fleet.sites[t.site],
-            tt.notified_iso[k],
-            tt.restored_iso[k],
-            t.cause,
-            site_prof[t.site],
-            deps[fleet.group[t.site]],
-        )
-        for k, t in enumerate(tks)
-    )
-
-
-def _billing_csv(bills: list[Bill]) -> str:
-    return _csv((b.site, b.month, b.recurring_fees, b.usage_charges, b.departement, b.profile) for b in bills)
-
-
-def _installs_csv(installs: dict[int, Install]) -> str:
-    return _csv(
-        (
-            x.site,
-            x.handsets,
-            x.indicative_date.isoformat(),
-            "" if x.service_start is None else x.service_start.isoformat(),
-            int(x.customer_caused),
-            x.appointments,
-            x.profile,
-            x.outcome.value,
-            int(x.reservations),
-            x.signed.isoformat(),
-        )
-        for _, x in sorted(installs.items())
-    )
-
-
-def _porting_csv(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> str:
-    s, fleet = ctx.s, ctx.fleet
-    if s.porting is None:
-        return ""
-    rows = []
-    for i, site in enumerate(fleet.sites):
-        g = fleet.groups[fleet.group[i]]
-        d = start_day[i]
-        if not g.porting or d is None or d >= ctx.end:
-            continue
-        cal = ctx.profiles[g.profile].calendar(g.departement)
-        p: Port = simulate_port(rng, s.porting, cal.add_business_days, site=site, service_start=d)
-        if p.submitted_at >= ctx.end:
-            continue
-        ported = p.ported_at.isoformat() if p.ported_at is not None and p.ported_at < ctx.end else ""
-        rows.append((p.site, p.mandate, p.submitted_at.isoformat(), p.outcome.value, p.reason, ported))
-    return _csv(rows)
+def _site_topologies(ctx: Context) -> list[str]:
+    n = ctx.__dict__.get("_topologies")
+    if n is None:
+        n = [ctx.fleet.topology(i) for i in range(len(ctx.fleet))]
+        ctx.__dict__["_topologies"] = n
+    return n

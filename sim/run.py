@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from contracts.errors import InputError
-from sim.outputs import default_out_dir, provenance, write_run
+from sim.outputs import RunWriter, default_out_dir, provenance
 from sim.replication import Result, scenario_profiles
+from sim.rundir import Detail, Outputs
 from sim.runner import run_replications
 from sim.scenario import Scenario, load_scenario
 from sim.summary import summarize
@@ -56,11 +57,16 @@ def run_scenario(
     seed: int | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    outputs: Outputs = Outputs.csv,
+    detail: Detail = Detail.default,
     on_result: Callable[[Result], None] | None = None,
     on_start: Callable[[Scenario], None] | None = None,
     finalize: Callable[[Path], None] | None = None,
 ) -> RunOutcome:
-    """Run a scenario file and write its run directory; bad input raises InputError before any output."""
+    """Run a scenario file and write its run directory; bad input raises InputError before any output.
+
+    Replications are written as they finish and only their metrics are kept (`sim.outputs.RunWriter`).
+    """
     scenario, text = prepare(path, replications, seed)
     if workers < 1:
         raise InputError("must be at least 1", field="--workers")
@@ -71,37 +77,50 @@ def run_scenario(
     profiles = scenario_profiles(scenario)
     if on_start is not None:
         on_start(scenario)
-    results = run_replications(
-        scenario,
-        scenario.replications,
-        scenario.seed,
-        workers=workers,
-        scheduler=scheduler,
-        on_result=on_result,
-    )
-    sites: dict[str, int] = {}
-    for g in scenario.site_groups:
-        sites[g.profile] = sites.get(g.profile, 0) + g.count
-    sites = dict(sorted(sites.items()))
-    summary = summarize(
-        scenario.name,
-        scenario.seed,
-        results,
-        sites,
-        {n: v["choices"] for n, v in provenance(profiles).items()},
-    )
     try:
-        write_run(
-            target,
-            scenario_text=text,
-            resolved=scenario.model_dump(mode="json"),
-            results=results,
-            profiles=profiles,
-            summary=summary,
-            finalize=finalize,
-        )
+        with RunWriter(target, outputs, detail, profiles) as writer:
+
+            def arrived(r: Result) -> Result:
+                kept = writer.add(r)
+                if on_result is not None:
+                    on_result(kept)
+                return kept
+
+            results = run_replications(
+                scenario,
+                scenario.replications,
+                scenario.seed,
+                workers=workers,
+                scheduler=scheduler,
+                on_result=arrived,
+                detail=detail,
+                sink=writer.sink if outputs is Outputs.parquet else None,
+            )
+            summary = summarize(
+                scenario.name,
+                scenario.seed,
+                results,
+                _sites(scenario),
+                {n: v["choices"] for n, v in provenance(profiles).items()},
+            )
+            if outputs is not Outputs.csv or detail is not Detail.default:
+                summary["outputs"] = {"format": outputs.value, "detail": detail.value}
+            writer.finish(
+                scenario_text=text,
+                resolved=scenario.model_dump(mode="json"),
+                summary=summary,
+                finalize=finalize,
+            )
     except OSError as exc:
         raise InputError(
             f"cannot write the run directory: {exc.strerror}", file=str(target), field="--out"
         ) from None
     return RunOutcome(target, summary, results)
+
+
+def _sites(scenario: Scenario) -> dict[str, int]:
+    """Sites per profile, profiles sorted by name."""
+    sites: dict[str, int] = {}
+    for g in scenario.site_groups:
+        sites[g.profile] = sites.get(g.profile, 0) + g.count
+    return dict(sorted(sites.items()))

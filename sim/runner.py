@@ -9,11 +9,17 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sim.replication import Result, run_replication
+from sim.replication import Result, context, run_replication
+from sim.rundir import Detail
 from sim.scenario import Scenario
 
+if TYPE_CHECKING:
+    from sim.outputs import Sink
+
 Progress = Callable[[Result], None]
+Job = tuple[Scenario, int, int, bool, Detail, "Sink | None"]
 
 
 def default_workers() -> int:
@@ -21,9 +27,16 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _one(args: tuple[Scenario, int, int, bool]) -> Result:
-    s, i, seed, full = args
-    return run_replication(s, i, seed, full=full)
+def _one(args: Job) -> Result:
+    """Run one replication; with a sink, write its partitions here, in the worker, and return only its
+    metrics."""
+    s, i, seed, full, detail, sink = args
+    r = run_replication(s, i, seed, full=full, detail=detail)
+    if sink is not None:
+        from sim.outputs import write_partitions
+
+        r = write_partitions(sink, r, context(s).profiles)
+    return r
 
 
 def run_replications(
@@ -33,22 +46,26 @@ def run_replications(
     *,
     workers: int = 1,
     scheduler: str | None = None,
-    on_result: Progress | None = None,
+    on_result: Callable[[Result], Result | None] | None = None,
     full: bool = True,
+    detail: Detail = Detail.default,
+    sink: Sink | None = None,
 ) -> list[Result]:
     """Run replications 0 … N−1 and return their results in index order.
 
     `scheduler`: address of a Dask distributed scheduler (tcp://host:port) — replications become Dask
     tasks; otherwise `workers` > 1 uses a multiprocessing pool (forked before any progress thread starts).
-    `full=False` skips the CSV texts and the SLA engine (what `centrex validate` needs).
+    `full=False` skips the tables and the SLA engine (what `centrex validate` needs). `detail` decides
+    which tables a replication returns; with a `sink`, the worker writes them there itself.
+    `on_result(r)` sees each result as it arrives (in any order) and may return a lighter one to keep
+    (the run writer returns it without its tables).
     """
-    jobs = [(scenario, i, seed, full) for i in range(replications)]
+    jobs: list[Job] = [(scenario, i, seed, full, detail, sink) for i in range(replications)]
     results: list[Result] = []
 
     def done(r: Result) -> None:
-        results.append(r)
-        if on_result is not None:
-            on_result(r)
+        kept = on_result(r) if on_result is not None else None
+        results.append(kept if kept is not None else r)
 
     if scheduler:
         _run_dask(scheduler, jobs, done)

@@ -8,6 +8,7 @@ import typer
 
 from centrex import options
 from centrex.output import Format, emit, info, progress
+from sim.rundir import Detail, Outputs
 
 SCENARIO = typer.Argument(..., help="Scenario YAML file (see scenarios/).", show_default=False)
 REPLICATIONS = typer.Option(None, "--replications", "-n", help="Replications (default: the scenario's).")
@@ -17,6 +18,17 @@ SCHEDULER = typer.Option(
     None, "--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786."
 )
 FORMAT = options.FORMAT
+OUTPUTS = typer.Option(
+    Outputs.csv,
+    "--outputs",
+    help="Tables as CSV files, or as Parquet datasets partitioned by replication (written by the workers).",
+)
+DETAIL = typer.Option(
+    Detail.default,
+    "--detail",
+    help="default: events and restorations of every replication, the other tables of replication 0; "
+    "all: every table of every replication; none: only the summary and the report.",
+)
 
 
 class _Bar:
@@ -42,6 +54,8 @@ def run(
     seed: int = SEED,
     workers: int = WORKERS,
     scheduler: str = SCHEDULER,
+    outputs: Outputs = OUTPUTS,
+    detail: Detail = DETAIL,
     fmt: Format = FORMAT,
 ) -> None:
     """Simulate a fleet scenario and write its run directory (events, tickets, bills, SLA statements).
@@ -66,6 +80,8 @@ def run(
             seed=seed,
             workers=workers or default_workers(),
             scheduler=scheduler,
+            outputs=outputs,
+            detail=detail,
             on_start=start,
             on_result=lambda r: state["cb"](r),
             finalize=lambda tmp: write_report(tmp),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+
+import numpy as np
 
 from centrex import plots
 from centrex.report.common import SMALL, Section, Table, eur, hours, pct, percentiles
@@ -27,27 +28,37 @@ def restoration(run: Run, profiles: dict[str, Profile]) -> Section:
     Only tickets whose cause counts as a failure under the profile are measured against its objectives
     (planned maintenance or, for ALLEO, an access-link cut are not failures: CONTRACTS §2).
     """
-    groups: dict[tuple[str, float], list[dict[str, Any]]] = defaultdict(list)
-    no_objective: dict[str, list[float]] = defaultdict(list)
-    for r in run.restorations:
-        profile = profiles.get(r["profile"])
-        if r["restored_at"] is None or profile is None or not profile.counts(r["cause"]):
-            continue
-        if r["objective_minutes"] is None or r["within_objective"] is None:
-            no_objective[r["profile"]].append(r["wallclock_minutes"])
-        else:
-            groups[(r["profile"], r["objective_minutes"])].append(r)
+    rest = run.restorations
+    lab = rest.labels
+    pair = rest.profile.astype(np.int64) * len(lab) + rest.cause
+    keys, inverse = np.unique(pair, return_inverse=True)
+    counted = np.array(
+        [
+            lab[k // len(lab)] in profiles and profiles[lab[k // len(lab)]].counts(lab[k % len(lab)])
+            for k in keys.tolist()
+        ],
+        dtype=bool,
+    )
+    measured = rest.restored & (counted[inverse] if len(keys) else np.zeros(0, dtype=bool))
+    none = measured & (np.isnan(rest.objective) | (rest.within < 0))
+    groups: dict[tuple[str, float], np.ndarray] = {}
+    no_objective: dict[str, list[float]] = {}
+    for p in dict.fromkeys(rest.profile[none].tolist()):
+        no_objective[lab[p]] = rest.wallclock[none & (rest.profile == p)].tolist()
+    timed = measured & ~none
+    for p, o in dict.fromkeys(zip(rest.profile[timed].tolist(), rest.objective[timed].tolist(), strict=True)):
+        groups[(lab[p], o)] = np.flatnonzero(timed & (rest.profile == p) & (rest.objective == o))
     order = {p: i for i, p in enumerate(run.profiles)}
     plot_list, rows = [], []
-    for (name, objective), items in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
+    for (name, objective), ks in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
         clock = _clock(profiles[name], objective)
-        minutes = [r[f"{clock}_minutes"] for r in items]
-        kinds = ", ".join(sorted({r["kind"] for r in items}))
-        within = sum(r["within_objective"] for r in items) / len(items)
+        minutes = (rest.business if clock == "business" else rest.wallclock)[ks].tolist()
+        kinds = ", ".join(sorted(rest.texts(rest.kind[ks])))
+        within = int((rest.within[ks] == 1).sum()) / len(ks)
         label = f"{objective / 60:g} {'business ' if clock == 'business' else ''}h"
         share = pct(100 * within, 1)
         q50, q95 = percentiles(minutes)
-        rows.append([name, kinds, label, str(len(items)), share, hours(q50), hours(q95)])
+        rows.append([name, kinds, label, str(len(ks)), share, hours(q50), hours(q95)])
         plot_list.append(
             plots.histogram(
                 f"plot-restoration-{name}-{int(objective)}",

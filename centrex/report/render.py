@@ -13,6 +13,7 @@ from centrex.report.rundir import Run, load_run
 from centrex.report.sections import SECTIONS, Section, Table, build_sections
 from contracts import atomic
 from contracts.errors import InputError
+from sim.rundir import Detail
 
 REPORT_FILE = "report.html"
 REPORT_STEPS = len(SECTIONS) + 2  # read, each section, write
@@ -40,7 +41,9 @@ def _facts(run: Run) -> list[tuple[str, str]]:
         ("sites per profile", sites),
         ("component events", f"{sum(run.event_kinds.values()):,}"),
         ("tickets (rep. 0)", f"{sum(1 for i in run.incidents if i.get('replication', 0) == 0):,}"),
-    ]
+    ] + (
+        [("tables", "not written (--detail none): summary figures only")] if run.detail is Detail.none else []
+    )
 
 
 def render_report(run: Run, on_step: Callable[[str], None] | None = None) -> str:

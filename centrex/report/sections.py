@@ -16,6 +16,7 @@ from centrex.report.operations import installs, porting, restoration
 from centrex.report.rundir import Run
 from centrex.report.scenario import scenario
 from contracts.profile import Profile
+from sim.rundir import Detail
 
 __all__ = [
     "INSTALL_DELAY",
@@ -51,11 +52,19 @@ SECTIONS: tuple[tuple[str, Callable[[Run, dict[str, Profile]], Section]], ...] =
 )
 
 
+#: The sections built from the summary alone: all a run written with `--detail none` has.
+SUMMARY_SECTIONS = ("availability", "liability", "scenario")
+
+
 def build_sections(run: Run, on_step: Callable[[str], None] | None = None) -> list[Section]:
     """Every section of the report, in reading order; `on_step(name)` after each (a progress bar)."""
     profiles = profiles_in_force(run)
     built = []
     for name, builder in SECTIONS:
+        if run.detail is Detail.none and name not in SUMMARY_SECTIONS:
+            if on_step is not None:
+                on_step(name)
+            continue
         built.append(builder(run, profiles))
         if on_step is not None:
             on_step(name)

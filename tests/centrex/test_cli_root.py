@@ -23,6 +23,7 @@ def test_unknown_command_is_an_error():
 # offer. Anything else (the SLA engine, the inventory, the simulation, numpy, SQLAlchemy…) is imported by
 # the command that runs, so `centrex --help` stays lean (issue 14 §7; timings are in bench/startup_bench.py).
 LIGHT = {"contracts.errors", "contracts.choices", "provisioning.choices", "sip.choices", "sim.choices"}
+LIGHT |= {"sim.rundir"}  # the run directory's schema: `run --outputs/--detail` offer its enums
 HEAVY = (
     "numpy",
     "scipy",

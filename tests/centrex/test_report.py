@@ -342,3 +342,17 @@ def test_changed_choices_are_listed_first(run_dir):
     changed = re.search(r'<table id="table-choices-changed".*?</table>', html, re.S)[0]
     assert "restoration_objective_hours" in changed and "001 §4" in changed
     assert "tier_at_99_2" not in changed  # a default stays out of this table
+
+
+def test_bad_restoration_cell_names_its_line(run_dir):
+    """restorations.csv is read by pyarrow; a bad cell falls back to the row reader, which names it."""
+    path = run_dir / "restorations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    cells = lines[5].split(",")
+    cells[head.index("business_minutes")] = "lots"
+    lines[5] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        write_report(run_dir)
+    assert str(err.value).startswith(f"{path}:6: business_minutes: bad value 'lots'")

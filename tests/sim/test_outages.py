@@ -60,12 +60,15 @@ def test_tickets_wait_for_the_customer_and_skip_outages_over_before_notification
         intervals=[(0, 0.0, 5.0, "access_link"), (0, 100.0, 200.0, "access_link")],
         platform=[(300.0, 400.0, "maintenance")],
     )
-    out = [o for o in sweep(FLEET, ACTIVE, raw).outages if o.site == 0]
-    tk = tickets(out, lambda: 10.0, horizon=350.0, replication=0)
-    assert [(t.notified, t.restored, t.cause) for t in tk] == [
+    sw = sweep(FLEET, ACTIVE, raw)
+    tk = tickets(sw, [10.0] * len(sw), horizon=350.0, replication=0)  # one delay per unplanned outage
+    mine = tk.site == 0
+    restored = [None if r != r else r for r in tk.restored[mine].tolist()]
+    assert list(zip(tk.notified[mine].tolist(), restored, tk.cause[mine].tolist(), strict=True)) == [
         (110.0, 200.0, "access_link"),
         (300.0, None, "maintenance"),
     ]
+    assert tk.ticket[:2] == ["R000-000001", "R000-000002"]
 
 
 def _brute_force_down(intervals, backup: bool, n_hand: int, t: float) -> bool:
