@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from contracts.errors import InputError
-from provisioning.models import Customer, SipAccount, Tenant
+from provisioning.clock import default_actor
+from provisioning.models import Customer, SipAccount, Tenant, utcnow
 
-_DOMAIN = re.compile(
+SIP_DOMAIN = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
 )
-_USERNAME = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+SIP_USERNAME = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
 
 
 def ha1(username: str, realm: str, password: str) -> str:
@@ -22,14 +25,26 @@ def ha1(username: str, realm: str, password: str) -> str:
     return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
 
 
+HAND_OVERRIDE = "channel limit typed by hand (--channels)"
+
+
 def add_tenant(
-    session: Session, name: str, domain: str, channel_limit: int, customer: str | None = None
+    session: Session,
+    name: str,
+    domain: str,
+    channel_limit: int,
+    customer: str | None = None,
+    *,
+    actor: str | None = None,
+    at: datetime | None = None,
+    reason: str = HAND_OVERRIDE,
 ) -> Tenant:
-    """Create a tenant (a SIP domain) with its concurrent-call limit; optionally owned by a customer."""
+    """Create a tenant (a SIP domain) with a concurrent-call limit given by hand; optionally owned by a
+    customer. A limit not derived from a contract is recorded as an override: who, when, why."""
     name = name.strip()
     if not name:
         raise InputError("tenant name is empty", field="name")
-    if not _DOMAIN.match(domain):
+    if not SIP_DOMAIN.match(domain):
         raise InputError(f"{domain!r} is not a valid SIP domain", field="domain")
     if channel_limit < 0:
         raise InputError(f"channel limit must be ≥ 0, got {channel_limit}", field="channels")
@@ -42,10 +57,41 @@ def add_tenant(
         owner = session.scalar(select(Customer).where(Customer.name == customer))
         if owner is None:
             raise InputError(f"unknown customer {customer!r}", field="customer")
-    tenant = Tenant(name=name, domain=domain.lower(), channel_limit=channel_limit, customer=owner)
+    tenant = Tenant(
+        name=name,
+        domain=domain.lower(),
+        channel_limit=channel_limit,
+        customer=owner,
+        override_channels=channel_limit,
+        override_at=at or utcnow(),
+        override_by=actor or default_actor(),
+        override_reason=reason,
+    )
     session.add(tenant)
     session.flush()
     return tenant
+
+
+@functools.cache
+def _channel_contract(profile: str):
+    from contracts.sizing import load_channel_contract
+
+    try:
+        return load_channel_contract(profile)
+    except InputError:
+        return None  # the profile has no allowance formula: its channels are contracted as a number
+
+
+def contract_allowance(profile: str, users: int, contract_channels: int | None) -> int:
+    """Return the channel limit a tenant's contract gives: for a profile with an allowance formula
+    (ALLOcloud, 004 §11.d) the whole calls its `users` allow, as `centrex capacity` computes them;
+    for the others the contracted `contract_channels` (none contracted: 0)."""
+    contract = _channel_contract(profile)
+    if contract is None:
+        return contract_channels or 0
+    from contracts.sizing import pbx_channel_limit
+
+    return pbx_channel_limit(users, contract)
 
 
 def get_tenant(session: Session, name: str) -> Tenant:
@@ -59,7 +105,7 @@ def get_tenant(session: Session, name: str) -> Tenant:
 def add_sip_account(session: Session, tenant: str, username: str, password: str) -> SipAccount:
     """Create a SIP account of `tenant`, storing only HA1 with the tenant's domain as realm (000 §8)."""
     owner = get_tenant(session, tenant)
-    if not _USERNAME.match(username):
+    if not SIP_USERNAME.match(username):
         raise InputError(
             f"{username!r} is not a valid SIP username (letters, digits, . _ + -)", field="username"
         )

@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.orm import Session
 
-from provisioning.choices import BLOCK_SIZES, REFUSED_PURPOSES, BlockState, MandateState, NumberState
+from provisioning.choices import (
+    BLOCK_SIZES,
+    REFUSED_PURPOSES,
+    BlockState,
+    MandateState,
+    NumberState,
+    RangeKind,
+    SiteState,
+)
 from provisioning.plan import format_e164
 
 LIMIT = 20
@@ -46,7 +54,8 @@ def _overlapping_blocks(conn: Connection) -> list[str]:
         "SELECT id, start, size, prev_id, prev_end FROM ("
         " SELECT id, start, size, LAG(id) OVER (ORDER BY start, id) AS prev_id,"
         " LAG(start + size) OVER (ORDER BY start, id) AS prev_end FROM number_block b"
-        " WHERE state = :allocated OR EXISTS (SELECT 1 FROM number n WHERE n.block_id = b.id)"
+        " WHERE state = :allocated OR EXISTS (SELECT 1 FROM number n"
+        " WHERE n.e164 BETWEEN b.start AND b.start + b.size - 1 AND n.block_id = b.id)"
         ") t WHERE start < prev_end",
         allocated=_ALLOCATED,
     )
@@ -69,11 +78,16 @@ def _numbers_state_consistent(conn: Connection) -> list[str]:
         " LEFT JOIN number_block b ON b.id = n.block_id"
         " WHERE (n.state = :na AND (b.id IS NULL OR b.state <> :ba))"
         " OR (n.state = :nq AND (b.id IS NULL OR b.state = :ba OR n.quarantine_until IS NULL))"
-        " OR (n.state = :nf AND n.block_id IS NOT NULL)"
-        " OR n.state NOT IN (:na, :nq, :nf)",
+        " OR (n.state IN (:nf, :nr) AND n.block_id IS NOT NULL)"
+        " OR n.state NOT IN (:na, :nq, :nf, :nr)"
+        # ported-in numbers are never free for us to allocate; only they can be given back
+        " OR (n.state IN (:nf, :nr) AND (n.state = :nr) <> EXISTS (SELECT 1 FROM number_range r"
+        " WHERE r.id = n.range_id AND r.kind = :rp))",
         na=_N_ALLOCATED,
         nq=_N_QUARANTINED,
         nf=NumberState.free.value,
+        nr=NumberState.returned.value,
+        rp=RangeKind.ported.value,
         ba=_ALLOCATED,
     )
     return [f"{format_e164(r.e164)} is {r.state} but its block is {r.bstate or 'missing'}" for r in rows]
@@ -94,7 +108,10 @@ def _blocks_without_numbers(conn: Connection) -> list[str]:
 
 
 def _alignment(conn: Connection) -> list[str]:
-    sql = "SELECT id, start, size FROM number_block WHERE size NOT IN :sizes OR start % size <> 0"
+    sql = (
+        "SELECT id, start, size FROM number_block WHERE NOT ported"
+        " AND (size NOT IN :sizes OR start % size <> 0)"
+    )
     rows = _rows(conn, sql, sizes=list(BLOCK_SIZES))
     return [f"block {r.id} ({format_e164(r.start)}/{r.size}) is not size-aligned" for r in rows]
 
@@ -107,14 +124,99 @@ def _emergency(conn: Connection) -> list[str]:
         ba=_ALLOCATED,
         refused=sorted(p.value for p in REFUSED_PURPOSES),
     )
-    return [f"block {r.id}: purpose {r.purpose}, emergency address {r.emergency_address!r}" for r in rows]
+    moved = _rows(
+        conn,
+        "SELECT b.id, b.emergency_address, s.name,"
+        " (s.address || ', ' || s.postcode || ' ' || s.city) AS postal"
+        " FROM number_block b JOIN site s ON s.id = b.site_id WHERE b.state = :ba"
+        " AND b.emergency_address <> (s.address || ', ' || s.postcode || ' ' || s.city)",
+        ba=_ALLOCATED,
+    )  # the SQL spelling of models.postal_address
+    return [f"block {r.id}: purpose {r.purpose}, emergency address {r.emergency_address!r}" for r in rows] + [
+        f"block {r.id}: emergency address {r.emergency_address!r} is not the address of site {r.name!r}"
+        f" ({r.postal!r})"
+        for r in moved
+    ]
+
+
+def _ported_in_blocks(conn: Connection) -> list[str]:
+    # 000 §2.2/§2.3: a completed port gives the site its numbers; while the site lasts they are its blocks
+    rows = _rows(
+        conn,
+        "SELECT mn.e164, m.id AS mandate, s.name AS site, n.state, b.site_id AS holder FROM mandate m"
+        " JOIN mandate_number mn ON mn.mandate_id = m.id JOIN site s ON s.id = m.site_id"
+        " LEFT JOIN number n ON n.e164 = mn.e164 LEFT JOIN number_block b ON b.id = n.block_id"
+        " WHERE m.state = :ported AND s.state <> :terminated"
+        " AND (b.id IS NULL OR b.site_id <> m.site_id OR b.state <> :ba OR NOT b.ported)",
+        ported=MandateState.ported.value,
+        terminated=SiteState.terminated.value,
+        ba=_ALLOCATED,
+    )
+    return [
+        f"{format_e164(r.e164)} ported to site {r.site!r} (mandate {r.mandate}) is "
+        + ("in no range" if r.state is None else f"{r.state}, in no ported block of that site")
+        for r in rows
+    ]
+
+
+def _accounts_of_terminated_sites(conn: Connection) -> list[str]:
+    rows = _rows(
+        conn,
+        "SELECT a.username, t.name AS tenant, s.name AS site FROM sip_account a"
+        " JOIN tenant t ON t.id = a.tenant_id JOIN site s ON s.id = a.site_id"
+        " WHERE a.enabled AND s.state = :terminated",
+        terminated=SiteState.terminated.value,
+    )
+    return [f"account {r.username}@{r.tenant} is enabled on terminated site {r.site!r}" for r in rows]
+
+
+def _channel_limits(conn: Connection) -> list[str]:
+    from provisioning.accounts import contract_allowance
+
+    counts = dict(
+        conn.execute(
+            text("SELECT tenant_id, COUNT(*) FROM sip_account WHERE enabled GROUP BY tenant_id")
+        ).all()
+    )
+    problems = []
+    tenants = conn.execute(
+        text(
+            "SELECT id, name, channel_limit, profile, contract_channels, override_channels, override_at,"
+            " override_by, override_reason FROM tenant ORDER BY name"
+        )
+    )
+    for t in tenants:
+        if t.override_at is not None:
+            if not t.override_by or not t.override_reason or t.override_channels != t.channel_limit:
+                problems.append(
+                    f"tenant {t.name!r}: limit {t.channel_limit}, override {t.override_channels}"
+                    f" by {t.override_by!r} ({t.override_reason!r})"
+                )
+            continue
+        if t.profile is None:
+            problems.append(f"tenant {t.name!r}: limit {t.channel_limit} from no contract and no override")
+            continue
+        expected = contract_allowance(t.profile, counts.get(t.id, 0), t.contract_channels)
+        if t.channel_limit != expected:
+            problems.append(
+                f"tenant {t.name!r}: limit {t.channel_limit}, its {t.profile} contract allows {expected}"
+                f" ({counts.get(t.id, 0)} enabled account(s))"
+            )
+    return problems[:LIMIT]
 
 
 def _numbers_in_ranges(conn: Connection) -> list[str]:
     rows = _rows(
         conn,
         "SELECT n.e164, n.range_id FROM number n JOIN number_range r ON r.id = n.range_id"
-        " WHERE n.e164 < r.start OR n.e164 >= r.start + r.size",
+        " WHERE r.kind = :operator AND (n.e164 < r.start OR n.e164 >= r.start + r.size)",
+        operator=RangeKind.operator.value,
+    )
+    rows += _rows(
+        conn,
+        "SELECT n.e164, n.range_id FROM number n JOIN number_range r ON r.id = n.range_id"
+        " WHERE r.kind = :ported AND (n.e164 < r.start OR n.zone <> r.zone)",
+        ported=RangeKind.ported.value,
     )
     missing = _rows(
         conn,
@@ -176,11 +278,31 @@ CHECKS = (
         "every allocated block holds exactly its size in numbers",
         _blocks_without_numbers,
     ),
-    ("block_alignment", "block sizes are 1/10/100/1000 and start on a multiple of the size", _alignment),
+    (
+        "block_alignment",
+        "block sizes are 1/10/100/1000 and start on a multiple of the size (ported blocks exempt)",
+        _alignment,
+    ),
     (
         "emergency_address",
-        "every allocated block has its site's address, none is for alarm/lift lines (004 §2, §7)",
+        "every allocated block carries its site's current address, none is for alarm/lift lines"
+        " (004 §2, §7, §14)",
         _emergency,
+    ),
+    (
+        "ported_numbers_in_site_blocks",
+        "every number of a completed port sits in a ported block of its site (000 §2.2, §2.3)",
+        _ported_in_blocks,
+    ),
+    (
+        "channel_limits",
+        "each tenant's channel limit is its contract's allowance (004 §11.d) or a recorded override",
+        _channel_limits,
+    ),
+    (
+        "no_enabled_account_on_terminated_site",
+        "a terminated site's SIP accounts are all disabled",
+        _accounts_of_terminated_sites,
     ),
     ("ranges_complete", "every range holds exactly its numbers", _numbers_in_ranges),
     (

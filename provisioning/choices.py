@@ -11,6 +11,23 @@ class NumberState(StrEnum):
     free = "free"
     allocated = "allocated"
     quarantined = "quarantined"
+    returned = "returned"  # a ported-in number given back when its site left (never allocated by us)
+
+
+class SiteState(StrEnum):
+    """Life of a site: ordered, in service, moved (in service at a new address), terminated."""
+
+    ordered = "ordered"
+    in_service = "in_service"
+    moved = "moved"
+    terminated = "terminated"
+
+
+class RangeKind(StrEnum):
+    """Where a range's numbers come from: the operator's own allocation, or ported in from a donor."""
+
+    operator = "operator"
+    ported = "ported"
 
 
 class BlockState(StrEnum):

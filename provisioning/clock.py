@@ -21,3 +21,8 @@ def default_actor() -> str:
         return os.environ.get("CENTREX_USER") or getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def paris_day(at: datetime | None) -> date:
+    """Return the Paris date of the instant `at` (today when None): the day every dated rule uses."""
+    return today() if at is None else at.astimezone(PARIS).date()

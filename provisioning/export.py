@@ -27,13 +27,26 @@ BLOCK_COLUMNS = [
     "size",
     "zone",
     "purpose",
+    "ported",
     "state",
     "emergency_address",
     "allocated_at",
     "allocated_by",
     "quarantine_until",
 ]
-RANGE_COLUMNS = ["id", "first", "last", "size", "zone", "free", "allocated", "quarantined"]
+RANGE_COLUMNS = [
+    "id",
+    "kind",
+    "donor",
+    "first",
+    "last",
+    "size",
+    "zone",
+    "free",
+    "allocated",
+    "quarantined",
+    "returned",
+]
 NUMBER_COLUMNS = ["number", "zone", "state", "block", "site", "quarantine_until"]
 MANDATE_COLUMNS = [
     "id",
@@ -50,6 +63,7 @@ MANDATE_COLUMNS = [
 ]
 EVENT_COLUMNS = ["mandate", "at", "actor", "action", "from_state", "to_state", "detail"]
 SITE_COLUMNS = ["site", "customer", "address", "postcode", "city", "departement", "profile", "service_start"]
+SITE_STATE_COLUMNS = [*SITE_COLUMNS, "state"]
 EQUIPMENT_COLUMNS = ["site", "kind", "serial", "delivery_date", "warranty_end"]
 TENANT_COLUMNS = ["tenant", "domain", "channel_limit", "customer", "accounts"]
 ACCOUNT_COLUMNS = ["tenant", "username", "domain"]
@@ -70,6 +84,7 @@ def block_row(b: NumberBlock | Allocation) -> dict[str, Any]:
         "size": b.size,
         "zone": b.zone,
         "purpose": b.purpose,
+        "ported": b.ported,
         "emergency_address": b.emergency_address,
     }
     if isinstance(b, NumberBlock):
@@ -90,13 +105,16 @@ def range_row(u: RangeUsage) -> dict[str, Any]:
     r = u.range
     return {
         "id": r.id,
+        "kind": r.kind,
+        "donor": r.donor,
         "first": format_e164(r.start),
-        "last": format_e164(r.start + r.size - 1),
+        "last": format_e164(u.last if u.last is not None else r.start + r.size - 1),
         "size": r.size,
         "zone": r.zone,
         "free": u.free,
         "allocated": u.allocated,
         "quarantined": u.quarantined,
+        "returned": u.returned,
         "created_at": _paris(r.created_at),
         "created_by": r.created_by,
     }
@@ -153,6 +171,7 @@ def site_row(s: Site) -> dict[str, Any]:
         "departement": s.departement,
         "profile": s.profile,
         "service_start": s.service_start,
+        "state": s.state,
     }
 
 

@@ -10,7 +10,8 @@
     profile        contract profile: alleo | allset | progetcom | allocloud (required)
     service_start  service-start date YYYY-MM-DD (optional; porting waits for it, 000 §2.3)
 
-A site already in the inventory is updated; the whole file is applied in one transaction or not at all.
+A site already in the inventory is updated (a new address becomes its blocks' emergency address in
+the same transaction, 004 §7); the whole file is applied in one transaction or not at all.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from contracts.errors import InputError
 from contracts.month import add_months
 from contracts.profile import BUILTIN_PROFILES, load_profile
-from provisioning.choices import EquipmentKind
-from provisioning.models import Customer, Equipment, Site
+from provisioning.choices import BlockState, EquipmentKind, SiteState
+from provisioning.models import Customer, Equipment, NumberBlock, Site, postal_address
 from provisioning.plan import departement_of
 
 SITE_COLUMNS = ("site", "customer", "address", "postcode", "city", "profile", "service_start")
@@ -100,8 +101,30 @@ def upsert_site(session: Session, row: SiteRow) -> Site:
     site.departement = departement
     site.profile = row.profile
     site.service_start = row.service_start
+    if site.state is None:
+        site.state = (SiteState.in_service if row.service_start else SiteState.ordered).value
+    elif site.state == SiteState.ordered.value and row.service_start is not None:
+        site.state = SiteState.in_service.value
     session.flush()
+    follow_site_address(session, site)  # 004 §7, §14: same transaction as the address change
     return site
+
+
+def follow_site_address(session: Session, site) -> int:
+    """Give every allocated block of `site` its current address as emergency address (004 §7, §14).
+
+    Called wherever a site's address changes, in that same transaction; returns the blocks updated.
+    """
+    result = session.execute(
+        update(NumberBlock)
+        .where(
+            NumberBlock.site_id == site.id,
+            NumberBlock.state == BlockState.allocated.value,
+            NumberBlock.emergency_address != postal_address(site),
+        )
+        .values(emergency_address=postal_address(site))
+    )
+    return result.rowcount or 0
 
 
 def read_sites_csv(path: Path) -> list[SiteRow]:

@@ -8,7 +8,7 @@ a cancelled or expired one cannot: a new mandate must be signed.
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,9 +18,10 @@ from contracts.choices import RejectionReason
 from contracts.errors import InputError, StateError
 from contracts.profile import load_profile
 from provisioning.choices import FINAL_MANDATE_STATES, MandateState
-from provisioning.clock import today as paris_today
+from provisioning.clock import paris_day
 from provisioning.inventory import get_site
 from provisioning.models import Mandate, MandateEvent, MandateNumber, utcnow
+from provisioning.numbers import port_in
 from provisioning.plan import format_e164, parse_number
 from provisioning.rio import parse_rio
 
@@ -81,12 +82,18 @@ def read_numbers_file(path: Path) -> list[int]:
 
 
 def _record(
-    session: Session, m: Mandate, action: str, to: MandateState, actor: str, detail: str | None
+    session: Session,
+    m: Mandate,
+    action: str,
+    to: MandateState,
+    actor: str,
+    detail: str | None,
+    at: datetime | None = None,
 ) -> None:
-    """Audit one transition: when, by whom, why."""
+    """Audit one transition: when (`at`, default now), by whom, why."""
     event = MandateEvent(
         mandate=m,
-        at=utcnow(),
+        at=at or utcnow(),
         actor=actor,
         action=action,
         from_state=m.state,
@@ -123,10 +130,16 @@ def _check_transition(m: Mandate, action: str, today: date) -> MandateState:
 
 
 def _transition(
-    session: Session, m: Mandate, action: str, actor: str, detail: str | None, today: date
+    session: Session,
+    m: Mandate,
+    action: str,
+    actor: str,
+    detail: str | None,
+    today: date,
+    at: datetime | None = None,
 ) -> None:
     """Apply `action` to `m` if the state machine allows it (StateError otherwise), audited."""
-    _record(session, m, action, _check_transition(m, action, today), actor, detail)
+    _record(session, m, action, _check_transition(m, action, today), actor, detail, at)
     session.flush()
 
 
@@ -153,9 +166,13 @@ def create_mandate(
     rio: str | None = None,
     actor: str,
     today: date | None = None,
+    at: datetime | None = None,
 ) -> Mandate:
-    """Record a signed mandate (draft) for porting `numbers` to `site` before `expires`."""
-    day = today or paris_today()
+    """Record a signed mandate (draft) for porting `numbers` to `site` before `expires`.
+
+    `at` is the instant recorded (default now); `today` defaults to its Paris date.
+    """
+    day = today or paris_day(at)
     owner = get_site(session, site)
     if not holder.strip():
         raise InputError("holder is empty", field="holder")
@@ -172,14 +189,14 @@ def create_mandate(
         rio=parse_rio(rio) if rio else None,
         expires=expires,
         state=S.draft.value,
-        created_at=utcnow(),
+        created_at=at or utcnow(),
     )
     m.numbers = [MandateNumber(e164=n) for n in sorted(set(numbers))]
     session.add(m)
     session.flush()
     event = MandateEvent(
         mandate=m,
-        at=utcnow(),
+        at=at or utcnow(),
         actor=actor,
         action="create",
         from_state=None,
@@ -201,10 +218,11 @@ def correct_mandate(
     rio: str | None = None,
     actor: str,
     today: date | None = None,
+    at: datetime | None = None,
 ) -> Mandate:
     """Fix a draft, rejected or postponed mandate before (re)submitting it (000 §2.3)."""
     m = get_mandate(session, mandate_id)
-    day = today or paris_today()
+    day = today or paris_day(at)
     state = MandateState(m.state)
     if state in FINAL_MANDATE_STATES or state not in CORRECTABLE:
         raise StateError(
@@ -232,7 +250,7 @@ def correct_mandate(
         changed.append("numbers")
     if not changed:
         raise InputError("nothing to correct (give --holder, --address, --numbers or --rio)")
-    _record(session, m, "correct", state, actor, "corrected " + ", ".join(changed))
+    _record(session, m, "correct", state, actor, "corrected " + ", ".join(changed), at)
     session.flush()
     return m
 
@@ -247,11 +265,15 @@ def act(
     note: str | None = None,
     port_date: date | None = None,
     today: date | None = None,
+    at: datetime | None = None,
 ) -> Mandate:
-    """Apply one action: submit, accept, reject, postpone, study, schedule, complete or cancel."""
+    """Apply one action: submit, accept, reject, postpone, study, schedule, complete or cancel.
+
+    Completing a port makes its numbers blocks of the mandate's site (`numbers.port_in`).
+    """
     if action not in TRANSITIONS or action == "expire":
         raise InputError(f"unknown action {action!r}", field="action")
-    day = today or paris_today()
+    day = today or paris_day(at)
     m = get_mandate(session, mandate_id)
     _check_transition(m, action, day)
     detail = note
@@ -266,7 +288,9 @@ def act(
         if m.port_date is None or day < m.port_date:
             raise StateError(f"mandate {m.id}: port date {m.port_date} not reached on {day.isoformat()}")
         _check_service_start(m, m.port_date)
-    _transition(session, m, action, actor, detail, day)
+    _transition(session, m, action, actor, detail, day, at)
+    if action == "complete":
+        port_in(session, m.site, [n.e164 for n in m.numbers], donor=donor_of(m), actor=actor, at=at)
     if action == "reject":
         m.reason = reason
     elif action in {"submit", "accept"}:
@@ -324,9 +348,16 @@ def _check_port_date(m: Mandate, port_date: date | None, today: date) -> str:
     return f"port on {port_date.isoformat()}"
 
 
-def expire_due(session: Session, *, today: date | None = None, actor: str = "system") -> list[Mandate]:
+def donor_of(m: Mandate) -> str:
+    """Return the donor operator of a mandate's numbers: the operator code of its RIO (ARCEP `OO`)."""
+    return f"RIO operator {m.rio[:2]}" if m.rio else "unknown donor (no RIO)"
+
+
+def expire_due(
+    session: Session, *, today: date | None = None, actor: str = "system", at: datetime | None = None
+) -> list[Mandate]:
     """Move every open mandate past its expiry date to `expired` (000 §2.3); return them."""
-    day = today or paris_today()
+    day = today or paris_day(at)
     due = list(
         session.scalars(
             select(Mandate)
@@ -336,7 +367,7 @@ def expire_due(session: Session, *, today: date | None = None, actor: str = "sys
     )
     for m in due:
         _transition(
-            session, m, "expire", actor, f"not ported by its expiry date {m.expires.isoformat()}", day
+            session, m, "expire", actor, f"not ported by its expiry date {m.expires.isoformat()}", day, at
         )
     return due
 

@@ -21,9 +21,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from provisioning.choices import RangeKind, SiteState
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -89,6 +93,11 @@ class Site(Base):
     departement: Mapped[str] = mapped_column(String(3))
     profile: Mapped[str] = mapped_column(String(40))
     service_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    state: Mapped[str] = mapped_column(
+        String(12), default=SiteState.ordered.value, server_default=SiteState.ordered.value
+    )
+    state_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    state_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="sites")
@@ -114,7 +123,11 @@ class Equipment(Base):
 
 
 class Tenant(Base):
-    """A SIP domain with its concurrent-call limit; may belong to a customer."""
+    """A SIP domain with its concurrent-call limit; may belong to a customer.
+
+    The limit is the contract's allowance (`profile`: ALLOcloud counts the enabled accounts, 004 §11.d;
+    other profiles `contract_channels`) unless an override is recorded: who, when, why, and the value.
+    """
 
     __tablename__ = "tenant"
 
@@ -123,6 +136,12 @@ class Tenant(Base):
     domain: Mapped[str] = mapped_column(String(253), unique=True)
     channel_limit: Mapped[int] = mapped_column(Integer)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), nullable=True)
+    profile: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    contract_channels: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    override_channels: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    override_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    override_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     customer: Mapped[Customer | None] = relationship()
     accounts: Mapped[list[SipAccount]] = relationship(back_populates="tenant", order_by="SipAccount.username")
@@ -138,8 +157,11 @@ class SipAccount(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
     username: Mapped[str] = mapped_column(String(64))
     ha1: Mapped[str] = mapped_column(String(32))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True, index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     tenant: Mapped[Tenant] = relationship(back_populates="accounts")
+    site: Mapped[Site | None] = relationship()
 
     @property
     def domain(self) -> str:
@@ -148,14 +170,23 @@ class SipAccount(Base):
 
 
 class NumberRange(Base):
-    """A range of numbers the operator loaded (start … start+size-1)."""
+    """A range of numbers: the operator's own (start … start+size-1), or those ported in from one donor.
+
+    A `ported` range holds the numbers of one zone ported in from its donor operator, wherever they lie:
+    `start` is the smallest and `size` the count, so every number still belongs to exactly one range.
+    """
 
     __tablename__ = "number_range"
+    __table_args__ = (Index("uq_number_range_donor_zone", "donor", "zone", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     start: Mapped[int] = mapped_column(BigInteger, unique=True)
     size: Mapped[int] = mapped_column(Integer)
     zone: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(
+        String(10), default=RangeKind.operator.value, server_default=RangeKind.operator.value
+    )
+    donor: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
 
@@ -179,21 +210,27 @@ class Number(Base):
     range_id: Mapped[int] = mapped_column(ForeignKey("number_range.id"))
     zone: Mapped[str] = mapped_column(String(2))
     state: Mapped[str] = mapped_column(String(12))
-    block_id: Mapped[int | None] = mapped_column(ForeignKey("number_block.id"), nullable=True, index=True)
+    # not indexed: a block's numbers are found by their e164 interval (the primary key), and each index
+    # more is pages more written by every allocation
+    block_id: Mapped[int | None] = mapped_column(ForeignKey("number_block.id"), nullable=True)
     quarantine_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class NumberBlock(Base):
-    """A contiguous, size-aligned SDA block given to a site, with its emergency address (004 §7)."""
+    """A contiguous SDA block given to a site, with its emergency address (004 §7).
+
+    Allocated blocks are size-aligned; `ported` blocks are runs of ported-in numbers, of any size.
+    """
 
     __tablename__ = "number_block"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
-    start: Mapped[int] = mapped_column(BigInteger, index=True)
+    start: Mapped[int] = mapped_column(BigInteger)  # not indexed: numbers lead to their block
     size: Mapped[int] = mapped_column(Integer)
     zone: Mapped[str] = mapped_column(String(2))
     purpose: Mapped[str] = mapped_column(String(20))
+    ported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     emergency_address: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(12))
     allocated_at: Mapped[datetime] = mapped_column(UtcDateTime)

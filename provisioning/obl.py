@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -122,10 +122,13 @@ def _fmt(numbers: list[int], limit: int = 5) -> str:
     return shown + (f" … (+{len(numbers) - limit})" if len(numbers) > limit else "")
 
 
-def answer(session: Session, mandate_id: int, *, today: date | None = None) -> Mandate:
+def answer(
+    session: Session, mandate_id: int, *, today: date | None = None, at: datetime | None = None
+) -> Mandate:
     """Let the simulated OBL answer a submitted mandate (or one under study) and record its answer."""
     m = get_mandate(session, mandate_id)
     if m.state not in {MandateState.submitted.value, MandateState.study.value}:
-        return act(session, mandate_id, "accept", actor=OBL_ACTOR, today=today)  # raises the state error
+        # raises the state error
+        return act(session, mandate_id, "accept", actor=OBL_ACTOR, today=today, at=at)
     action, reason, detail = assess(session, m)
-    return act(session, mandate_id, action, actor=OBL_ACTOR, reason=reason, note=detail, today=today)
+    return act(session, mandate_id, action, actor=OBL_ACTOR, reason=reason, note=detail, today=today, at=at)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import typer
 
-from centrex.commands.db import DB_OPTION, FORMAT_OPTION, parse_day
+from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
-from provisioning.choices import EquipmentKind
+from provisioning.choices import DEFAULT_QUARANTINE_DAYS, EquipmentKind
 
 app = typer.Typer(
     help="Inventory: sites, equipment, tenants and SIP accounts.\n\n"
@@ -53,6 +53,78 @@ def sites(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None:
     with db.session_scope(db_url) as session:
         rows = [site_row(s) for s in inventory.list_sites(session)]
     emit(rows, fmt, columns=SITE_COLUMNS, title="sites")
+
+
+def _instant(today: str | None):
+    """The instant of a change: now, or noon in Paris of the day --today names."""
+    from datetime import UTC, datetime, time
+
+    from provisioning.clock import PARIS
+
+    day = parse_day(today)
+    return datetime.now(UTC) if day is None else datetime.combine(day, time(12), PARIS)
+
+
+@app.command("move")
+def move(
+    site: str = typer.Argument(..., help="Site that moves."),
+    address: str = typer.Option(..., "--address", help="New street address."),
+    postcode: str = typer.Option(..., "--postcode", help="New 5-digit postcode."),
+    city: str = typer.Option(..., "--city", help="New town."),
+    new_numbers: bool = typer.Option(
+        False, "--new-numbers", help="Give new blocks of the same sizes; the old ones go to quarantine."
+    ),
+    db_url: str | None = DB_OPTION,
+    by: str | None = BY_OPTION,
+    today: str | None = TODAY_OPTION,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Move a site: its blocks' emergency addresses follow in the same transaction (004 §7, §14).
+
+    Example: centrex inventory move paris-hq --address "40 rue du Louvre" --postcode 75001 --city Paris
+    """
+    from provisioning import db, fleet, inventory
+    from provisioning.export import SITE_STATE_COLUMNS, site_row
+
+    with db.session_scope(db_url) as session:
+        fleet.move_site(
+            session,
+            site,
+            address=address,
+            postcode=postcode,
+            city=city,
+            at=_instant(today),
+            actor=actor(by),
+            new_numbers=new_numbers,
+        )
+        row = site_row(inventory.get_site(session, site))
+    emit(row, fmt, columns=SITE_STATE_COLUMNS)
+
+
+@app.command("terminate")
+def terminate(
+    site: str = typer.Argument(..., help="Site whose service ends."),
+    quarantine_days: int = typer.Option(
+        DEFAULT_QUARANTINE_DAYS, "--quarantine-days", help="Days before its numbers are free again."
+    ),
+    db_url: str | None = DB_OPTION,
+    by: str | None = BY_OPTION,
+    today: str | None = TODAY_OPTION,
+) -> None:
+    """Terminate a site: its blocks go to quarantine (ported numbers back to their donor), its SIP
+    accounts are disabled.
+
+    Example: centrex inventory terminate lyon --quarantine-days 90
+    """
+    from datetime import UTC, datetime
+
+    from provisioning import db, fleet
+
+    with db.session_scope(db_url) as session:
+        fleet.terminate_site(
+            session, site, at=datetime.now(UTC), actor=actor(by), quarantine_days=quarantine_days
+        )
+    info(f"site {site} terminated")
 
 
 @app.command("add-equipment")
@@ -105,9 +177,10 @@ def add_tenant(
     channels: int = typer.Option(..., "--channels", help="Concurrent-call limit."),
     customer: str | None = typer.Option(None, "--customer", help="Owning customer (optional)."),
     db_url: str | None = DB_OPTION,
+    by: str | None = BY_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Create a tenant (SIP domain) with its channel limit.
+    """Create a tenant (SIP domain) with its channel limit, recorded as an override typed by hand.
 
     Example: centrex inventory add-tenant acme --domain acme.pbx.test --channels 4
     """
@@ -115,7 +188,7 @@ def add_tenant(
     from provisioning.export import TENANT_COLUMNS, tenant_row
 
     with db.session_scope(db_url) as session:
-        row = tenant_row(accounts.add_tenant(session, name, domain, channels, customer))
+        row = tenant_row(accounts.add_tenant(session, name, domain, channels, customer, actor=actor(by)))
     emit(row, fmt, columns=TENANT_COLUMNS)
 
 

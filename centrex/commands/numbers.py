@@ -62,14 +62,13 @@ def allocate(
     from provisioning.export import BLOCK_COLUMNS, block_row
 
     day = parse_day(today)
-    block = db.in_transaction(
+    block = db.driver_transaction(
         db_url,
-        lambda conn: nb.allocate_block(
-            conn, site, size, zone=zone, purpose=purpose.value, actor=actor(by), today=day
+        lambda d: nb.allocate_block(
+            d, site, size, zone=zone, purpose=purpose.value, actor=actor(by), today=day
         ),
-        core=True,
     )
-    emit(block_row(block), fmt, columns=BLOCK_COLUMNS[:9])
+    emit(block_row(block), fmt, columns=BLOCK_COLUMNS[:10])
 
 
 @app.command("release")

@@ -174,7 +174,7 @@ def test_port_flow_on_postgres(tmp_path, sites_csv, pg_cluster, cli):
     ]
 
 
-def test_accounts_never_print_secrets(cli):
+def test_accounts_never_print_secrets(tmp_path, cli):
     from provisioning.accounts import ha1
 
     ok(cli("inventory", "add-tenant", "acme", "--domain", "acme.test", "--channels", "4"))
@@ -193,6 +193,10 @@ def test_accounts_never_print_secrets(cli):
     listing = out + ok(cli("inventory", "accounts", "--format", "json"))
     assert "hunter2" not in listing and ha1("1001", "acme.test", "hunter2") not in listing
     assert json.loads(ok(cli("inventory", "tenants", "--format", "json")))[0]["channel_limit"] == 4
+    # the limit typed by hand is a recorded override (who: $CENTREX_USER), so the check holds
+    assert all(c["ok"] for c in json.loads(ok(cli("db", "check", "--format", "json"))))
+    with sqlite3.connect(tmp_path / "centrex.db") as conn:
+        assert conn.execute("SELECT override_by, override_channels FROM tenant").fetchone() == ("tester", 4)
 
 
 def test_db_check_exits_1_on_a_broken_invariant(tmp_path, sites_csv, cli):
@@ -205,3 +209,103 @@ def test_db_check_exits_1_on_a_broken_invariant(tmp_path, sites_csv, cli):
     code, out, _ = cli("db", "check", "--format", "json")
     assert code == 1
     assert {c["check"] for c in json.loads(out) if not c["ok"]} >= {"block_alignment"}
+
+
+def test_db_check_names_the_block_whose_emergency_address_is_wrong(tmp_path, sites_csv, cli):
+    ok(cli("inventory", "import", str(sites_csv)))
+    ok(cli("numbers", "add-range", "+33170000000", "--size", "100"))
+    ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "10", *TODAY))
+    ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "1", *TODAY))
+    assert all(c["ok"] for c in json.loads(ok(cli("db", "check", "--format", "json"))))
+    with sqlite3.connect(tmp_path / "centrex.db") as conn:
+        conn.execute("UPDATE number_block SET emergency_address = '3 rue Ailleurs, 75001 Paris' WHERE id = 2")
+    code, out, err = cli("db", "check", "--format", "json")
+    assert code == 1
+    (broken,) = [c for c in json.loads(out) if not c["ok"]]
+    assert broken["check"] == "emergency_address"
+    assert broken["details"][0].startswith("block 2: emergency address '3 rue Ailleurs, 75001 Paris'")
+
+
+def test_reimported_address_moves_the_blocks(tmp_path, sites_csv, cli):
+    ok(cli("inventory", "import", str(sites_csv)))
+    ok(cli("numbers", "add-range", "+33170000000", "--size", "100"))
+    ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "10", *TODAY))
+    sites_csv.write_text(sites_csv.read_text().replace("1 rue de Rivoli", "12 rue de Rivoli"))
+    ok(cli("inventory", "import", str(sites_csv)))
+    shown = json.loads(ok(cli("numbers", "show", "+33170000003", "--format", "json")))
+    assert shown["emergency_address"] == "12 rue de Rivoli, 75001 Paris"  # 004 §7, §14
+    assert all(c["ok"] for c in json.loads(ok(cli("db", "check", "--format", "json"))))
+
+
+def test_completed_port_puts_its_numbers_in_the_sites_blocks(tmp_path, sites_csv, cli):
+    ok(cli("inventory", "import", str(sites_csv)))
+    (tmp_path / "obl.csv").write_text(
+        OBL + '+33140000002,+33140000001,Acme SA,"1 rue de Rivoli, 75001 Paris",permanent\n', encoding="utf-8"
+    )
+    ok(cli("port", "obl-load", "obl.csv"))
+    (tmp_path / "n.txt").write_text("+33140000001\n+33140000002\n", encoding="utf-8")
+    create = ["--site", "paris-hq", "--holder", "Acme SA", "--address", "1 rue de Rivoli, 75001 Paris"]
+    ok(
+        cli(
+            "port",
+            "create",
+            *create,
+            "--numbers",
+            "n.txt",
+            "--expires",
+            "2099-12-31",
+            "--rio",
+            "01E123456ABC",
+        )
+    )
+    ok(cli("port", "submit", "1", "--today", "2026-05-05"))
+    ok(cli("port", "obl", "1", "--today", "2026-05-07"))
+    ok(cli("port", "schedule", "1", "--date", "2026-05-11", "--today", "2026-05-07"))
+    ok(cli("port", "complete", "1", "--today", "2026-05-11"))
+    shown = json.loads(ok(cli("numbers", "show", "+33140000002", "--format", "json")))
+    assert (shown["state"], shown["site"], shown["emergency_address"]) == (
+        "allocated",
+        "paris-hq",
+        "1 rue de Rivoli, 75001 Paris",
+    )
+    (block,) = json.loads(ok(cli("numbers", "list", "--site", "paris-hq", "--format", "json")))
+    assert (block["first"], block["last"], block["size"]) == ("+33140000001", "+33140000002", 2)
+    ranges = json.loads(ok(cli("numbers", "list", "--ranges", "--format", "json")))
+    assert [(r["kind"], r["donor"], r["allocated"]) for r in ranges] == [("ported", "RIO operator 01", 2)]
+    assert all(c["ok"] for c in json.loads(ok(cli("db", "check", "--format", "json"))))
+
+
+def test_move_and_terminate_from_the_command_line(tmp_path, sites_csv, cli):
+    ok(cli("inventory", "import", str(sites_csv)))
+    ok(cli("numbers", "add-range", "+33170000000", "--size", "100"))
+    ok(cli("numbers", "allocate", "--site", "paris-hq", "--size", "10", *TODAY))
+    moved = json.loads(
+        ok(
+            cli(
+                "inventory",
+                "move",
+                "paris-hq",
+                "--address",
+                "8 rue Haute",
+                "--postcode",
+                "75003",
+                "--city",
+                "Paris",
+                "--new-numbers",
+                *TODAY,
+                "--format",
+                "json",
+            )
+        )
+    )
+    assert moved["state"] == "moved"
+    blocks = json.loads(ok(cli("numbers", "list", "--site", "paris-hq", "--format", "json")))
+    assert [(b["state"], b["emergency_address"]) for b in blocks] == [
+        ("released", "1 rue de Rivoli, 75001 Paris"),
+        ("allocated", "8 rue Haute, 75003 Paris"),
+    ]
+    ok(cli("inventory", "terminate", "paris-hq", *TODAY))
+    assert {b["state"] for b in json.loads(ok(cli("numbers", "list", "--format", "json")))} == {"released"}
+    assert all(c["ok"] for c in json.loads(ok(cli("db", "check", "--format", "json"))))
+    code, _, err = cli("inventory", "terminate", "paris-hq", *TODAY)
+    assert code == 2 and "already terminated" in err

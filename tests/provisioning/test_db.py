@@ -51,3 +51,25 @@ def test_old_schema_is_refused(tmp_path):
     with pytest.raises(StateError, match="db upgrade"):
         with db.session_scope(url):
             pass
+
+
+def test_driver_transaction_commits_or_rolls_back_whole(inventory):
+    from datetime import date
+
+    from sqlalchemy import text
+
+    DAY = date(2026, 5, 4)  # noqa: N806 — injected, never the wall clock
+    from provisioning.numbers import allocate_block
+
+    def half_then_fail(d):
+        allocate_block(d, "paris-hq", 10, actor="t", today=DAY)
+        raise InputError("changed my mind")
+
+    with pytest.raises(InputError, match="changed my mind"):
+        db.driver_transaction(inventory, half_then_fail)
+    with pytest.raises(InputError, match="unknown site"):
+        db.driver_transaction(inventory, lambda d: allocate_block(d, "nowhere", 10, actor="t", today=DAY))
+    got = db.driver_transaction(inventory, lambda d: allocate_block(d, "paris-hq", 10, actor="t", today=DAY))
+    assert got.start == 33170000000  # the first attempt left nothing behind
+    with db.engine_for(inventory).connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM number_block")).scalar() == 1

@@ -57,7 +57,9 @@ def _stored(url: str) -> tuple[list[tuple[int, str]], list[str]]:
 
 
 def test_upgrade_renames_the_stored_reason_and_its_events(db_0001):
-    assert db.upgrade(db_0001) == "0002"
+    assert db.upgrade(db_0001, "0002") == "0002"
+    assert _stored(db_0001)[0] == [(1, "non_exhaustive_list"), (2, "wrong_holder")]
+    assert db.upgrade(db_0001) == db.head_revision()  # the later migrations keep the renamed rows
     reasons, details = _stored(db_0001)
     assert reasons == [(1, "non_exhaustive_list"), (2, "wrong_holder")]
     assert details == [
