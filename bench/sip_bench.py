@@ -2,7 +2,7 @@
 
 Starts a throwaway Kamailio on a free loopback port (4 tenants × 50 channels, 10 accounts each), then:
 1. REGISTER/s with digest auth: a minimal blocking raw-UDP client (one REGISTER at a time) as the
-   baseline, the harness's asyncio user agent one at a time, and the harness with 50 in flight —
+   baseline, the harness's load client (`sip load`) with one flow, and with 50 flows —
    interleaved over 3 rounds, medians reported with ratios to the baseline;
 2. 200 concurrent calls across the tenants, held, counted by the PBX (dialog module), then hung up.
 
@@ -103,8 +103,8 @@ def main() -> None:
         print(f"digest REGISTER/s, {args.registrations} per run, median of {args.rounds} interleaved rounds")
         print(f"  raw-UDP minimal client (1 in flight)  {base:8.0f} /s   ratio 1.00 (baseline)")
         for label, rates in (
-            ("harness UserAgent (1 in flight)", seq),
-            ("harness UserAgent (50 in flight)", conc),
+            ("harness load client (1 flow)", seq),
+            ("harness load client (50 flows)", conc),
         ):
             med = statistics.median(rates)
             print(f"  {label:<37}{med:8.0f} /s   ratio {med / base:.2f}")

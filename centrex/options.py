@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from centrex.output import Format
+
+if TYPE_CHECKING:
+    from contracts.tables import ColumnMap
 
 FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 SET = typer.Option([], "--set", metavar="KEY=VALUE", help="Flip a contract choice: key=value (repeatable).")
@@ -20,12 +23,19 @@ def contract(default: str, help: str) -> Any:
     return typer.Option(default, "--contract", "-c", help=help)
 
 
+# Simulation runs (run, sweep).
+WORKERS = typer.Option(None, "--workers", "-w", help="Worker processes (default: one per core).")
+SCHEDULER = typer.Option(
+    None, "--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786."
+)
+
 # The inventory database and its audit trail (numbers, port, inventory, db).
 DB = typer.Option(
     None,
     "--db",
     envvar="CENTREX_DB",
-    help="Database: a SQLite file path (default centrex.db) or postgresql://…",
+    help="Inventory database: a file path or a URL (sqlite:///… or postgresql://…); "
+    "default $CENTREX_DB, else centrex.db.",
 )
 BY = typer.Option(None, "--by", help="Who acts, for the audit trail (default: $CENTREX_USER or login).")
 TODAY = typer.Option(None, "--today", help="Date of the action YYYY-MM-DD (default: today in Paris).")
@@ -36,3 +46,19 @@ RUN_DIR = typer.Option(
     "--run-dir",
     help="Run directory of the PBX (config, data, log, pid); default CENTREX_PBX_DIR or runs/pbx.",
 )
+
+# `--columns`: a real export's column names mapped to ours, on every command that reads a CSV table.
+COLUMNS = typer.Option(
+    None,
+    "--columns",
+    metavar="COL=HEADER,…|FILE.yaml",
+    help='Read an export with its own column names: ticket=Numéro,notified_at="Ouvert le" '
+    "(our name = its header), or a YAML file of such pairs (flat, or by table: incidents:, billing:, …).",
+)
+
+
+def column_map(text: str | None) -> ColumnMap:
+    """The mapping given by `--columns` (empty when absent)."""
+    from contracts.tables import ColumnMap
+
+    return ColumnMap.parse(text)

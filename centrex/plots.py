@@ -508,3 +508,91 @@ def line_chart(
         )
     body += _legend(names, colours, left, TITLE_H + 16)
     return _svg(plot_id, title, width, height, points, body)
+
+
+def ci_chart(
+    plot_id: str,
+    x_labels: Sequence[str],
+    series: Mapping[str, Sequence[tuple[float, float | None, float | None] | None]],
+    *,
+    title: str,
+    xs: Sequence[float] | None = None,
+    x_label: str = "",
+    y_label: str = "",
+    fmt: Fmt = _num,
+    markers: Sequence[tuple[float, str]] = (),
+    width: int = 960,
+    height: int = 320,
+) -> str:
+    """Per series, a mean (dot) with its 95 % CI (whisker) at each x, joined by a line; `xs` places the
+    points on a numeric axis (one varied number), otherwise they are evenly spaced and labelled.
+    `markers` are horizontal reference lines (an objective's bound)."""
+    names = [n for n in series if any(v is not None for v in series[n])]
+    if not names or not x_labels:
+        return empty_chart(plot_id, title, "no data")
+    values = [x for n in names for v in series[n] if v is not None for x in v if x is not None]
+    values += [m for m, _ in markers]
+    lo, hi = min(values), max(values)
+    pad = (hi - lo) * 0.08 or (abs(hi) * 0.01 or 0.5)
+    yt = nice_ticks(lo - pad, hi + pad, 5)
+    left, right, top_pad, bottom = 76, 20, TITLE_H + 30, 52
+    ys = Scale(yt[0], yt[-1], height - bottom, top_pad)
+    body = _y_axis(ys, yt, left, width - right, None, y_label)
+    n = len(x_labels)
+    inner = (width - left - right) / max(n, 1)
+    if xs is not None and len(set(xs)) > 1:
+        xsc = Scale(min(xs), max(xs), left + inner / 2, width - right - inner / 2)
+        pos = [xsc(x) for x in xs]
+    else:
+        pos = [left + (i + 0.5) * inner for i in range(n)]
+    for x, label in zip(pos, x_labels, strict=True):
+        body.append(
+            f'<line class="grid" x1="{_xy(x)}" x2="{_xy(x)}" y1="{_xy(top_pad)}" y2="{_xy(height - bottom)}" '
+            'stroke="#e3e6ea" stroke-width="1"/>'
+        )
+        body.append(_text(x, height - bottom + 16, label, "middle", "tick", ' fill="#555"'))
+    if x_label:
+        body.append(
+            _text((left + width - right) / 2, height - bottom + 36, x_label, "middle", "", ' fill="#333"')
+        )
+    for i, (value, label) in enumerate(markers):
+        colour = MARKER_COLOURS[i % len(MARKER_COLOURS)]
+        y = ys(value)
+        body.append(
+            f'<g class="marker" data-label="{escape(label)}" data-value="{value!r}">'
+            f'<line x1="{left}" x2="{width - right}" y1="{_xy(y)}" y2="{_xy(y)}" stroke="{colour}" '
+            f'stroke-width="2" stroke-dasharray="6 3"/>'
+            + _text(width - right - 4, y - 5, f"{label} {fmt(value)}", "end", "", f' fill="{colour}"')
+            + "</g>"
+        )
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    points = 0
+    for j, (name, colour) in enumerate(zip(names, colours, strict=True)):
+        dx = (j - (len(names) - 1) / 2) * min(8.0, inner / (2 * len(names)))  # series side by side
+        coords = []
+        marks = []
+        for x, label, v in zip(pos, x_labels, series[name], strict=True):
+            if v is None:
+                continue
+            mean, a, b = v
+            cx, cy = x + dx, ys(mean)
+            coords.append(f"{_xy(cx)},{_xy(cy)}")
+            if a is not None and b is not None:
+                marks.append(
+                    f'<line class="interval" x1="{_xy(cx)}" x2="{_xy(cx)}" y1="{_xy(ys(a))}" '
+                    f'y2="{_xy(ys(b))}" stroke="{colour}" stroke-width="2"/>'
+                )
+            ci = "" if a is None or b is None else f" (95 % CI {fmt(a)} – {fmt(b)})"
+            points += 1
+            marks.append(
+                f'<circle class="mark" data-series="{escape(name)}" data-value="{float(mean)!r}" '
+                f'cx="{_xy(cx)}" cy="{_xy(cy)}" r="5" fill="{colour}" stroke="#fff" stroke-width="1.5">'
+                f"<title>{escape(name)} at {escape(label)}: {escape(fmt(mean))}{escape(ci)}</title></circle>"
+            )
+        body.append(
+            f'<polyline class="series" data-series="{escape(name)}" fill="none" stroke="{colour}" '
+            f'stroke-width="1.6" stroke-opacity="0.7" points="{" ".join(coords)}"/>'
+        )
+        body += marks
+    body += _legend(names, colours, left, TITLE_H + 16)
+    return _svg(plot_id, title, width, height, points, body)

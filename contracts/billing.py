@@ -20,6 +20,7 @@ from contracts.errors import InputError
 from contracts.money import money, money_up
 from contracts.month import Month, add_months
 from contracts.profile import Profile
+from contracts.tables import ColumnMap
 
 # ----- rule models (the profile's YAML sections) ---------------------------------------------------------
 
@@ -470,7 +471,9 @@ def call_cents(durations: Any, rate_per_minute: Decimal | str, unit: str = "per_
     return (d * p + 60 * q - 1) // (60 * q)
 
 
-def price_calls(profile: Profile, cdrs: str, *, rate_per_minute: Decimal | str) -> dict[str, Any]:
+def price_calls(
+    profile: Profile, cdrs: str, *, rate_per_minute: Decimal | str, columns: ColumnMap | None = None
+) -> dict[str, Any]:
     """Price every call of a CDR file with the profile's unit (ALLOcloud: per second, rounded up per call).
 
     Returns per user and month: calls, seconds, amount; and the total. One rate for every call (the
@@ -478,13 +481,13 @@ def price_calls(profile: Profile, cdrs: str, *, rate_per_minute: Decimal | str) 
     """
     import numpy as np
 
-    from contracts.usage import _Users, read_cdrs
+    from contracts.calls import Users, read_cdrs
 
     rules = billing_rules(profile)
     rate = _money(rate_per_minute, "rate_per_minute")
-    users = _Users()
+    users = Users()
     groups: dict[int, list[int]] = {}
-    for cols in read_cdrs(cdrs, users):
+    for cols in read_cdrs(cdrs, users, columns=columns):
         if len(cols) == 0:
             continue
         key = (cols.user.astype(np.int64) << 20) | cols.month.astype(np.int64)

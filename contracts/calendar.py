@@ -27,6 +27,7 @@ ALSACE_MOSELLE_DEPARTEMENTS = frozenset({"57", "67", "68"})
 Window = tuple[int, int] | None
 
 
+@lru_cache(maxsize=8192)  # a statement asks for the same few month ends thousands of times
 def local_epoch(d: date, minute: int = 0) -> int:
     """Return the UTC epoch second of local Paris wall-clock `minute` after midnight of `d`.
 

@@ -8,8 +8,6 @@ would give 3 users fewer channels than 2, which cannot be meant (CONTRACTS.md §
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from contracts.choices import Counting, DeviceKind, Rounding
 from contracts.errors import InputError
-from contracts.profile import is_provenance_line
+from contracts.tables import ColumnMap, open_table
 
 CLAUSE = "004 §11.d"
 
@@ -229,47 +227,25 @@ class UserCount:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def parse_devices(text: str, source: str = "devices.csv") -> list[DeviceRow]:
-    """Parse a devices CSV (`device,kind,user,room`) into rows, checking each one.
-
-    Only the tool's own `# provenance` line 1 is skipped: a row starting with `#` is data, never dropped.
-    """
-    head, _, rest = text.partition("\n")
-    start = 1
-    if is_provenance_line(head):
-        text, start = rest, 2
-    first = next((x for x in text.splitlines() if x.strip()), "")
-    reader = csv.reader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
+def parse_devices(
+    text: str, source: str = "devices.csv", columns: ColumnMap | None = None
+) -> list[DeviceRow]:
+    """Parse a devices CSV (`device,kind,user,room`) into rows, checking each one."""
     rows: list[DeviceRow] = []
-    header: list[str] | None = None
-    for line_no, cells in enumerate(reader, start=start):
-        if not cells or all(not c.strip() for c in cells):
-            continue
-        cells = [c.strip() for c in cells]
-        if header is None:
-            header = cells
-            missing = [c for c in DEVICE_COLUMNS if c not in header]
-            if missing:
+    with open_table(source, DEVICE_COLUMNS, name="devices", columns=columns, data=text.encode("utf-8")) as t:
+        for line_no, rec in t.rows(DEVICE_COLUMNS):
+            raw_kind = rec["kind"]
+            try:
+                kind = DeviceKind(raw_kind)
+            except ValueError:
+                known = ", ".join(k.value for k in DeviceKind)
                 raise InputError(
-                    f"missing column(s) {', '.join(missing)}; expected {','.join(DEVICE_COLUMNS)}",
+                    f"unknown device kind {raw_kind!r}; known kinds: {known}",
                     file=source,
                     line=line_no,
-                )
-            continue
-        rec = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=False))
-        raw_kind = rec["kind"]
-        try:
-            kind = DeviceKind(raw_kind)
-        except ValueError:
-            raise InputError(
-                f"unknown device kind {raw_kind!r}; known kinds: {', '.join(k.value for k in DeviceKind)}",
-                file=source,
-                line=line_no,
-                field="kind",
-            ) from None
-        rows.append(DeviceRow(rec["device"], kind, rec["user"], rec["room"], line_no))
-    if header is None:
-        raise InputError(f"empty file; expected a header {','.join(DEVICE_COLUMNS)}", file=source)
+                    field="kind",
+                ) from None
+            rows.append(DeviceRow(rec["device"], kind, rec["user"], rec["room"], line_no))
     return rows
 
 

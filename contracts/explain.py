@@ -3,8 +3,6 @@ compare with another system's statement; total credits under every reading of ea
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -17,9 +15,10 @@ from contracts.choices import CAUSES, CreditKind, SlaKind
 from contracts.errors import InputError
 from contracts.money import ZERO, money
 from contracts.month import Month
-from contracts.profile import Profile, is_provenance_line
+from contracts.profile import Profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow, subset
 from contracts.sla import SlaResult, compute
+from contracts.tables import ColumnMap, open_table
 
 
 def _t(s: int) -> str:
@@ -193,46 +192,23 @@ def _renumber(lines: list[str]) -> list[str]:
     return out
 
 
-def read_theirs(path: str | Path) -> dict[tuple[str, Month], Decimal]:
-    """Read another system's statement `site,month,credit_eur` (or our own `sla` CSV output).
+THEIRS_COLUMNS = ("site", "month", "credit_eur")
 
-    Only the tool's own `# provenance` line 1 is skipped: a row starting with `#` is data, never dropped.
-    """
+
+def read_theirs(path: str | Path, columns: ColumnMap | None = None) -> dict[tuple[str, Month], Decimal]:
+    """Read another system's statement `site,month,credit_eur` (our own CSV output is one)."""
     f = str(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            text = fh.read()
-        head, _, rest = text.partition("\n")
-        start = 1
-        if is_provenance_line(head):
-            text, start = rest, 2
-        first = next((x for x in text.splitlines() if x.strip()), "")
-        delim = ";" if first.count(";") > first.count(",") else ","  # French exports
-        reader = csv.reader(io.StringIO(text), delimiter=delim)
-        rows = [(i, r) for i, r in enumerate(reader, start=start) if r and (len(r) > 1 or r[0].strip())]
-    except FileNotFoundError:
-        raise InputError("file not found", file=f) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"cannot read: {exc}", file=f) from None
-    if not rows:
-        raise InputError("empty file", file=f, line=start)
-    at, first_row = rows[0]
-    header = [h.strip().lower() for h in first_row]
-    for c in ("site", "month", "credit_eur"):
-        if c not in header:
-            raise InputError(f"missing column {c}", file=f, line=at)
-    js, jm, jc = header.index("site"), header.index("month"), header.index("credit_eur")
     out = {}
-    for i, r in rows[1:]:
-        if len(r) != len(header):
-            raise InputError(f"malformed row: {len(r)} fields, expected {len(header)}", file=f, line=i)
-        try:
-            v = Decimal(r[jc].strip().replace(",", ".") or "0")  # decimal comma accepted
-        except InvalidOperation:
-            raise InputError(f"not a number: {r[jc]!r}", file=f, line=i, field="credit_eur") from None
-        if not v.is_finite():
-            raise InputError(f"not a finite amount: {r[jc]!r}", file=f, line=i, field="credit_eur")
-        out[(r[js].strip(), Month.parse(r[jm], file=f, line=i))] = v
+    with open_table(path, THEIRS_COLUMNS, name="statement", columns=columns) as t:
+        for i, r in t.rows(THEIRS_COLUMNS):
+            cell = r["credit_eur"]
+            try:
+                v = Decimal(cell.replace(",", ".") or "0")  # decimal comma accepted
+            except InvalidOperation:
+                raise InputError(f"not a number: {cell!r}", file=f, line=i, field="credit_eur") from None
+            if not v.is_finite():
+                raise InputError(f"not a finite amount: {cell!r}", file=f, line=i, field="credit_eur")
+            out[(r["site"], Month.parse(r["month"], file=f, line=i))] = v
     return out
 
 

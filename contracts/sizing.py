@@ -28,6 +28,7 @@ from contracts.channels import (
 from contracts.choices import Rounding
 from contracts.errors import InputError
 from contracts.profile import load_profile
+from contracts.tables import ColumnMap
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,15 @@ def size_table(
 
 
 def size_devices(
-    devices_text: str, source: str, e_per_user: float, gos: float, contract: ChannelContract
+    devices_text: str,
+    source: str,
+    e_per_user: float,
+    gos: float,
+    contract: ChannelContract,
+    columns: ColumnMap | None = None,
 ) -> dict[str, Any]:
     """Return `size` for the billable users counted from a devices CSV, with the counting breakdown."""
-    count = count_users(parse_devices(devices_text, source), source)
+    count = count_users(parse_devices(devices_text, source, columns), source)
     result = size(count.billable, e_per_user, gos, contract)
     result["counting"] = {
         "persons": count.persons,

@@ -520,12 +520,12 @@ def _row(profile: Profile, terms: SlaTerms, line: SiteMonth) -> dict[str, Any]:
     return row
 
 
-def load_inputs(incidents_path, billing_path, installs_path=None):
+def load_inputs(incidents_path, billing_path, installs_path=None, columns=None):
     """Read the three input files."""
     with paused_gc():
-        inc = read_incidents(incidents_path)
-        bill = read_billing(billing_path)
-        ins = read_installs(installs_path) if installs_path else None
+        inc = read_incidents(incidents_path, columns)
+        bill = read_billing(billing_path, columns)
+        ins = read_installs(installs_path, columns) if installs_path else None
     return inc, bill, ins
 
 

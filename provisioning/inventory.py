@@ -16,8 +16,6 @@ the same transaction, 004 §7); the whole file is applied in one transaction or 
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,6 +26,7 @@ from sqlalchemy.orm import Session
 from contracts.errors import InputError
 from contracts.month import add_months
 from contracts.profile import BUILTIN_PROFILES, load_profile
+from contracts.tables import ColumnMap, open_table
 from provisioning.choices import BlockState, EquipmentKind, SiteState
 from provisioning.models import Customer, Equipment, NumberBlock, Site, postal_address
 from provisioning.plan import departement_of
@@ -127,58 +126,48 @@ def follow_site_address(session: Session, site) -> int:
     return result.rowcount or 0
 
 
-def read_sites_csv(path: Path) -> list[SiteRow]:
+def read_sites_csv(path: Path, columns: ColumnMap | None = None) -> list[SiteRow]:
     """Validate every row of a sites.csv file (see the module docstring for its columns)."""
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=file) from None
-    head = text.partition("\n")[0]  # French spreadsheet exports separate with ";"
-    reader = csv.DictReader(io.StringIO(text), delimiter=";" if head.count(";") > head.count(",") else ",")
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_SITE_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", file=file, line=1)
     rows: list[SiteRow] = []
     seen: dict[str, int] = {}
-    for lineno, raw in enumerate(reader, start=2):
-        cells = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        for column in REQUIRED_SITE_COLUMNS:
-            if not cells.get(column):
-                raise InputError("empty value", file=file, line=lineno, field=column)
-        name = cells["site"]
-        if name in seen:
-            raise InputError(
-                f"site {name!r} already on line {seen[name]}", file=file, line=lineno, field="site"
+    with open_table(
+        path, REQUIRED_SITE_COLUMNS, optional=SITE_COLUMNS[-1:], name="sites", columns=columns
+    ) as table:
+        for lineno, cells in table.rows(SITE_COLUMNS):
+            for column in REQUIRED_SITE_COLUMNS:
+                if not cells.get(column):
+                    raise InputError("empty value", file=file, line=lineno, field=column)
+            name = cells["site"]
+            if name in seen:
+                raise InputError(
+                    f"site {name!r} already on line {seen[name]}", file=file, line=lineno, field="site"
+                )
+            seen[name] = lineno
+            try:
+                departement_of(cells["postcode"])
+            except InputError as exc:
+                raise InputError(exc.reason, file=file, line=lineno, field="postcode") from None
+            start = cells.get("service_start") or ""
+            rows.append(
+                SiteRow(
+                    site=name,
+                    customer=cells["customer"],
+                    address=cells["address"],
+                    postcode=cells["postcode"],
+                    city=cells["city"],
+                    profile=parse_profile(cells["profile"], file=file, line=lineno),
+                    service_start=parse_date(start, field="service_start", file=file, line=lineno)
+                    if start
+                    else None,
+                )
             )
-        seen[name] = lineno
-        try:
-            departement_of(cells["postcode"])
-        except InputError as exc:
-            raise InputError(exc.reason, file=file, line=lineno, field="postcode") from None
-        start = cells.get("service_start") or ""
-        rows.append(
-            SiteRow(
-                site=name,
-                customer=cells["customer"],
-                address=cells["address"],
-                postcode=cells["postcode"],
-                city=cells["city"],
-                profile=parse_profile(cells["profile"], file=file, line=lineno),
-                service_start=parse_date(start, field="service_start", file=file, line=lineno)
-                if start
-                else None,
-            )
-        )
     return rows
 
 
-def import_sites(session: Session, path: Path) -> list[Site]:
+def import_sites(session: Session, path: Path, columns: ColumnMap | None = None) -> list[Site]:
     """Import (create or update) every site of a sites.csv file; return them in file order."""
-    return [upsert_site(session, row) for row in read_sites_csv(path)]
+    return [upsert_site(session, row) for row in read_sites_csv(path, columns)]
 
 
 def list_sites(session: Session) -> list[Site]:

@@ -7,7 +7,6 @@ a cancelled or expired one cannot: a new mandate must be signed.
 
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from contracts.choices import RejectionReason
 from contracts.errors import InputError, StateError
 from contracts.profile import load_profile
+from contracts.tables import first_cells
 from provisioning.choices import FINAL_MANDATE_STATES, MandateState
 from provisioning.clock import paris_day
 from provisioning.inventory import get_site
@@ -49,15 +49,8 @@ def read_numbers_file(path: Path) -> list[int]:
     Unlike a CSV table, this file is written by hand and no number starts with `#`, so `#` lines are notes.
     """
     file = str(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=file) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason})", file=file) from None
     numbers: dict[int, int] = {}
-    for lineno, row in enumerate(csv.reader(lines), start=1):
-        cell = row[0].strip() if row else ""
+    for lineno, cell in first_cells(path):
         if (
             not cell
             or cell.startswith("#")

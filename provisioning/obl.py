@@ -12,7 +12,6 @@ access_available (optional, true|false, default true).
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from contracts.choices import RejectionReason
 from contracts.errors import InputError
+from contracts.tables import ColumnMap, open_table
 from provisioning.choices import LineType, MandateState
 from provisioning.mandates import act, get_mandate
 from provisioning.models import Mandate, OblLine
@@ -38,51 +38,48 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", plain).strip()
 
 
-def load_records(session: Session, path: Path) -> int:
+def load_records(session: Session, path: Path, columns: ColumnMap | None = None) -> int:
     """Create or replace the OBL's records of the numbers listed in a CSV file; return how many."""
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=file) from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in OBL_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", file=file, line=1)
     count = 0
-    for lineno, row in enumerate(reader, start=2):
-        try:
-            e164 = parse_number(row["number"] or "", field="number")
-            ndi = parse_number(row["ndi"] or "", field="ndi")
-        except InputError as exc:
-            raise InputError(exc.reason, file=file, line=lineno, field=exc.field) from None
-        line_type = (row["line_type"] or "").strip()
-        if line_type not in {t.value for t in LineType}:
-            raise InputError(
-                f"line_type must be permanent or temporary, got {line_type!r}",
-                file=file,
-                line=lineno,
-                field="line_type",
+    names = (*OBL_COLUMNS, "access_available")
+    with open_table(path, OBL_COLUMNS, optional=names[-1:], name="obl", columns=columns) as table:
+        for lineno, row in table.rows(names):
+            try:
+                e164 = parse_number(row["number"], field="number")
+                ndi = parse_number(row["ndi"], field="ndi")
+            except InputError as exc:
+                raise InputError(exc.reason, file=file, line=lineno, field=exc.field) from None
+            line_type = row["line_type"]
+            if line_type not in {t.value for t in LineType}:
+                raise InputError(
+                    f"line_type must be permanent or temporary, got {line_type!r}",
+                    file=file,
+                    line=lineno,
+                    field="line_type",
+                )
+            available = (row.get("access_available") or "true").lower()
+            if available not in {"true", "false", "1", "0", "yes", "no"}:
+                raise InputError(
+                    f"expected true or false, got {available!r}",
+                    file=file,
+                    line=lineno,
+                    field="access_available",
+                )
+            for field in ("holder", "address"):
+                if not row[field]:
+                    raise InputError("empty value", file=file, line=lineno, field=field)
+            session.merge(
+                OblLine(
+                    e164=e164,
+                    ndi=ndi,
+                    holder=row["holder"],
+                    address=row["address"],
+                    line_type=line_type,
+                    access_available=available in {"true", "1", "yes"},
+                )
             )
-        available = (row.get("access_available") or "true").strip().lower()
-        if available not in {"true", "false", "1", "0", "yes", "no"}:
-            raise InputError(
-                f"expected true or false, got {available!r}", file=file, line=lineno, field="access_available"
-            )
-        for field in ("holder", "address"):
-            if not (row[field] or "").strip():
-                raise InputError("empty value", file=file, line=lineno, field=field)
-        session.merge(
-            OblLine(
-                e164=e164,
-                ndi=ndi,
-                holder=row["holder"].strip(),
-                address=row["address"].strip(),
-                line_type=line_type,
-                access_available=available in {"true", "1", "yes"},
-            )
-        )
-        count += 1
+            count += 1
     session.flush()
     return count
 

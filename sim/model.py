@@ -5,6 +5,13 @@ numpy and a process is started for those that fall inside the horizon; after a r
 failure is drawn for that component alone (an alternating renewal process per component). Site-level
 outages are not simulated event by event: they follow from the component down intervals and the
 topology table (`sim.outages`), which keeps handset failures — partial degradations — cheap.
+
+Failures and repairs draw from separate streams: every failure draw (first failures, each component's
+later times to failure and causes, platform outages, storms) comes from the failure stream `rng_first`,
+in an order fixed before the run; the repairs draw from `rng`, one stream per crew (provider and region)
+consumed in the order of that crew's repairs. So replication r of two sweep points that differ in crews
+or repair times fails the same way, and a change to one region's crews leaves the other crews' repairs
+alone (common random numbers).
 """
 
 from __future__ import annotations
@@ -98,15 +105,21 @@ def uniform_sampler(rng: np.random.Generator) -> Callable[[], float]:
     return buffered(rng.random)
 
 
-def cause_sampler(rng: np.random.Generator, law: FailureLaw, kind: Kind):
-    """Return a function drawing the cause recorded for one failure of `kind`."""
+def cause_sampler(u: Callable[[], float], law: FailureLaw, kind: Kind):
+    """Return a function drawing the cause recorded for one failure of `kind` from uniforms `u`."""
     if not law.causes:
         c = DEFAULT_CAUSE[kind].value
         return lambda: c
     names = [c.value for c in law.causes]
     cum = list(accumulate(law.causes.values()))
-    u = uniform_sampler(rng)
     return lambda: names[min(bisect_right(cum, u()), len(names) - 1)]
+
+
+def draws_per_component(law: FailureLaw, horizon: float, components: int) -> int:
+    """Times to failure drawn ahead for each component: its expected failures over the horizon plus four
+    standard deviations (a component needing more gets its own generator), within a memory budget."""
+    m = horizon / mean_minutes(law)
+    return max(1, min(math.ceil(m + 4 * math.sqrt(m)) + 2, 4_000_000 // max(components, 1)))
 
 
 def maintenance_intervals(scenario: Scenario, origin: int, horizon: float) -> list[tuple[float, float, str]]:
@@ -204,15 +217,21 @@ class FleetModel:
             Kind.handset: scenario.failures.handset,
         }
         self.laws = laws
-        self.ttf = [ttf_sampler(rng, laws[k])[0] if laws[k] else None for k in SITE_KINDS]
-        self.cause = [cause_sampler(rng, laws[k], k) if laws[k] else None for k in SITE_KINDS]
         self.remote = [rep.remote_share.get(k, 0.0) for k in SITE_KINDS]
-        self.on_site = [duration_sampler(rng, rep.on_site.get(k, DEFAULT_ON_SITE)) for k in SITE_KINDS]
         self.spare = [rep.spare_part_hours.get(k, 0.0) * 60.0 for k in SITE_KINDS]
-        self.notify = duration_sampler(rng, scenario.notification)
-        self.diagnose = duration_sampler(rng, rep.diagnosis)
-        self.travel = duration_sampler(rng, rep.travel)
-        self.uniform = uniform_sampler(rng)
+        # one repair stream per crew (provider, region): a crew's draws follow its own repairs only
+        entropy = int(rng.integers(2**63))
+        repairs = {}
+        for j, key in enumerate(crews):
+            r = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(j,)))
+            repairs[key] = (
+                duration_sampler(r, scenario.notification),
+                duration_sampler(r, rep.diagnosis),
+                uniform_sampler(r),
+                duration_sampler(r, rep.travel),
+                [duration_sampler(r, rep.on_site.get(k, DEFAULT_ON_SITE)) for k in SITE_KINDS],
+            )
+        self.group_repairs = [repairs[(g.profile, g.region)] for g in scenario.site_groups]
 
     # ----- processes ------------------------------------------------------------------------------
     def _repair(self, code: int, group: int, visit: bool):
@@ -220,20 +239,21 @@ class FleetModel:
         crew visit. Used for storm damage; `_life` runs the same steps inline for ordinary failures."""
         env = self.env
         clock = self.clocks[group]
-        d = self.notify()
+        notify, diagnose, uniform, travel, on_site = self.group_repairs[group]
+        d = notify()
         if d > 0:
             yield env.timeout(d)
-        end = clock.add(env.now, self.diagnose())
+        end = clock.add(env.now, diagnose())
         if end > env.now:
             yield env.timeout(end - env.now)
-        if not visit and self.uniform() < self.remote[code]:
+        if not visit and uniform() < self.remote[code]:
             return
         if self.spare[code]:
             yield env.timeout(self.spare[code])
         crew = self.group_crew[group]
         req = crew.request()
         yield req
-        end = clock.add(env.now, self.travel() + self.on_site[code]())
+        end = clock.add(env.now, travel() + on_site[code]())
         if end > env.now:
             yield env.timeout(end - env.now)
         crew.release()
@@ -261,11 +281,11 @@ class FleetModel:
         timeout = env.timeout
         code = self.comp_kind[cid]
         group = self.comp_group[cid]
-        ttf, cause = self.ttf[code], self.cause[code]
+        ttf, cause = self._failure_draws(cid)
         busy, out, horizon, replaced = self.busy, self.out.intervals, self.horizon, self.out.replacements
         add = self.clocks[group].add
-        notify, diagnose, uniform, travel = self.notify, self.diagnose, self.uniform, self.travel
-        remote, spare, on_site = self.remote[code], self.spare[code], self.on_site[code]
+        notify, diagnose, uniform, travel, on_sites = self.group_repairs[group]
+        remote, spare, on_site = self.remote[code], self.spare[code], on_sites[code]
         crew = self.group_crew[group]
         while True:
             now = env.now
@@ -311,6 +331,33 @@ class FleetModel:
             if t >= horizon:
                 return
 
+    def _failure_draws(self, cid: int) -> tuple[Callable[[], float], Callable[[], str]]:
+        """(next time to failure, cause of the next failure) of one component: its own row of the bulk
+        draws of the failure stream, then a generator of its own. Never the repair stream, so replication
+        r of any sweep point fails the same way whatever the crews (common random numbers)."""
+        code = self.comp_kind[cid]
+        kind = SITE_KINDS[code]
+        law = self.laws[kind]
+        row = int(self.row[cid])
+
+        def own(rows: np.ndarray, stream: int, bulk) -> Callable[[], float]:
+            def draws():
+                yield from rows[row].tolist()
+                rng = self.own_rng(stream, cid)
+                while True:
+                    yield from bulk(rng, BLOCK).tolist()
+
+            return draws().__next__
+
+        ttf = own(self.later[code], 2, lambda rng, n: ttf_sampler(rng, law)[1](n))
+        if not law.causes:
+            return ttf, cause_sampler(lambda: 0.0, law, kind)
+        return ttf, cause_sampler(own(self.cause_u[code], 3, lambda rng, n: rng.random(n)), law, kind)
+
+    def own_rng(self, *key: int) -> np.random.Generator:
+        """A generator of the failure stream's own (platform 0, storms 1, a component's 2/3 + id)."""
+        return np.random.default_rng(np.random.SeedSequence(self.entropy, spawn_key=key))
+
     def _storm_repair(self, cid: int):
         down = self.env.now
         yield from self._repair(self.comp_kind[cid], self.comp_group[cid], True)
@@ -319,7 +366,7 @@ class FleetModel:
 
     def _storms(self):
         """Regional storms: force majeure cutting both links of a share of the sites of a region."""
-        env, rng, fleet = self.env, self.rng, self.fleet
+        env, rng, fleet = self.env, self.own_rng(1), self.fleet
         occ = []
         for si, st in enumerate(self.s.storms):
             t = 0.0
@@ -348,7 +395,7 @@ class FleetModel:
     def _platform(self):
         """Platform outages as an alternating renewal process: up ~ exp(1/rate), down ~ duration."""
         po = self.s.platform_outage
-        env, rng = self.env, self.rng
+        env, rng = self.env, self.own_rng(0)
         mean_up = 525_960.0 / po.rate_per_year
         dur = duration_sampler(rng, po.duration)
         t = 0.0
@@ -373,6 +420,21 @@ class FleetModel:
             if law is None or not len(idx):
                 continue
             first[idx] = starts[idx] + ttf_sampler(self.rng_first, law)[1](len(idx))
+        # then, from the same failure stream, what each component draws after its repairs
+        self.row = np.zeros(len(fleet.comp_site), dtype=np.int64)
+        self.later: list[np.ndarray] = [np.zeros((0, 0))] * len(SITE_KINDS)
+        self.cause_u = list(self.later)
+        for code, k in enumerate(SITE_KINDS):
+            law = self.laws[k]
+            idx = fleet.components_of(k)
+            if law is None or not len(idx):
+                continue
+            self.row[idx] = np.arange(len(idx))
+            ahead = draws_per_component(law, self.horizon, len(idx))
+            self.later[code] = ttf_sampler(self.rng_first, law)[1](len(idx) * ahead).reshape(len(idx), ahead)
+            if law.causes:
+                self.cause_u[code] = self.rng_first.random((len(idx), ahead + 1))
+        self.entropy = int(self.rng_first.integers(2**63))
         failing = np.nonzero(first < self.horizon)[0]
         order = np.argsort(first[failing], kind="stable")
         env.process(

@@ -168,7 +168,7 @@ def lifecycle(s: Scenario, seed: int, index: int = 0) -> Lifecycle:
     rngs = replication_rngs(seed, index)
     installs = _installs(ctx, rngs["installs"])
     start_day = _start_days(ctx, installs)
-    return Lifecycle(installs, _ports(ctx, rngs["porting"], start_day), start_day)
+    return Lifecycle(installs, _ports(ctx, rngs["porting"], start_day, installs), start_day)
 
 
 def _start_days(ctx: Context, installs: dict[int, Install]) -> list[date | None]:
@@ -220,7 +220,7 @@ def run_replication(
         "incidents": lambda: _incidents_columns(ctx, tks, tt),
         "billing": lambda: _billing_columns(ctx, bills),
         "installs": lambda: _installs_columns(installs),
-        "porting": lambda: _porting_columns(_ports(ctx, rngs["porting"], start_day)),
+        "porting": lambda: _porting_columns(_ports(ctx, rngs["porting"], start_day, installs)),
         "restorations": lambda: _restorations_columns(ctx, tks, tt, rest),
     }
     res.parts = {name: build() for name, build in builders.items() if name in wanted}
@@ -583,7 +583,7 @@ def _incidents_columns(ctx: Context, tks: Tickets, tt: TicketTimes) -> dict[str,
 
 def _billing_columns(ctx: Context, bills: Bills) -> dict[str, Any]:
     lookup = ctx.lookups()
-    texts = {m: f"{m // 12:04d}-{m % 12 + 1:02d}" for m in np.unique(bills.month).tolist()}
+    texts = {m: Month(m).text for m in np.unique(bills.month).tolist()}
     return {
         "site": lookup.site[bills.site].tolist(),
         "month": [texts[m] for m in bills.month.tolist()],
@@ -610,8 +610,11 @@ def _installs_columns(installs: dict[int, Install]) -> dict[str, Any]:
     }
 
 
-def _ports(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> list[Port]:
-    """The porting mandates submitted before the scenario's end, in site order."""
+def _ports(
+    ctx: Context, rng: np.random.Generator, start_day: list[date | None], installs: dict[int, Install]
+) -> list[Port]:
+    """The porting mandates submitted before the scenario's end, in site order (each signed at order:
+    the install's signature, or the scenario's start for sites in service from it)."""
     s, fleet = ctx.s, ctx.fleet
     if s.porting is None:
         return []
@@ -619,10 +622,13 @@ def _ports(ctx: Context, rng: np.random.Generator, start_day: list[date | None])
     for i, site in enumerate(fleet.sites):
         g = fleet.groups[fleet.group[i]]
         d = start_day[i]
-        if not g.porting or d is None or d >= ctx.end:
+        if not g.ported_numbers or d is None or d >= ctx.end:
             continue
         add = ctx.add_business_days(g.profile, g.departement)
-        p: Port = simulate_port(rng, s.porting, add, site=site, service_start=d)
+        signed = installs[i].signed if i in installs else s.start
+        p: Port = simulate_port(
+            rng, s.porting, add, site=site, service_start=d, signed=signed, numbers=g.ported_numbers
+        )
         if p.submitted_at >= ctx.end:
             continue
         if p.ported_at is not None and p.ported_at >= ctx.end:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.errors import InputError
+from contracts.profile import Profile
 from sim.outputs import RunWriter, default_out_dir, provenance
 from sim.replication import Result, scenario_profiles
 from sim.rundir import Detail, Outputs
@@ -28,7 +29,11 @@ class RunOutcome:
 
 def prepare(path: str | Path, replications: int | None, seed: int | None) -> tuple[Scenario, str]:
     """Load and validate the scenario, with the command-line overrides applied."""
-    scenario = load_scenario(path)
+    return overrides(load_scenario(path), replications, seed), Path(path).read_text(encoding="utf-8")
+
+
+def overrides(scenario: Scenario, replications: int | None, seed: int | None) -> Scenario:
+    """The scenario with `--replications` and `--seed` applied (checked)."""
     if replications is not None:
         if replications < 1:
             raise InputError("must be at least 1", field="--replications")
@@ -37,10 +42,35 @@ def prepare(path: str | Path, replications: int | None, seed: int | None) -> tup
         if seed < 0:
             raise InputError("must be >= 0", field="--seed")
         scenario = scenario.model_copy(update={"seed": seed})
-    return scenario, Path(path).read_text(encoding="utf-8")
+    return scenario
 
 
-def _check_writable(target: Path) -> None:
+def scenario_summary(
+    scenario: Scenario,
+    profiles: dict[str, Profile],
+    results: list[Result],
+    *,
+    outputs: Outputs = Outputs.csv,
+    detail: Detail = Detail.default,
+) -> dict[str, Any]:
+    """summary.json of a scenario's results: sites per profile, the choices in force, the aggregates,
+    and the run directory's format and detail when they are not the defaults."""
+    sites: dict[str, int] = {}
+    for g in scenario.site_groups:
+        sites[g.profile] = sites.get(g.profile, 0) + g.count
+    summary = summarize(
+        scenario.name,
+        scenario.seed,
+        results,
+        dict(sorted(sites.items())),
+        {n: v["choices"] for n, v in provenance(profiles).items()},
+    )
+    if outputs is not Outputs.csv or detail is not Detail.default:
+        summary["outputs"] = {"format": outputs.value, "detail": detail.value}
+    return summary
+
+
+def check_writable(target: Path) -> None:
     """Fail before simulating when the run directory cannot be created next to its parent."""
     parent = target.parent
     while not parent.exists() and parent != parent.parent:
@@ -73,7 +103,7 @@ def run_scenario(
     target = Path(out) if out is not None else default_out_dir(scenario.name)
     if target.exists():
         raise InputError("output directory already exists", file=str(target), field="--out")
-    _check_writable(target)
+    check_writable(target)
     profiles = scenario_profiles(scenario)
     if on_start is not None:
         on_start(scenario)
@@ -96,15 +126,7 @@ def run_scenario(
                 detail=detail,
                 sink=writer.sink if outputs is Outputs.parquet else None,
             )
-            summary = summarize(
-                scenario.name,
-                scenario.seed,
-                results,
-                _sites(scenario),
-                {n: v["choices"] for n, v in provenance(profiles).items()},
-            )
-            if outputs is not Outputs.csv or detail is not Detail.default:
-                summary["outputs"] = {"format": outputs.value, "detail": detail.value}
+            summary = scenario_summary(scenario, profiles, results, outputs=outputs, detail=detail)
             writer.finish(
                 scenario_text=text,
                 resolved=scenario.model_dump(mode="json"),
@@ -116,11 +138,3 @@ def run_scenario(
             f"cannot write the run directory: {exc.strerror}", file=str(target), field="--out"
         ) from None
     return RunOutcome(target, summary, results)
-
-
-def _sites(scenario: Scenario) -> dict[str, int]:
-    """Sites per profile, profiles sorted by name."""
-    sites: dict[str, int] = {}
-    for g in scenario.site_groups:
-        sites[g.profile] = sites.get(g.profile, 0) + g.count
-    return dict(sorted(sites.items()))

@@ -39,6 +39,11 @@ def _one(args: Job) -> Result:
     return r
 
 
+def _numbered(args: tuple[int, Job]) -> tuple[int, Result]:
+    n, job = args
+    return n, _one(job)
+
+
 def run_replications(
     scenario: Scenario,
     replications: int,
@@ -61,27 +66,41 @@ def run_replications(
     (the run writer returns it without its tables).
     """
     jobs: list[Job] = [(scenario, i, seed, full, detail, sink) for i in range(replications)]
-    results: list[Result] = []
+    done = None if on_result is None else (lambda _n, r: on_result(r))
+    return run_jobs(jobs, workers=workers, scheduler=scheduler, on_done=done)
 
-    def done(r: Result) -> None:
-        kept = on_result(r) if on_result is not None else None
-        results.append(kept if kept is not None else r)
 
+def run_jobs(
+    jobs: list[Job],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_done: Callable[[int, Result], Result | None] | None = None,
+) -> list[Result]:
+    """Run replication jobs (of one scenario or of several: the points of a sweep) on the same pool as
+    `run_replications`; return the results in job order. `on_done(job number, result)` sees each as it
+    ends (in any order) and may return a lighter one to keep."""
+    results: dict[int, Result] = {}
+
+    def done(n: int, r: Result) -> None:
+        kept = on_done(n, r) if on_done is not None else None
+        results[n] = kept if kept is not None else r
+
+    numbered = list(enumerate(jobs))
     if scheduler:
-        _run_dask(scheduler, jobs, done)
-    elif workers > 1 and replications > 1:
+        _run_dask(scheduler, numbered, done)
+    elif workers > 1 and len(jobs) > 1:
         ctx = mp.get_context("fork")
-        with ctx.Pool(min(workers, replications)) as pool:
-            for r in pool.imap_unordered(_one, jobs, chunksize=1):
-                done(r)
+        with ctx.Pool(min(workers, len(jobs))) as pool:
+            for n, r in pool.imap_unordered(_numbered, numbered, chunksize=1):
+                done(n, r)
     else:
-        for job in jobs:
-            done(_one(job))
-    results.sort(key=lambda r: r.index)
-    return results
+        for job in numbered:
+            done(*_numbered(job))
+    return [results[n] for n in range(len(jobs))]
 
 
-def _run_dask(address: str, jobs: list, done: Callable[[Result], None]) -> None:
+def _run_dask(address: str, jobs: list, done: Callable[[int, Result], None]) -> None:
     from distributed import Client, as_completed
 
     from contracts.errors import InputError
@@ -91,8 +110,8 @@ def _run_dask(address: str, jobs: list, done: Callable[[Result], None]) -> None:
     except OSError as exc:
         raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--scheduler") from None
     try:
-        futures = client.map(_one, jobs, pure=False)
+        futures = client.map(_numbered, jobs, pure=False)
         for fut in as_completed(futures):
-            done(fut.result())
+            done(*fut.result())
     finally:
         client.close()

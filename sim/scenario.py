@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from contracts.calendar import PARIS
 from contracts.choices import Cause
 from contracts.errors import InputError
-from contracts.profile import load_profile
+from contracts.instants import paris
+from contracts.profile import Profile, load_profile
 from sim.choices import Distribution, DurationLaw, Kind, RepairWindow
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -93,7 +94,7 @@ class Maintenance(_Model):
     @field_validator("first")
     @classmethod
     def _paris(cls, v: datetime) -> datetime:
-        return v if v.tzinfo else v.replace(tzinfo=PARIS)
+        return paris(v)  # CONTRACTS §13: the skipped spring hour does not exist
 
 
 class Repair(_Model):
@@ -136,10 +137,72 @@ class Porting(_Model):
     """Number porting per site, after service start (000 §2.3)."""
 
     submit_business_days: Annotated[int, Field(ge=0)] = 2
+    # 000 §2.3 gives the mandate an expiry date ("date de caducité") but no length: a named parameter,
+    # counted in calendar days from the signature at order.
+    valid_days: Annotated[int, Field(gt=0, le=3660)] = 365
     reject: Probability = 0.15
     resubmit: Probability = 0.7
     fix_business_days: Annotated[int, Field(gt=0)] = 5
     expire: Probability = 0.02
+
+
+class GroupPorting(_Model):
+    """What each site of a group ports: its `numbers` (the NDI and the SDA numbers tied to it)."""
+
+    numbers: Annotated[int, Field(gt=0, le=1000)] = 1
+
+
+class NumberRange(_Model):
+    """An operator range the run's inventory loads: `size` numbers from `start` (E.164 or national)."""
+
+    start: str
+    size: Annotated[int, Field(gt=0, le=10_000_000)]
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, v: Any) -> str:
+        digits = re.sub(r"[\s.-]", "", str(v))
+        national = digits[3:] if digits.startswith("+33") else digits[1:] if digits.startswith("0") else ""
+        if len(national) != 9 or not national.isdigit() or national[0] not in "123459":
+            raise ValueError(f"{v!r} is not a French 01–05 or 09 number (+33… or 0…)")
+        return "+33" + national
+
+    @property
+    def zone(self) -> str:
+        """The zone of the range: "01"…"05" geographic, "09" non-geographic."""
+        return "0" + self.start[3]
+
+    @property
+    def first(self) -> int:
+        """The first number as an E.164 integer."""
+        return int(self.start[1:])
+
+
+class Numbering(_Model):
+    """The operator ranges the run allocates SDA blocks from (zone 01–05 per département, 09)."""
+
+    ranges: list[NumberRange] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Numbering:
+        spans = sorted((r.first, r.first + r.size - 1, i) for i, r in enumerate(self.ranges))
+        for i, r in enumerate(self.ranges):
+            last = str(r.first + r.size - 1)
+            if len(last) != 11 or last[2] != r.start[3]:
+                raise _PathError(
+                    ("numbering", "ranges", i, "size"), f"range {r.start}+{r.size} leaves its zone"
+                )
+        for (_, last, _), (first, _, j) in zip(spans, spans[1:], strict=False):
+            if first <= last:
+                raise _PathError(("numbering", "ranges", j, "start"), "overlaps another range")
+        return self
+
+
+class NumberZone(StrEnum):
+    """Where a group's SDA numbers come from: its département's zone (01–05) or the 09 zone."""
+
+    geographic = "geographic"
+    non_geographic = "non_geographic"
 
 
 class ProfileSettings(_Model):
@@ -161,7 +224,33 @@ class SiteGroup(_Model):
     recurring_eur: Annotated[Decimal, Field(gt=0, decimal_places=2)]
     usage_eur: Annotated[Decimal, Field(ge=0, decimal_places=2)] = Decimal("0")
     install: bool = False
-    porting: bool = True
+    porting: bool | GroupPorting = True  # true: each site ports 1 number (its main line)
+    customer: str | None = None  # default: one customer per group, named after it
+    city: str | None = None  # town of the synthetic addresses (default "Commune <département>")
+    numbers: NumberZone = NumberZone.geographic
+    lease_months: Annotated[int, Field(gt=0, le=120)] | None = None  # ALLEO leased equipment (000 §2.7)
+    # Concurrent-call limit of the customer's tenant for profiles without a channel allowance (all but
+    # ALLOcloud); required when the run checks the fleet on the test PBX (`centrex run --sip`).
+    channels: Annotated[int, Field(ge=0, le=10_000)] | None = None
+
+    @field_validator("customer", "city")
+    @classmethod
+    def _text(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            raise ValueError("must not be empty")
+        return None if v is None else v.strip()
+
+    @property
+    def customer_name(self) -> str:
+        """The customer owning the group's sites."""
+        return self.customer or self.name
+
+    @property
+    def ported_numbers(self) -> int:
+        """Numbers each site ports (0: no porting)."""
+        if self.porting is False:
+            return 0
+        return 1 if self.porting is True else self.porting.numbers
 
     @field_validator("name")
     @classmethod
@@ -198,6 +287,7 @@ class Scenario(_Model):
     repair: Repair
     installs: Installs = Installs()
     porting: Porting | None = Porting()
+    numbering: Numbering | None = None
 
     @field_validator("start")
     @classmethod
@@ -219,6 +309,14 @@ class Scenario(_Model):
                 )
             if g.backup_link and self.failures.backup_link is None:
                 raise _PathError(("site_groups", i, "backup_link"), "needs failures.backup_link")
+        owners: dict[str, str] = {}
+        for i, g in enumerate(self.site_groups):
+            first = owners.setdefault(g.customer_name, g.profile)
+            if first != g.profile:
+                raise _PathError(
+                    ("site_groups", i, "customer"),
+                    f"customer {g.customer_name!r} already has {first} sites: one account is one contract",
+                )
         components = sum(g.count * (g.handsets + 3) for g in self.site_groups)
         if components > MAX_COMPONENTS:
             raise _PathError(
@@ -263,6 +361,14 @@ def _line_of(node: yaml.Node | None, path: tuple) -> int | None:
     return line
 
 
+def line_of(text: str, path: tuple) -> int | None:
+    """The 1-based line of the key at `path` in scenario YAML `text` (for errors found after loading)."""
+    try:
+        return _line_of(yaml.compose(text), path)
+    except yaml.YAMLError:
+        return None
+
+
 class _Loader(yaml.SafeLoader):
     """Safe loader that leaves dates as text, so pydantic checks them and names the key (2026-02-30)."""
 
@@ -273,8 +379,13 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def parse_scenario(text: str, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
-    """Validate scenario YAML text; raise InputError naming file, line and key path."""
+def read_value(text: str) -> Any:
+    """One YAML value read like the scenario's own (dates left as text for pydantic)."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def read_yaml(text: str, source: str = "<scenario>") -> tuple[dict[str, Any], yaml.Node]:
+    """Parse scenario YAML text into plain data (dates left as text) and its node tree (for lines)."""
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
         root = yaml.compose(text)
@@ -285,7 +396,18 @@ def parse_scenario(text: str, source: str = "<scenario>", default_name: str = "s
         ) from None
     if not isinstance(data, dict):
         raise InputError("a scenario is a YAML mapping", file=source)
+    return data, root
+
+
+def parse_scenario(text: str, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
+    """Validate scenario YAML text; raise InputError naming file, line and key path."""
+    data, root = read_yaml(text, source)
     data.setdefault("name", default_name)
+    return validate_data(data, source, root)
+
+
+def validate_data(data: dict[str, Any], source: str, root: yaml.Node | None) -> Scenario:
+    """Validate scenario data read by `read_yaml` (lines looked up in `root`, when given)."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -308,12 +430,20 @@ def _check_profiles(scenario: Scenario, source: str, root: yaml.Node) -> None:
     """Every profile named must load, and every choice set must be one of its choices."""
     for i, g in enumerate(scenario.site_groups):
         try:
-            load_profile(g.profile)
+            profile = load_profile(g.profile)
         except InputError as exc:
             path = ("site_groups", i, "profile")
             raise InputError(
                 exc.reason, file=source, line=_line_of(root, path), field=".".join(map(str, path))
             ) from None
+        wrong = None
+        if g.channels is not None and has_channel_allowance(profile):
+            wrong = ("channels", f"{profile.name}'s limit comes from its counted users (004 §11.d)")
+        elif g.lease_months is not None and profile.name != "alleo":
+            wrong = ("lease_months", "a lease length only applies to ALLEO equipment (000 §2.7)")
+        if wrong is not None:
+            path = ("site_groups", i, wrong[0])
+            raise InputError(wrong[1], file=source, line=_line_of(root, path), field=".".join(map(str, path)))
     for name, ps in scenario.profiles.items():
         if name not in scenario.profile_names:
             path = ("profiles", name)
@@ -330,6 +460,11 @@ def _check_profiles(scenario: Scenario, source: str, root: yaml.Node) -> None:
             raise InputError(
                 exc.reason, file=source, line=_line_of(root, path), field=".".join(map(str, path))
             ) from None
+
+
+def has_channel_allowance(profile: Profile) -> bool:
+    """True when the profile's contract gives channels from counted users (a `channels:` tiers section)."""
+    return bool(profile.channels) and "tiers" in profile.channels
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -7,11 +7,13 @@ real softphone library works against the PBX within its limits. Evidence = the S
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import ssl
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from contracts.errors import InputError
@@ -21,29 +23,71 @@ from sip.inventory import PbxInventory, build_inventory
 from sip.message import new_call_id, new_tag, uri_of
 from sip.pbx import Pbx, PbxSettings, free_udp_port, options_ping, start_pbx
 from sip.report import CheckResult, Report
-from sip.ua import Call, Identity, SipTimeout, UserAgent, settle
+from sip.ua import TIMER_B, Call, Identity, SipTimeout, UserAgent, settle
 
 WRONG_HA1 = "0" * 32
 
 
 @dataclass(frozen=True)
 class Target:
-    """What the checks talk to: the PBX address, its control FIFO and its inventory."""
+    """What the checks talk to: the PBX address on one transport, its control FIFO and its inventory."""
 
     host: str
     port: int
     fifo: Path
     inventory: PbxInventory
+    transport: str = "udp"
+    tls_port: int | None = None
+    ca_file: Path | None = None
 
     @classmethod
-    def of(cls, pbx: Pbx) -> Target:
-        """The target of a started or attached PBX."""
-        return cls(pbx.settings.host, pbx.settings.port, pbx.fifo, pbx.inventory)
+    def of(cls, pbx: Pbx, transport: str = "udp") -> Target:
+        """The target of a started or attached PBX, over `transport` (udp, tcp or tls)."""
+        return cls(
+            pbx.settings.host,
+            pbx.settings.port,
+            pbx.fifo,
+            pbx.inventory,
+            transport,
+            pbx.settings.tls_port,
+            pbx.ca_file,
+        )
+
+    def over(self, transport: str) -> Target:
+        """The same PBX over another transport."""
+        return replace(self, transport=transport)
+
+    @property
+    def run_dir(self) -> Path:
+        """The PBX's run directory (where its FIFO and log are)."""
+        return self.fifo.parent
 
     @property
     def address(self) -> tuple[str, int]:
-        """(host, port)."""
+        """(host, port) of this transport's listener (UDP and TCP share the SIP port)."""
+        if self.transport == "tls":
+            if self.tls_port is None:
+                raise InputError("this PBX has no TLS listener", field="transport")
+            return (self.host, self.tls_port)
         return (self.host, self.port)
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """A client context trusting only this PBX run's throwaway CA (TLS), else None."""
+        if self.transport != "tls":
+            return None
+        if self.ca_file is None:
+            raise InputError("this PBX has no TLS certificate authority", field="transport")
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+    async def agent(self, *, timeout: float = TIMER_B) -> UserAgent:
+        """A new user agent talking to this PBX over this transport."""
+        return await UserAgent.open(
+            self.address,
+            self.host,
+            transport=self.transport,
+            ssl_context=self.ssl_context(),
+            timeout=timeout,
+        )
 
 
 def _codes(codes: list[int]) -> str:
@@ -56,23 +100,30 @@ async def _timed(name: str, group: str, fn: Callable[[], Awaitable[tuple[bool, s
         passed, evidence = await fn()
     except SipTimeout as exc:
         passed, evidence = False, f"timeout: {exc}"
+    except OSError as exc:  # a stream transport refused or reset (TCP/TLS), a TLS verification error
+        passed, evidence = False, f"transport error: {exc.__class__.__name__}: {exc}"
     return CheckResult(name, passed, evidence, time.perf_counter() - start, group)
 
 
 # -- registration --------------------------------------------------------------------------------------
 
 
-async def check_registration(target: Target, ident: Identity) -> tuple[bool, str]:
+async def check_registration(
+    target: Target, ident: Identity, *, ua: UserAgent | None = None, flow: int = 0
+) -> tuple[bool, str]:
     """Right HA1 → 200 listing our binding; wrong password → 401/403; unregister → 200 without it.
 
     The 200 to a REGISTER lists the account's current bindings (RFC 3261 §10.3 step 8): the binding
     of this check must appear, then disappear — other devices of the account may stay registered.
+    `ua` shares an agent between checks (each its own registration `flow`); default: a new one.
     """
-    async with await UserAgent.open(target.address, target.host) as ua:
+    async with contextlib.AsyncExitStack() as stack:
+        if ua is None:
+            ua = await stack.enter_async_context(await target.agent())
         mine = ua.contact(ident).strip("<>")
-        ok = await ua.register(ident)
-        bad = await ua.register(ident, ha1=WRONG_HA1)
-        gone = await ua.unregister(ident)
+        ok = await ua.register(ident, flow=flow)
+        bad = await ua.register(ident, ha1=WRONG_HA1, flow=flow)
+        gone = await ua.register(ident, expires=0, flow=flow)
     listed = any(uri_of(c) == mine for c in ok.final.get_all("Contact"))
     still = any(uri_of(c) == mine for c in gone.final.get_all("Contact"))
     passed = ok.code == 200 and listed and bad.code in (401, 403) and gone.code == 200 and not still
@@ -105,6 +156,16 @@ async def _hangup_all(ua: UserAgent, calls: list[Call]) -> None:
     await asyncio.gather(*(ua.hangup(c) for c in calls if c.state == "up"))
 
 
+async def _settled_count(count: Callable[[], int], expected: int, within: float = 5.0) -> int:
+    """Poll `count()` until it equals `expected` (a relayed BYE may land a moment later)."""
+    deadline = time.monotonic() + within
+    value = count()
+    while value != expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        value = count()
+    return value
+
+
 async def check_channel_limit(target: Target, tenant: str) -> tuple[bool, str]:
     """004 §11.d: N calls up, the N+1st refused 503 with the limit header, a freed channel reusable."""
     inv = target.inventory
@@ -115,17 +176,18 @@ async def check_channel_limit(target: Target, tenant: str) -> tuple[bool, str]:
     caller = Identity.of(inv, accounts[0])
     callee = Identity.of(inv, accounts[1] if len(accounts) > 1 else accounts[0])
     async with (
-        await UserAgent.open(target.address, target.host) as a,
-        await UserAgent.open(target.address, target.host) as b,
+        await target.agent() as a,
+        await target.agent() as b,
     ):
         regs = [await a.register(caller), await b.register(callee)]
         if any(r.code != 200 for r in regs):
             return False, f"registration failed: {[_codes(r.codes) for r in regs]}"
-        before = control.active_calls(target.fifo)
+        count = lambda: control.tenant_calls(target.fifo, tenant)  # noqa: E731
+        before = count()
         calls = list(await asyncio.gather(*(a.invite(caller, callee.username) for _ in range(limit))))
         up = [c for c in calls if c.state == "up"]
         await settle()
-        active = control.active_calls(target.fifo) - before
+        active = count() - before
         extra = await a.invite(caller, callee.username)
         header = extra.final.get(LIMIT_HEADER) if extra.final is not None else None
         reuse_code, freed = None, None
@@ -138,7 +200,7 @@ async def check_channel_limit(target: Target, tenant: str) -> tuple[bool, str]:
                 up.append(again)
         await _hangup_all(a, up)
         await settle()
-        after = control.active_calls(target.fifo) - before
+        after = await _settled_count(count, before) - before
         await a.unregister(caller)
         if callee != caller:
             await b.unregister(callee)
@@ -199,7 +261,7 @@ async def check_unauthenticated(target: Target) -> tuple[bool, str]:
     inv = target.inventory
     account = inv.accounts[0]
     ident = Identity.of(inv, account)
-    async with await UserAgent.open(target.address, target.host) as ua:
+    async with await target.agent() as ua:
         await ua.register(ident)
         before = control.active_calls(target.fifo)
         call = await ua.invite(ident, ident.username, authenticate=False)
@@ -219,7 +281,7 @@ async def check_open_relay(target: Target) -> tuple[bool, str]:
     """Requests for foreign domains are refused, even from an authenticated account."""
     inv = target.inventory
     ident = Identity.of(inv, inv.accounts[0])
-    async with await UserAgent.open(target.address, target.host) as ua:
+    async with await target.agent() as ua:
         call = await ua.invite(ident, "someone", "relay.example.net")
         reg = await ua.register(Identity(ident.username, "relay.example.net", ident.ha1))
         # A forged in-dialog request: to-tag + a Route through the PBX towards a foreign target.
@@ -264,7 +326,7 @@ async def check_pyvoip(target: Target) -> tuple[bool, str]:
     account = candidates[0]
     mates = [a for a in inv.accounts_of(account.tenant) if a.username != account.username]
     callee = Identity.of(inv, mates[0] if mates else account)
-    async with await UserAgent.open(target.address, target.host) as ua:
+    async with await target.agent() as ua:
         reg = await ua.register(callee)
         seen: list[str] = []
         ua.on_request = lambda req: seen.append(req.method)
@@ -299,32 +361,104 @@ async def check_pyvoip(target: Target) -> tuple[bool, str]:
 # -- the whole run ---------------------------------------------------------------------------------------
 
 
+def check_name(group: str, transport: str, subject: str) -> str:
+    """`registration:alice@acme.demo` over UDP, `registration[tls]:alice@acme.demo` over TLS."""
+    return f"{group}:{subject}" if transport == "udp" else f"{group}[{transport}]:{subject}"
+
+
+async def check_tls_refuses_plain_tcp(target: Target) -> tuple[bool, str]:
+    """A plain-TCP client on the TLS port gets no SIP answer: no registration without TLS."""
+    host, port = target.over("tls").address
+    ident = Identity.of(target.inventory, target.inventory.accounts[0])
+    plain = Target(host, port, target.fifo, target.inventory, "tcp")
+    try:
+        async with await plain.agent(timeout=2.0) as ua:
+            result = await ua.register(ident)
+            outcome = f"answered {_codes(result.codes)}"
+            passed = False
+    except SipTimeout:
+        outcome, passed = "no SIP answer (the TLS listener reads a plain REGISTER as a bad handshake)", True
+    except OSError as exc:
+        outcome, passed = f"connection refused or reset ({exc.__class__.__name__})", True
+    return passed, f"plain-TCP REGISTER to the TLS port {port}: {outcome}"
+
+
+Job = tuple[str, str, Callable[[], Awaitable[tuple[bool, str]]]]
+AGENTS = 8  # agents (sockets or connections) shared by the registration checks of one transport
+REGISTRATIONS_AT_ONCE = 200
+TENANTS_AT_ONCE = 32
+
+
+async def _concurrently(
+    jobs: list[Job], at_once: int, on_result: Callable[[CheckResult], None] | None
+) -> list[CheckResult]:
+    """Run `jobs` with at most `at_once` in flight; results in the jobs' order."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(name: str, group: str, fn: Callable[[], Awaitable[tuple[bool, str]]]) -> CheckResult:
+        async with gate:
+            result = await _timed(name, group, fn)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    return list(await asyncio.gather(*(one(*job) for job in jobs)))
+
+
 async def run_checks_async(
     target: Target,
     *,
     sample: int | None = None,
     tenant: str | None = None,
-    groups: tuple[str, ...] = ("registration", "channels", "security", "pyvoip"),
+    groups: tuple[str, ...] = ("registration", "channels", "security", "pyvoip", "pbx"),
     on_result: Callable[[CheckResult], None] | None = None,
+    transports: tuple[str, ...] = ("udp",),
 ) -> Report:
-    """Run the selected check groups in order and return the report."""
+    """Run the selected check groups and return the report; registration and channel-limit checks run
+    on each of `transports`.
+
+    Concurrency, in one asyncio loop: the registration checks share a few agents (each account its
+    own registration flow); the tenants' limit checks overlap, each counting only its own tenant's
+    channels. Registrations finish before the limit checks start, so no check's binding receives
+    another check's calls; the security and pyVoIP checks run last, one at a time."""
     target.inventory.require_accounts()
     tenants = [target.inventory.tenant(tenant).name] if tenant else [t.name for t in target.inventory.tenants]
-    plan: list[tuple[str, str, Callable[[], Awaitable[tuple[bool, str]]]]] = []
-    if "registration" in groups:
-        for ident in sample_accounts(target.inventory, sample, tenant):
-            plan.append(
+    results: list[CheckResult] = []
+    for kind in transports:
+        over = target.over(kind)
+        if "registration" in groups:
+            idents = sample_accounts(target.inventory, sample, tenant)
+            agents = [await over.agent() for _ in range(min(AGENTS, len(idents)))]
+            try:
+                jobs: list[Job] = [
+                    (
+                        check_name("registration", kind, f"{ident.username}@{ident.domain}"),
+                        "registration",
+                        lambda i=ident, n=n, t=over, a=agents: check_registration(
+                            t, i, ua=a[n % len(a)], flow=n
+                        ),
+                    )
+                    for n, ident in enumerate(idents)
+                ]
+                results += await _concurrently(jobs, REGISTRATIONS_AT_ONCE, on_result)
+            finally:
+                for ua in agents:
+                    ua.close()
+        if "channels" in groups:
+            jobs = [
                 (
-                    f"registration:{ident.username}@{ident.domain}",
-                    "registration",
-                    lambda i=ident: check_registration(target, i),
+                    check_name("channel_limit", kind, name),
+                    "channel_limit",
+                    lambda n=name, t=over: check_channel_limit(t, n),
                 )
-            )
-    if "channels" in groups:
-        for name in tenants:
-            plan.append(
-                (f"channel_limit:{name}", "channel_limit", lambda n=name: check_channel_limit(target, n))
-            )
+                for name in tenants
+            ]
+            results += await _concurrently(jobs, TENANTS_AT_ONCE, on_result)
+    plan: list[Job] = []
+    if "security" in groups and "tls" in transports:
+        plan.append(
+            ("security:tls_refuses_plain_tcp", "security", lambda: check_tls_refuses_plain_tcp(target))
+        )
     if "security" in groups:
         plan += [
             ("security:unauthenticated_invite", "security", lambda: check_unauthenticated(target)),
@@ -334,13 +468,27 @@ async def run_checks_async(
         ]
     if "pyvoip" in groups:
         plan.append(("pyvoip:register_and_call", "pyvoip", lambda: check_pyvoip(target)))
-    results = []
-    for name, group, fn in plan:
-        result = await _timed(name, group, fn)
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
+    if "pbx" in groups:
+        plan.append(("pbx:still_answering", "pbx", lambda: check_still_answering(target)))
+    results += await _concurrently(plan, 1, on_result)
     return Report(results)
+
+
+async def check_still_answering(target: Target) -> tuple[bool, str]:
+    """After every check the PBX still answers OPTIONS; if not, say what its log says (a crash shows
+    as a cascade of refused connections in the checks before)."""
+    code = await asyncio.to_thread(options_ping, target.host, target.port)
+    if code == 200:
+        return True, "OPTIONS → 200"
+    try:
+        lines = (target.run_dir / "kamailio.log").read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        lines = []
+    why = [line.strip() for line in lines if any(w in line for w in ("signal", "CRITICAL", "ALERT"))][-3:]
+    return (
+        False,
+        f"OPTIONS → {code}: the PBX stopped answering; kamailio.log: {' | '.join(why) or 'no reason'}",
+    )
 
 
 def run_checks(target: Target, **kw: object) -> Report:
@@ -376,8 +524,8 @@ async def _verify(target: Target, limit: int, extra: int) -> dict[str, object]:
     inv = target.inventory
     caller, callee = (Identity.of(inv, a) for a in inv.accounts_of("verify"))
     async with (
-        await UserAgent.open(target.address, target.host) as a,
-        await UserAgent.open(target.address, target.host) as b,
+        await target.agent() as a,
+        await target.agent() as b,
     ):
         await a.register(caller)
         await b.register(callee)

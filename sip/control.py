@@ -71,6 +71,12 @@ def active_calls(fifo: Path) -> int:
     )
 
 
+def tenant_calls(fifo: Path, tenant: str) -> int:
+    """Return the calls holding a channel of `tenant` (its `calls` dialog-profile size): unlike
+    `active_calls`, unaffected by other tenants' calls, so checks of several tenants may overlap."""
+    return int(rpc(fifo, "dlg.profile_get_size", "calls", tenant))
+
+
 async def wait_active(fifo: Path, expected: int, within: float = 5.0) -> int:
     """Poll the dialog count until it equals `expected` (a relayed BYE may land a moment later) or
     `within` seconds pass; return the last count."""

@@ -11,6 +11,7 @@ import json
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from contracts.errors import InputError
 from sip.digest import ha1
@@ -123,8 +124,33 @@ def demo_inventory() -> PbxInventory:
     )
 
 
+def canonical_db(url: str | None) -> str:
+    """The database URL `url` names, independent of the working directory (SQLite paths absolute)."""
+    from provisioning import db as prov_db
+
+    full = prov_db.resolve_url(url)
+    prefix = "sqlite:///"
+    if full.startswith(prefix) and full[len(prefix) :] not in ("", ":memory:"):
+        return prefix + str(Path(full[len(prefix) :]).resolve())
+    return full
+
+
+def require_database(url: str | None) -> str:
+    """InputError when `url` is a SQLite file that does not exist (a PBX must not create one)."""
+    full = canonical_db(url)
+    prefix = "sqlite:///"
+    if full.startswith(prefix) and not Path(full[len(prefix) :]).exists():
+        raise InputError(
+            f"no inventory database at {full[len(prefix) :]}: give --db FILE_OR_URL, or create it "
+            "with `centrex db upgrade` and add tenants and accounts (`centrex inventory …`)",
+            field="--db",
+        )
+    return full
+
+
 def load_inventory(url: str | None = None) -> PbxInventory:
-    """Read tenants and SIP accounts from the provisioning database (`url` None: CENTREX_DB or default)."""
+    """Read tenants and *enabled* SIP accounts from the provisioning database (`url` None: CENTREX_DB
+    or default). A disabled account is not served: it cannot register or call."""
     from provisioning import accounts as prov_accounts
     from provisioning import db as prov_db
 
@@ -135,6 +161,7 @@ def load_inventory(url: str | None = None) -> PbxInventory:
         accounts = tuple(
             Account(a.username, _tenant_name(a.tenant), a.ha1)
             for a in prov_accounts.list_sip_accounts(session)
+            if getattr(a, "enabled", True)
         )
     return PbxInventory(tenants, accounts)
 

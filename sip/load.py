@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -11,23 +12,76 @@ from contracts.errors import InputError
 from sip import control
 from sip.checks import Target
 from sip.choices import LIMIT_CODE
-from sip.ua import Call, Identity, SipTimeout, UserAgent, settle
+from sip.pbx import LOG_FILE
+from sip.regload import TIMEOUT_CODE, register_load
+from sip.ua import TIMER_B, Call, Identity, SipTimeout, settle
+
+
+@dataclass(frozen=True)
+class PikeReport:
+    """What the PBX's rate limiter did during a load, read from its own log."""
+
+    flood_drops: int  # requests dropped by the template ("pike: flood from …")
+    blocks: int  # pike's own "BLOCKing ip" lines
+
+    @property
+    def engaged(self) -> bool:
+        """True when pike dropped or blocked anything."""
+        return self.flood_drops > 0 or self.blocks > 0
+
+
+def log_offset(target: Target) -> int:
+    """Where the PBX log ends now (read the load's part of it afterwards with `pike_since`)."""
+    try:
+        return (target.run_dir / LOG_FILE).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def pike_since(target: Target, offset: int) -> PikeReport:
+    """Count pike's traces in the PBX log written after `offset`."""
+    try:
+        with open(target.run_dir / LOG_FILE, "rb") as fh:
+            fh.seek(offset)
+            text = fh.read()
+    except FileNotFoundError:
+        return PikeReport(0, 0)
+    return PikeReport(text.count(b"pike: flood from"), text.count(b"BLOCKing ip"))
 
 
 @dataclass(frozen=True)
 class RegistrationLoad:
-    """What the PBX sustained for registrations."""
+    """What the PBX sustained for registrations, with every response code and its count."""
 
     attempted: int
     ok: int
     failed: int
     seconds: float
-    codes: dict[int, int]
+    codes: dict[int, int]  # final code -> count; TIMEOUT_CODE counts requests left unanswered
+    sent: int = 0
+    retransmissions: int = 0
+    pike: PikeReport = PikeReport(0, 0)
+    offered_rate: float = 0.0
 
     @property
     def rate(self) -> float:
         """Successful digest REGISTERs per second."""
         return self.ok / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def timeouts(self) -> int:
+        """Requests that got no final response."""
+        return self.codes.get(TIMEOUT_CODE, 0)
+
+    @property
+    def retransmission_ratio(self) -> float:
+        """Retransmitted datagrams per datagram sent."""
+        return self.retransmissions / self.sent if self.sent else 0.0
+
+    @property
+    def clean(self) -> bool:
+        """0 failures and under 1 % retransmissions (what "sustained" asks of a rate)."""
+        return self.failed == 0 and self.retransmission_ratio < 0.01
 
 
 async def drive_registrations(
@@ -36,31 +90,70 @@ async def drive_registrations(
     rate: float = 0.0,
     concurrency: int = 50,
     identities: list[Identity] | None = None,
+    timeout: float = TIMER_B,
 ) -> RegistrationLoad:
-    """Send `count` digest REGISTERs (cycling over the accounts) at `rate`/s (0: as fast as possible)."""
+    """Send `count` digest REGISTERs (cycling over the accounts) at `rate`/s (0: as fast as possible).
+
+    `concurrency` flows run at once; each is its own registering UA (its own Call-ID per account,
+    CSeq raised by one per request, never two requests in flight: RFC 3261 §10.2), so concurrent
+    REGISTERs of one account never collide. Request i is due at start + i/rate (open loop)."""
     idents = identities or [Identity.of(target.inventory, a) for a in target.inventory.accounts]
     if not idents:
         raise InputError("the inventory has no SIP accounts to register", field="accounts")
+    if concurrency < 1:
+        raise InputError("--concurrency must be at least 1", field="concurrency")
+    offset = log_offset(target)
+    if target.transport == "udp":
+        outcome = await register_load(
+            target.address, target.host, idents, count, rate=rate, flows=concurrency, timeout=timeout
+        )
+        codes, seconds = outcome.codes, outcome.seconds
+        sent, retransmissions = outcome.sent, outcome.retransmissions
+    else:
+        codes, seconds, sent, retransmissions = await _stream_registrations(
+            target, idents, count, rate, concurrency, timeout
+        )
+    await asyncio.sleep(0.05)  # the log line of a last drop may trail its datagram
+    ok = codes.get(200, 0)
+    return RegistrationLoad(
+        count,
+        ok,
+        count - ok,
+        seconds,
+        dict(sorted(codes.items())),
+        sent,
+        retransmissions,
+        pike_since(target, offset),
+        rate,
+    )
+
+
+async def _stream_registrations(
+    target: Target, idents: list[Identity], count: int, rate: float, concurrency: int, timeout: float
+) -> tuple[Counter[int], float, int, int]:
+    """The same load over TCP or TLS, through the user agent (one connection, one flow per worker)."""
     codes: Counter[int] = Counter()
-    gate = asyncio.Semaphore(concurrency)
-    async with await UserAgent.open(target.address, target.host) as ua:
+    next_index = iter(range(count))
+    async with await target.agent(timeout=timeout) as ua:
         start = time.perf_counter()
 
-        async def one(i: int) -> None:
-            if rate > 0:
-                delay = start + i / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            async with gate:
+        async def flow(k: int) -> None:
+            for i in next_index:  # one shared iterator: each request is taken by exactly one flow
+                if rate > 0:
+                    delay = start + i / rate - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
                 try:
-                    codes[(await ua.register(idents[i % len(idents)])).code] += 1
+                    codes[(await ua.register(idents[i % len(idents)], flow=k)).code] += 1
                 except SipTimeout:
-                    codes[0] += 1  # 0 = no answer
+                    codes[TIMEOUT_CODE] += 1
 
-        await asyncio.gather(*(one(i) for i in range(count)))
-        seconds = time.perf_counter() - start
-    ok = codes.get(200, 0)
-    return RegistrationLoad(count, ok, count - ok, seconds, dict(sorted(codes.items())))
+        await asyncio.gather(*(flow(k) for k in range(min(concurrency, max(count, 1)))))
+        seconds, sent, retransmissions = time.perf_counter() - start, ua.sent, ua.retransmissions
+        # No binding to a closed connection left behind (RFC 3261 §10.3 step 7: Expires 0 removes it).
+        with contextlib.suppress(SipTimeout):
+            await asyncio.gather(*(ua.unregister(i) for i in idents[: min(count, len(idents))]))
+        return codes, seconds, sent, retransmissions
 
 
 def plan_calls(target: Target, count: int, tenant: str | None = None) -> list[str]:
@@ -96,8 +189,8 @@ async def drive_calls(
     inv = target.inventory
     plan = plan_calls(target, count, tenant)
     async with (
-        await UserAgent.open(target.address, target.host) as callers,
-        await UserAgent.open(target.address, target.host) as callees,
+        await target.agent() as callers,
+        await target.agent() as callees,
     ):
         pairs: dict[str, tuple[Identity, Identity]] = {}
         for name in dict.fromkeys(plan):
@@ -166,7 +259,14 @@ async def drive_calls(
 
 
 async def run_load_async(
-    target: Target, registrations: int, rate: float, calls: int, tenant: str | None = None, hold: float = 0.0
+    target: Target,
+    registrations: int,
+    rate: float,
+    calls: int,
+    tenant: str | None = None,
+    hold: float = 0.0,
+    concurrency: int = 50,
+    timeout: float = TIMER_B,
 ) -> dict[str, object]:
     """Registrations first, then concurrent calls; one result dict."""
     if registrations < 0 or calls < 0 or rate < 0:
@@ -178,20 +278,46 @@ async def run_load_async(
         idents = [Identity.of(target.inventory, a) for a in target.inventory.accounts_of(tenant)]
         if not idents:
             raise InputError(f"tenant {tenant!r} has no SIP accounts", field="tenant")
-    reg = await drive_registrations(target, registrations, rate, identities=idents)
+    if timeout <= 0:
+        raise InputError("--timeout must be positive", field="timeout")
+    reg = await drive_registrations(
+        target, registrations, rate, concurrency, identities=idents, timeout=timeout
+    )
     result: dict[str, object] = {
+        "transport": target.transport,
         "registrations": reg.attempted,
         "registrations_ok": reg.ok,
         "registrations_failed": reg.failed,
+        "register_timeouts": reg.timeouts,
         "register_per_second": round(reg.rate, 1),
-        "register_codes": {str(k): v for k, v in reg.codes.items()},
+        "register_codes": {("timeout" if k == TIMEOUT_CODE else str(k)): v for k, v in reg.codes.items()},
+        "retransmissions": reg.retransmissions,
+        "pike_engaged": reg.pike.engaged,
+        "pike_flood_drops": reg.pike.flood_drops,
+        "pike_blocks": reg.pike.blocks,
     }
     result.update(await drive_calls(target, calls, tenant, hold))
+    result["passed"] = load_passed(result)
     return result
 
 
+def load_passed(result: dict[str, object]) -> bool:
+    """True when no request failed or timed out, no call was wrongly refused, over-admitted or lost."""
+    return all(
+        result.get(key, 0) == 0
+        for key in ("registrations_failed", "wrongly_refused", "over_admitted", "failed")
+    )
+
+
 def run_load(
-    target: Target, registrations: int, rate: float, calls: int, tenant: str | None = None, hold: float = 0.0
+    target: Target,
+    registrations: int,
+    rate: float,
+    calls: int,
+    tenant: str | None = None,
+    hold: float = 0.0,
+    concurrency: int = 50,
+    timeout: float = TIMER_B,
 ) -> dict[str, object]:
     """Synchronous wrapper of `run_load_async`."""
-    return asyncio.run(run_load_async(target, registrations, rate, calls, tenant, hold))
+    return asyncio.run(run_load_async(target, registrations, rate, calls, tenant, hold, concurrency, timeout))

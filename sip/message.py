@@ -23,6 +23,20 @@ _TAG = re.compile(r";\s*tag=([^;>\s,]+)", re.IGNORECASE)
 _URI_IN_BRACKETS = re.compile(r"<([^>]*)>")
 
 
+# Headers whose commas are not value separators (digest parameters, product tokens, dates).
+_UNSPLIT = frozenset(
+    (
+        "www-authenticate",
+        "proxy-authenticate",
+        "authorization",
+        "proxy-authorization",
+        "user-agent",
+        "server",
+        "date",
+    )
+)
+
+
 class SipParseError(ValueError):
     """The bytes are not a SIP message this agent can read."""
 
@@ -50,6 +64,8 @@ def header_key(name: str) -> str:
 
 def split_values(value: str) -> list[str]:
     """Split a comma-separated header value, ignoring commas inside <…> and quotes."""
+    if "," not in value:
+        return [value.strip()] if value.strip() else []
     out, depth, quoted, cur = [], 0, False, []
     for ch in value:
         if ch == '"':
@@ -147,23 +163,27 @@ class SipMessage:
     def get_all(self, name: str) -> list[str]:
         """Return every value of header `name`, comma-joined values split (except auth headers)."""
         key = header_key(name)
+        raw = self._by_key().get(key)
+        if not raw:
+            return []
+        if key in _UNSPLIT:
+            return list(raw)
         out: list[str] = []
-        for n, v in self.headers:
-            if header_key(n) != key:
-                continue
-            if key in (
-                "www-authenticate",
-                "proxy-authenticate",
-                "authorization",
-                "proxy-authorization",
-                "user-agent",
-                "server",
-                "date",
-            ):
-                out.append(v)
-            else:
-                out.extend(split_values(v))
+        for v in raw:
+            out.extend(split_values(v))
         return out
+
+    def _by_key(self) -> dict[str, list[str]]:
+        """Header values by key, built once per message (a load client reads each response's few
+        headers many times); `set` and `headers` edits through this class rebuild it."""
+        cached = self.__dict__.get("_index")
+        if cached is None or cached[0] is not self.headers or cached[1] != len(self.headers):
+            index: dict[str, list[str]] = {}
+            for n, v in self.headers:
+                index.setdefault(header_key(n), []).append(v)
+            cached = (self.headers, len(self.headers), index)
+            self.__dict__["_index"] = cached
+        return cached[2]
 
     def set(self, name: str, value: str) -> None:
         """Replace every `name` header by one with `value` (appended when absent)."""
@@ -172,8 +192,10 @@ class SipMessage:
             if header_key(n) == key:
                 self.headers[i] = (name, value)
                 self.headers = [h for j, h in enumerate(self.headers) if j <= i or header_key(h[0]) != key]
+                self.__dict__.pop("_index", None)
                 return
         self.headers.append((name, value))
+        self.__dict__.pop("_index", None)
 
     def encode(self) -> bytes:
         """Return the wire form, with Content-Length set to the body's length."""

@@ -1,8 +1,10 @@
 """The test PBX: generate a Kamailio configuration from the inventory and run it on loopback.
 
 Kamailio runs in the foreground (`-DD -E`) in its own session, with its config, its SQLite data
-(subscribers with HA1, tenant limits), its control FIFO and its log in one run directory (mode 0700,
-files 0600). `pbx.json` records the pid so `pbx status` and `pbx down` find it again.
+(subscribers with HA1, tenant limits), its TLS material, its control FIFO and its log in one run
+directory (mode 0700, files 0600). `pbx.json` records the pid, the ports and the inventory database
+so `pbx status`, `pbx reload`, `sip check` and `pbx down` find it again; every started PBX is also
+listed in the registry (`sip.registry`) so inventory changes can reach it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,13 +28,18 @@ import jinja2
 
 from contracts import atomic
 from contracts.errors import InputError, StateError
+from sip import registry, tls
 from sip.choices import (
     APT_INSTALL,
     DEFAULT_HOST,
+    DEFAULT_PIKE_DENSITY,
+    DEFAULT_PIKE_UNIT_S,
     DEFAULT_PORT,
     LIMIT_HEADER,
     LIMIT_REASON,
+    REALM_BUCKETS,
     InviteChallenge,
+    InviteDigestUri,
 )
 from sip.inventory import PbxInventory
 
@@ -49,13 +56,15 @@ class PbxSettings:
     """Knobs of the generated configuration (all have working defaults)."""
 
     host: str = DEFAULT_HOST
-    port: int = DEFAULT_PORT
+    port: int = DEFAULT_PORT  # UDP and TCP; 0: any free port
+    tls_port: int | None = 0  # 0: any free port; None: no TLS listener
     children: int = 4
     invite_challenge: InviteChallenge = InviteChallenge.www
-    pike_unit_s: int = 2
-    # Per source IP and unit: everything here comes from 127.0.0.1, so the flood threshold must sit
-    # above the load the harness itself drives (≈ 2 requests per digest REGISTER).
-    pike_density: int = 20000
+    invite_digest_uri: InviteDigestUri = InviteDigestUri.host
+    pike_unit_s: int = DEFAULT_PIKE_UNIT_S
+    # Requests per source IP and unit before pike blocks the IP; None: pike off (load tests on
+    # loopback, where every client is 127.0.0.1).
+    pike_density: int | None = DEFAULT_PIKE_DENSITY
     fr_timer_ms: int = 5000
     fr_inv_timer_ms: int = 30000
     dialog_timeout_s: int = 3600
@@ -82,8 +91,9 @@ def kamailio_binary() -> str:
         raise StateError(f"kamailio is not installed; install it with: {APT_INSTALL}")
     modules = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
     candidates = [modules, *Path("/usr/lib").glob("*/kamailio/modules"), Path("/usr/lib/kamailio/modules")]
-    if not any((d / "db_sqlite.so").exists() for d in candidates):
-        raise StateError(f"kamailio's SQLite module is not installed; install it with: {APT_INSTALL}")
+    for module, package in (("db_sqlite.so", "SQLite"), ("tls.so", "TLS")):
+        if not any((d / module).exists() for d in candidates):
+            raise StateError(f"kamailio's {package} module is not installed; install it with: {APT_INSTALL}")
     return path
 
 
@@ -94,13 +104,43 @@ def free_udp_port(host: str = DEFAULT_HOST) -> int:
         return s.getsockname()[1]
 
 
-def check_port_free(host: str, port: int) -> None:
-    """InputError when `host:port` (UDP) is already bound by someone else."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+def _bound_by_others(host: str, port: int, kind: int) -> str | None:
+    """The OS's reason when `host:port` cannot be bound for `kind` (UDP/TCP), else None."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        if kind == socket.SOCK_STREAM:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Kamailio does
         try:
             s.bind((host, port))
         except OSError as exc:
-            raise InputError(f"UDP port {port} on {host} is in use ({exc.strerror})", field="port") from exc
+            return exc.strerror or str(exc)
+    return None
+
+
+def port_in_use(host: str, port: int, *, udp: bool = True) -> str | None:
+    """Describe why `port` is unusable for a SIP listener (UDP+TCP, or TCP only), or None when free."""
+    for kind, name in ((socket.SOCK_DGRAM, "UDP"), (socket.SOCK_STREAM, "TCP")):
+        if kind == socket.SOCK_DGRAM and not udp:
+            continue
+        why = _bound_by_others(host, port, kind)
+        if why is not None:
+            return f"{name} port {port} on {host} is in use ({why})"
+    return None
+
+
+def free_port(host: str = DEFAULT_HOST, *, udp: bool = True, avoid: tuple[int, ...] = ()) -> int:
+    """Return a port free on `host` right now for TCP (and UDP when `udp`)."""
+    for _ in range(50):
+        port = free_udp_port(host)
+        if port not in avoid and port_in_use(host, port, udp=udp) is None:
+            return port
+    raise StateError(f"no free port found on {host}")
+
+
+def check_port_free(host: str, port: int, *, udp: bool = True) -> None:
+    """InputError when `host:port` is already bound by someone else (UDP and TCP, or TCP only)."""
+    why = port_in_use(host, port, udp=udp)
+    if why is not None:
+        raise InputError(f"{why}; choose another with --port N, or --port 0 for any free port", field="port")
 
 
 def render_config(inventory: PbxInventory, settings: PbxSettings, run_dir: Path) -> str:
@@ -117,12 +157,15 @@ def render_config(inventory: PbxInventory, settings: PbxSettings, run_dir: Path)
         fifo=str(run_dir / FIFO_FILE),
         db_url=f"sqlite:///{run_dir / DB_FILE}",  # four slashes for an absolute path (SIP-NOTES)
         invite_challenge=int(settings.invite_challenge),
+        invite_digest_uri=settings.invite_digest_uri.value,
+        tls_port=settings.tls_port or 0,
+        tls_config=str(tls.files_in(run_dir).config),
         pike_unit_s=settings.pike_unit_s,
-        pike_density=settings.pike_density,
+        pike_density=settings.pike_density or 0,
         fr_timer_ms=settings.fr_timer_ms,
         fr_inv_timer_ms=settings.fr_inv_timer_ms,
         dialog_timeout_s=settings.dialog_timeout_s,
-        realm_count=max(1, len(inventory.tenants)),
+        realm_buckets=REALM_BUCKETS,
         limit_header=LIMIT_HEADER,
         limit_reason=LIMIT_REASON,
     )
@@ -138,49 +181,77 @@ _HTABLE = """CREATE TABLE {name} (id INTEGER PRIMARY KEY, key_name TEXT NOT NULL
   expires INTEGER NOT NULL DEFAULT 0)"""
 
 
+_TABLES = ("subscriber", "htable_domains", "htable_limits", "htable_userrealm", "htable_realms")
+HTABLES = ("domains", "limits", "userrealm", "realms")
+_CLEAR = (
+    "DELETE FROM subscriber",
+    "DELETE FROM htable_domains",
+    "DELETE FROM htable_limits",
+    "DELETE FROM htable_userrealm",
+    "DELETE FROM htable_realms",
+)
+
+
+def fill_tables(con: sqlite3.Connection, inventory: PbxInventory) -> None:
+    """Replace every row Kamailio serves (subscribers with HA1, tenant htables) by `inventory`'s.
+
+    Called inside one transaction, on the live file too (`sip.reload`): Kamailio's open connection
+    then reads the new rows; a file replaced by rename would stay invisible to it."""
+    for statement in _CLEAR:
+        con.execute(statement)
+    domain = {t.name: t.domain for t in inventory.tenants}
+    con.executemany(
+        "INSERT INTO subscriber (username, domain, ha1, tenant) VALUES (?, ?, ?, ?)",
+        [(a.username, domain[a.tenant], a.ha1, a.tenant) for a in inventory.accounts],
+    )
+    con.executemany(
+        "INSERT INTO htable_domains (key_name, key_value) VALUES (?, ?)",
+        [(t.domain, t.name) for t in inventory.tenants],
+    )
+    con.executemany(
+        "INSERT INTO htable_limits (key_name, value_type, key_value) VALUES (?, 1, ?)",
+        [(t.name, str(t.channel_limit)) for t in inventory.tenants],
+    )
+    # Unknown usernames are challenged with the realm of a tenant picked by hash (route[REALM]): a
+    # fixed number of buckets, spread over the tenants, so the configuration never changes with them.
+    ordered = sorted(t.domain for t in inventory.tenants) or ["no-tenant.invalid"]
+    con.executemany(
+        "INSERT INTO htable_realms (key_name, key_value) VALUES (?, ?)",
+        [(str(i), ordered[i % len(ordered)]) for i in range(REALM_BUCKETS)],
+    )
+    names: dict[str, list[str]] = {}
+    for a in inventory.accounts:
+        names.setdefault(a.username, []).append(domain[a.tenant])
+    # Only usernames unique across tenants can be resolved without a tenant domain.
+    con.executemany(
+        "INSERT INTO htable_userrealm (key_name, key_value) VALUES (?, ?)",
+        [(u, d[0]) for u, d in sorted(names.items()) if len(d) == 1],
+    )
+
+
 def write_database(inventory: PbxInventory, path: Path) -> None:
-    """Write the PBX's SQLite data (subscribers with HA1, htables) to `path`, atomically, mode 0600."""
+    """Write the PBX's SQLite data (subscribers with HA1, htables) to `path`, atomically, mode 0600.
+
+    WAL journal: a reload writes while Kamailio's workers keep reading, and neither waits."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     os.chmod(tmp, 0o600)
     try:
         con = sqlite3.connect(tmp)
+        con.execute("PRAGMA journal_mode = WAL")
         with con:
             con.executescript(_SCHEMA)
             con.execute("INSERT INTO version VALUES ('subscriber', 7)")
-            for table in ("htable_domains", "htable_limits", "htable_userrealm", "htable_realms"):
+            for table in _TABLES[1:]:
                 con.execute(_HTABLE.format(name=table))
                 con.execute("INSERT INTO version VALUES (?, 2)", (table,))
-            domain = {t.name: t.domain for t in inventory.tenants}
-            con.executemany(
-                "INSERT INTO subscriber (username, domain, ha1, tenant) VALUES (?, ?, ?, ?)",
-                [(a.username, domain[a.tenant], a.ha1, a.tenant) for a in inventory.accounts],
-            )
-            con.executemany(
-                "INSERT INTO htable_domains (key_name, key_value) VALUES (?, ?)",
-                [(t.domain, t.name) for t in inventory.tenants],
-            )
-            con.executemany(
-                "INSERT INTO htable_limits (key_name, value_type, key_value) VALUES (?, 1, ?)",
-                [(t.name, str(t.channel_limit)) for t in inventory.tenants],
-            )
-            con.executemany(
-                "INSERT INTO htable_realms (key_name, key_value) VALUES (?, ?)",
-                [(str(i), t.domain) for i, t in enumerate(sorted(inventory.tenants, key=lambda t: t.name))],
-            )
-            names: dict[str, list[str]] = {}
-            for a in inventory.accounts:
-                names.setdefault(a.username, []).append(domain[a.tenant])
-            # Only usernames unique across tenants can be resolved without a tenant domain.
-            con.executemany(
-                "INSERT INTO htable_userrealm (key_name, key_value) VALUES (?, ?)",
-                [(u, d[0]) for u, d in sorted(names.items()) if len(d) == 1],
-            )
+            fill_tables(con, inventory)
         con.close()
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
         raise
 
 
@@ -209,7 +280,7 @@ def options_ping(host: str, port: int, timeout: float = 0.5) -> int | None:
 
 @dataclass
 class PbxState:
-    """What `pbx.json` records about a started PBX."""
+    """What `pbx.json` records about a started PBX (and, after a reload, what it now serves)."""
 
     pid: int
     host: str
@@ -219,6 +290,30 @@ class PbxState:
     tenants: int
     accounts: int
     invite_challenge: int
+    tls_port: int | None = None
+    pike: str = "off"
+    inventory_db: str | None = None  # the provisioning database it serves (None: a given inventory)
+    loaded_at: str | None = None
+    invite_digest_uri: str = InviteDigestUri.host.value
+    pike_density: int | None = None
+    pike_unit_s: int = DEFAULT_PIKE_UNIT_S
+
+    def settings(self) -> PbxSettings:
+        """The settings this PBX was started with (as far as the checks need them)."""
+        return PbxSettings(
+            host=self.host,
+            port=self.port,
+            tls_port=self.tls_port,
+            invite_challenge=InviteChallenge(self.invite_challenge),
+            invite_digest_uri=InviteDigestUri(self.invite_digest_uri),
+            pike_density=self.pike_density,
+            pike_unit_s=self.pike_unit_s,
+        )
+
+
+def pike_text(settings: PbxSettings) -> str:
+    """`DENSITY/SECONDS`, or `off`."""
+    return f"{settings.pike_density}/{settings.pike_unit_s}" if settings.pike_density else "off"
 
 
 class Pbx:
@@ -241,13 +336,18 @@ class Pbx:
 
     @property
     def address(self) -> tuple[str, int]:
-        """(host, port) the PBX listens on."""
+        """(host, port) the PBX listens on (UDP and TCP)."""
         return (self.settings.host, self.settings.port)
 
     @property
     def fifo(self) -> Path:
         """The jsonrpcs control FIFO."""
         return self.run_dir / FIFO_FILE
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The throwaway CA that signed this run's TLS certificate (None without TLS)."""
+        return tls.files_in(self.run_dir).ca if self.settings.tls_port else None
 
     def log_text(self) -> str:
         """Return Kamailio's log so far."""
@@ -264,6 +364,7 @@ class Pbx:
         stop_pid(self.pid, grace, self.process)
         with contextlib.suppress(FileNotFoundError):
             (self.run_dir / STATE_FILE).unlink()
+        registry.forget(self.run_dir)
 
     def __enter__(self) -> Pbx:
         return self
@@ -286,32 +387,44 @@ def start_pbx(
     settings: PbxSettings | None = None,
     *,
     ready_timeout: float = 15.0,
+    inventory_db: str | None = None,
 ) -> Pbx:
     """Generate the configuration into `run_dir`, start Kamailio, wait until it answers OPTIONS.
 
-    Raises StateError when Kamailio is missing or a PBX already runs from `run_dir`, InputError when the
-    inventory has no accounts or the port is taken. With port 0 a free port is picked (and picked again
-    if another process took it before Kamailio could bind it).
+    `inventory_db` records which provisioning database `inventory` came from, so a reload (and every
+    inventory command) can refresh this PBX from it. Raises StateError when Kamailio is missing or a
+    PBX already runs from `run_dir`, InputError when the inventory has no accounts or a port is taken.
+    Ports 0 are picked free (and picked again if another process took one before Kamailio bound it).
     """
     settings = settings or PbxSettings()
-    if settings.port != 0:
-        return _start_pbx(inventory, run_dir, settings, ready_timeout)
+    if settings.port != 0 and settings.tls_port != 0:
+        return _start_pbx(inventory, run_dir, settings, ready_timeout, inventory_db)
     for attempt in range(3):
         try:
-            return _start_pbx(inventory, run_dir, settings, ready_timeout)
+            return _start_pbx(inventory, run_dir, settings, ready_timeout, inventory_db)
         except StateError as exc:
             if attempt == 2 or "did not come up" not in str(exc):
                 raise
     raise AssertionError("unreachable")
 
 
+def _resolve_ports(settings: PbxSettings) -> PbxSettings:
+    port = settings.port or free_port(settings.host)
+    tls_port = settings.tls_port
+    if tls_port == 0:
+        tls_port = free_port(settings.host, udp=False, avoid=(port,))
+    return replace(settings, port=port, tls_port=tls_port)
+
+
 def _start_pbx(
-    inventory: PbxInventory, run_dir: str | os.PathLike[str], settings: PbxSettings, ready_timeout: float
+    inventory: PbxInventory,
+    run_dir: str | os.PathLike[str],
+    settings: PbxSettings,
+    ready_timeout: float,
+    inventory_db: str | None,
 ) -> Pbx:
     binary = kamailio_binary()
     inventory.require_accounts()
-    if settings.port == 0:
-        settings = PbxSettings(**{**asdict(settings), "port": free_udp_port(settings.host)})
     run = Path(run_dir).resolve()
     if any(c in str(run) for c in '"\n\\'):
         raise InputError(
@@ -322,10 +435,16 @@ def _start_pbx(
         raise StateError(
             f"a PBX already runs from {run} (pid {existing.pid}); stop it with `centrex pbx down`"
         )
-    check_port_free(settings.host, settings.port)
+    if settings.port:
+        check_port_free(settings.host, settings.port)
+    if settings.tls_port:
+        check_port_free(settings.host, settings.tls_port, udp=False)
+    settings = _resolve_ports(settings)
     _prepare_run_dir(run)
     atomic.write_text(run / INVENTORY_FILE, inventory.to_json(), mode=0o600)
     write_database(inventory, run / DB_FILE)
+    if settings.tls_port:
+        tls.generate(run, settings.host)
     config = render_config(inventory, settings, run)
     atomic.write_text(run / CONFIG_FILE, config, mode=0o600)
     args = [
@@ -369,18 +488,32 @@ def _start_pbx(
             pbx.stop()
             tail = " | ".join(pbx.log_text().splitlines()[-5:])[-600:]
             raise StateError(f"Kamailio did not come up on {settings.host}:{settings.port}: {tail}")
+    now = datetime.now(UTC).isoformat()
     state = PbxState(
         process.pid,
         settings.host,
         settings.port,
         str(run),
-        datetime.now(UTC).isoformat(),
+        now,
         len(inventory.tenants),
         len(inventory.accounts),
         int(settings.invite_challenge),
+        settings.tls_port,
+        pike_text(settings),
+        inventory_db,
+        now,
+        settings.invite_digest_uri.value,
+        settings.pike_density,
+        settings.pike_unit_s,
     )
-    atomic.write_text(run / STATE_FILE, json.dumps(asdict(state), indent=1), mode=0o600)
+    write_state(run, state)
+    registry.remember(run)
     return pbx
+
+
+def write_state(run_dir: Path, state: PbxState) -> None:
+    """Record `state` in the run directory's pbx.json (atomically, 0600)."""
+    atomic.write_text(run_dir / STATE_FILE, json.dumps(asdict(state), indent=1), mode=0o600)
 
 
 def read_state(run_dir: str | os.PathLike[str]) -> PbxState | None:
@@ -434,28 +567,48 @@ def attach(run_dir: str | os.PathLike[str]) -> Pbx:
     if state is None or not pid_alive(state.pid, run):
         raise StateError(f"no PBX is running from {run}; start one with `centrex pbx up`")
     inventory = PbxInventory.from_json((run / INVENTORY_FILE).read_text())
-    settings = PbxSettings(
-        host=state.host, port=state.port, invite_challenge=InviteChallenge(state.invite_challenge)
-    )
-    return Pbx(run, settings, inventory, None, state.pid)
+    return Pbx(run, state.settings(), inventory, None, state.pid)
+
+
+def loaded_counts(run_dir: Path) -> dict[str, int]:
+    """What Kamailio serves right now, read from its own tables: accounts (subscriber rows), tenants."""
+    con = sqlite3.connect(f"file:{run_dir / DB_FILE}?mode=ro", uri=True)
+    try:
+        accounts = con.execute("SELECT count(*) FROM subscriber").fetchone()[0]
+        tenants = con.execute("SELECT count(*) FROM htable_limits").fetchone()[0]
+    finally:
+        con.close()
+    return {"tenants": int(tenants), "accounts": int(accounts)}
 
 
 def status(run_dir: str | os.PathLike[str]) -> dict[str, object]:
-    """Return what `pbx status` prints: running or not, pid, address, OPTIONS answer."""
+    """Return what `pbx status` prints: running or not, pid, addresses, OPTIONS answer, what is loaded."""
     run = Path(run_dir).resolve()
     state = read_state(run)
     if state is None:
         return {"running": False, "run_dir": str(run), "pid": None, "address": None, "options": None}
     alive = pid_alive(state.pid, run)
     code = options_ping(state.host, state.port) if alive else None
+    loaded = loaded_counts(run) if alive else {"tenants": state.tenants, "accounts": state.accounts}
+    registered = None
+    if alive:
+        from sip import control
+
+        with contextlib.suppress(StateError):
+            registered = control.registered_contacts(run / FIFO_FILE)
     return {
         "running": alive,
         "run_dir": str(run),
         "pid": state.pid,
-        "address": f"{state.host}:{state.port}",
+        "address": f"{state.host}:{state.port}",  # UDP and TCP
+        "tls": f"{state.host}:{state.tls_port}" if state.tls_port else None,
         "options": code,
-        "tenants": state.tenants,
-        "accounts": state.accounts,
+        "tenants": loaded["tenants"],
+        "accounts": loaded["accounts"],
+        "registered": registered,
+        "inventory_db": state.inventory_db,
+        "loaded_at": state.loaded_at,
+        "pike": state.pike,
         "started_at": state.started_at,
         "log": str(run / LOG_FILE),
     }

@@ -1,16 +1,24 @@
-"""A small asyncio UDP SIP user agent for exact assertions against the test PBX.
+"""A small asyncio SIP user agent (UDP, TCP or TLS) for exact assertions against the test PBX.
 
-One UDP socket can act for many identities (each identity's Contact carries its username). As a
+One socket or connection can act for many identities (each identity's Contact carries its username). As a
 client it registers, unregisters, places calls and hangs up, answering 401 *and* 407 digest challenges
 from HA1 (no password needed), sending the hop-by-hop ACK for a non-2xx final response and a proper
 ACK/BYE along the Record-Route set for a 2xx (RFC 3261 §13, §17.1.1.3). As a server it answers every
-INVITE at once with 200 OK + SDP, answers BYE, CANCEL and OPTIONS. Retransmits over UDP (timer A/E).
+INVITE at once with 200 OK + SDP, answers BYE, CANCEL and OPTIONS. Retransmits over UDP (timer A/E);
+over TCP and TLS (asyncio streams, `ssl`) it retransmits nothing (RFC 3261 §17.1.1.2) and frames
+messages by Content-Length (§18.3).
+
+Registrations follow RFC 3261 §10.2: a UA keeps one Call-ID for its registrations of an address of
+record and raises the CSeq by one each time. A *flow* is one such UA: `register(..., flow=k)` keeps
+the Call-ID and CSeq of flow k apart from every other flow, so concurrent flows never reuse a CSeq.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +39,11 @@ from sip.message import (
 T1 = 0.5
 T2 = 4.0
 TIMER_B = 64 * T1  # RFC 3261 §17.1.1.2: how long a client transaction waits for a final response
+RECEIVE_BUFFER_BYTES = 4 << 20  # per UDP socket (the kernel caps it at net.core.rmem_max)
+
+
+TRANSPORTS = ("udp", "tcp", "tls")
+_MAX_MESSAGE = 65535
 
 
 class SipTimeout(Exception):
@@ -114,46 +127,118 @@ _SDP = (
 
 
 class UserAgent(asyncio.DatagramProtocol):
-    """A UDP user agent bound to `host:port`, talking to the PBX at `pbx`."""
+    """A user agent talking to the PBX at `pbx`: bound to `host:port` over UDP, or over one TCP/TLS
+    connection to the PBX (`transport`)."""
 
-    def __init__(self, pbx: tuple[str, int], host: str = "127.0.0.1", *, timeout: float = TIMER_B) -> None:
+    def __init__(
+        self,
+        pbx: tuple[str, int],
+        host: str = "127.0.0.1",
+        *,
+        timeout: float = TIMER_B,
+        transport: str = "udp",
+    ) -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"unknown SIP transport {transport!r} (udp, tcp or tls)")
         self.pbx = pbx
         self.host = host
         self.timeout = timeout
+        self.kind = transport
         self.port = 0
         self.transport: asyncio.DatagramTransport | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self._reader_task: asyncio.Task[None] | None = None
+        self.retransmissions = 0
+        self.sent = 0
         self.calls: dict[str, Call] = {}
         self.garbage = 0
         self.on_request: Callable[[SipMessage], None] | None = None
         self._tx: dict[str, _Tx] = {}
-        self._reg: dict[str, tuple[str, str, int]] = {}  # username@domain -> (call-id, from tag, cseq)
+        # (flow, username@domain) -> (call-id, from tag, next cseq): one registering UA per flow
+        self._reg: dict[tuple[int, str], tuple[str, str, int]] = {}
         self._answers: dict[tuple[str, int], bytes] = {}  # (call-id, cseq) -> our 200 to that INVITE
         self._late: set[asyncio.Task[int]] = set()  # BYEs of calls answered after their timeout
 
     # -- life cycle -------------------------------------------------------------------------------
     @classmethod
     async def open(
-        cls, pbx: tuple[str, int], host: str = "127.0.0.1", port: int = 0, **kw: float
+        cls,
+        pbx: tuple[str, int],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        transport: str = "udp",
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float = TIMER_B,
     ) -> UserAgent:
-        """Bind a new agent to `host:port` (0: any free port)."""
+        """A new agent: over UDP bound to `host:port` (0: any free port); over TCP or TLS connected to
+        the PBX from `host` (TLS verifies the PBX against `ssl_context`)."""
         loop = asyncio.get_running_loop()
-        _, ua = await loop.create_datagram_endpoint(lambda: cls(pbx, host, **kw), local_addr=(host, port))
+        if transport == "udp":
+            _, ua = await loop.create_datagram_endpoint(
+                lambda: cls(pbx, host, timeout=timeout, transport="udp"), local_addr=(host, port)
+            )
+            return ua
+        ua = cls(pbx, host, timeout=timeout, transport=transport)
+        if transport == "tls" and ssl_context is None:
+            raise ValueError("a TLS agent needs the PBX's CA (ssl_context)")
+        reader, writer = await asyncio.open_connection(
+            pbx[0],
+            pbx[1],
+            ssl=ssl_context if transport == "tls" else None,
+            server_hostname=pbx[0] if transport == "tls" else None,
+            local_addr=(host, port),
+            limit=_MAX_MESSAGE,
+        )
+        ua.writer = writer
+        ua.port = writer.get_extra_info("sockname")[1]
+        ua._reader_task = loop.create_task(ua._read_stream(reader))
         return ua
+
+    async def _read_stream(self, reader: asyncio.StreamReader) -> None:
+        """RFC 3261 §18.3: over a stream, each message ends after Content-Length bytes of body."""
+        with contextlib.suppress(
+            asyncio.IncompleteReadError, OSError, asyncio.LimitOverrunError, ValueError
+        ):  # ValueError: a Content-Length that is no number; the stream cannot be framed any more
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).lstrip(b"\r\n")  # keep-alive CRLFs
+                if not head:
+                    continue
+                length = 0
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() in (b"content-length", b"l"):
+                        length = int(value.strip() or b"0")
+                body = await reader.readexactly(length) if length else b""
+                self.datagram_received(head + body, self.pbx)
+        self._fail_pending("connection closed by the PBX")
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:  # noqa: D102
         self.transport = transport  # type: ignore[assignment]
         self.port = transport.get_extra_info("sockname")[1]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # A tenant's limit check answers N INVITEs at once: with long tenant domains the burst
+            # overflowed the default 208 KB buffer, and a lost 2xx is never retransmitted by our UAS.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
 
-    def close(self) -> None:
-        """Close the socket and fail every pending transaction."""
+    def _fail_pending(self, why: str) -> None:
         for tx in self._tx.values():
             if tx.timer:
                 tx.timer.cancel()
             if not tx.future.done():
-                tx.future.set_exception(SipTimeout("agent closed"))
+                tx.future.set_exception(SipTimeout(why))
         self._tx.clear()
+
+    def close(self) -> None:
+        """Close the socket or connection and fail every pending transaction."""
+        self._fail_pending("agent closed")
         if self.transport is not None:
             self.transport.close()
+        if self.writer is not None:
+            self.writer.close()
+        if self._reader_task is not None:
+            self._reader_task.cancel()
 
     async def __aenter__(self) -> UserAgent:
         return self
@@ -162,8 +247,17 @@ class UserAgent(asyncio.DatagramProtocol):
         self.close()
 
     # -- wire ----------------------------------------------------------------------------------------
+    @property
+    def reliable(self) -> bool:
+        """True over TCP/TLS: no retransmissions (RFC 3261 §17.1.1.2)."""
+        return self.kind != "udp"
+
     def send(self, data: bytes, addr: tuple[str, int] | None = None) -> None:
-        """Send raw bytes (to the PBX unless `addr`)."""
+        """Send raw bytes (to the PBX unless `addr`; over a stream always along the connection)."""
+        self.sent += 1
+        if self.writer is not None:
+            self.writer.write(data)
+            return
         assert self.transport is not None
         self.transport.sendto(data, addr or self.pbx)
 
@@ -207,6 +301,7 @@ class UserAgent(asyncio.DatagramProtocol):
         if tx is None or tx.future.done():
             return
         self.send(tx.data)
+        self.retransmissions += 1
         tx.interval = tx.interval * 2 if tx.invite else min(tx.interval * 2, T2)
         tx.timer = asyncio.get_running_loop().call_later(tx.interval, self._retransmit, branch)
 
@@ -222,7 +317,8 @@ class UserAgent(asyncio.DatagramProtocol):
         tx = _Tx(req.encode(), loop.create_future(), req.method == "INVITE")
         self._tx[branch] = tx
         self.send(tx.data)
-        tx.timer = loop.call_later(T1, self._retransmit, branch)
+        if not self.reliable:
+            tx.timer = loop.call_later(T1, self._retransmit, branch)
         # One timer per transaction instead of asyncio.wait_for (which costs a task per request).
         tx.expiry = loop.call_later(self.timeout, self._expire, branch)
         try:
@@ -239,11 +335,12 @@ class UserAgent(asyncio.DatagramProtocol):
     # -- building ---------------------------------------------------------------------------------
     def via(self, branch: str | None = None) -> str:
         """Our Via header value with a fresh (or given) branch."""
-        return f"SIP/2.0/UDP {self.host}:{self.port};branch={branch or new_branch()};rport"
+        return f"SIP/2.0/{self.kind.upper()} {self.host}:{self.port};branch={branch or new_branch()};rport"
 
     def contact(self, ident: Identity) -> str:
-        """Our Contact for `ident`."""
-        return f"<sip:{ident.username}@{self.host}:{self.port}>"
+        """Our Contact for `ident` (over TCP/TLS the PBX reaches us along our connection)."""
+        param = "" if self.kind == "udp" else f";transport={self.kind}"
+        return f"<sip:{ident.username}@{self.host}:{self.port}{param}>"
 
     async def _with_auth(
         self,
@@ -251,8 +348,11 @@ class UserAgent(asyncio.DatagramProtocol):
         build: Callable[[int, tuple[str, str] | None], SipMessage],
         cseq: int,
         ha1: str | None = None,
+        sign_uri: str | None = None,
     ) -> tuple[Result, SipMessage, int]:
-        """Send build(cseq, None); answer one 401/407 challenge (cseq+1). Return result, request, cseq."""
+        """Send build(cseq, None); answer one 401/407 challenge (cseq+1). Return result, request, cseq.
+
+        `sign_uri` signs another digest-uri than the Request-URI (to test that the PBX refuses it)."""
         req = build(cseq, None)
         final, codes = await self.transact(req)
         all_codes = list(codes)
@@ -261,7 +361,7 @@ class UserAgent(asyncio.DatagramProtocol):
                 self._ack_non2xx(req, final)
             name = "Proxy-Authenticate" if final.code == 407 else "WWW-Authenticate"
             challenge = Challenge.parse(final.get(name, ""), proxy=final.code == 407)
-            uri = req.uri
+            uri = sign_uri or req.uri
             cseq += 1
             value = authorization(
                 challenge, username=ident.username, ha1_hex=ha1 or ident.ha1, method=req.method, uri=uri
@@ -287,10 +387,22 @@ class UserAgent(asyncio.DatagramProtocol):
         self.send(request("ACK", invite.uri, headers).encode())
 
     # -- registration ------------------------------------------------------------------------------
-    async def register(self, ident: Identity, expires: int = 300, *, ha1: str | None = None) -> Result:
-        """REGISTER `ident` with our contact (expires 0: unregister); `ha1` overrides (wrong password)."""
-        key = f"{ident.username}@{ident.domain}"
+    async def register(
+        self,
+        ident: Identity,
+        expires: int = 300,
+        *,
+        ha1: str | None = None,
+        flow: int = 0,
+        sign_uri: str | None = None,
+    ) -> Result:
+        """REGISTER `ident` with our contact (expires 0: unregister); `ha1` overrides (wrong password).
+
+        Requests of one `flow` must not overlap (each flow is one RFC 3261 §10.2 UA); concurrent
+        registrations of one account use distinct flows."""
+        key = (flow, f"{ident.username}@{ident.domain}")
         call_id, tag, cseq = self._reg.get(key) or (new_call_id(self.host), new_tag(), 1)
+        self._reg[key] = (call_id, tag, cseq + 2)  # reserved now: a request and its challenge answer
 
         def build(n: int, auth: tuple[str, str] | None) -> SipMessage:
             headers = [
@@ -307,8 +419,8 @@ class UserAgent(asyncio.DatagramProtocol):
                 headers.append(auth)
             return request("REGISTER", f"sip:{ident.domain}", headers)
 
-        result, _, cseq = await self._with_auth(ident, build, cseq, ha1)
-        self._reg[key] = (call_id, tag, cseq + 1)
+        result, _, cseq = await self._with_auth(ident, build, cseq, ha1, sign_uri)
+        self._reg[key] = (call_id, tag, max(cseq + 1, self._reg[key][2]))
         return result
 
     async def unregister(self, ident: Identity) -> Result:
@@ -457,7 +569,7 @@ class UserAgent(asyncio.DatagramProtocol):
         )
         self.calls[req.call_id] = call
         body = _SDP.format(host=self.host, rtp=self.port + 1).encode()
-        contact = f"<sip:{user}@{self.host}:{self.port}>"
+        contact = self.contact(Identity(user, "", ""))
         self._answers[key] = self._reply(
             req,
             addr,

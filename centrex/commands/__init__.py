@@ -13,7 +13,23 @@ from centrex.commands import (
     run,
     sip,
     sla,
+    sweep,
     usage,
 )
 
-COMMAND_MODULES = [contract, sla, run, report, capacity, bill, usage, numbers, port, inventory, db, pbx, sip]
+COMMAND_MODULES = [
+    contract,
+    sla,
+    run,
+    sweep,
+    report,
+    capacity,
+    bill,
+    usage,
+    numbers,
+    port,
+    inventory,
+    db,
+    pbx,
+    sip,
+]

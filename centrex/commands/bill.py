@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from centrex import options
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit
 from contracts.errors import InputError
 
@@ -142,6 +143,7 @@ def price_calls(
     contract: str = options.contract("allocloud", "Profile whose pricing unit applies."),
     set_: list[str] = _SET,
     fmt: Format = _FMT,
+    columns: str = COLUMNS,
 ) -> None:
     """Price calls per user and month: per second, each call rounded up to the cent (003 §2).
 
@@ -151,7 +153,9 @@ def price_calls(
     from contracts.profile import load_profile
 
     profile = load_profile(contract, set_)
-    result = billing.price_calls(profile, str(cdrs), rate_per_minute=rate_per_minute)
+    cm = column_map(columns)
+    result = billing.price_calls(profile, str(cdrs), rate_per_minute=rate_per_minute, columns=cm)
+    cm.check_used()
     if fmt is Format.json:
         emit(result, fmt)
         return

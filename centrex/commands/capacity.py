@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from centrex import options
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, info, to_csv
 from contracts.errors import InputError
 
@@ -56,6 +57,7 @@ def capacity(
     gos: float = _GOS,
     set_: list[str] = _SET,
     fmt: Format = _FMT,
+    columns: str = COLUMNS,
 ) -> None:
     """Size one customer: allowance, offered Erlangs, channels needed at the GoS, verdict.
 
@@ -70,7 +72,9 @@ def capacity(
     e = erlangs_per_user(erlangs, calls, holding)
     terms = load_channel_contract(contract, set_)
     if devices is not None:
-        result = size_devices(_read(devices), str(devices), e, gos, terms)
+        cm = column_map(columns)
+        result = size_devices(_read(devices), str(devices), e, gos, terms, cm)
+        cm.check_used()
     else:
         result = size(users, e, gos, terms)
     result = {"contract": terms.name, **result}

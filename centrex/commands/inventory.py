@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 
 from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
+from centrex.commands.pbx import RELOAD_OPTION, announce_reload
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
 from provisioning.choices import DEFAULT_QUARANTINE_DAYS, EquipmentKind
@@ -26,6 +28,7 @@ def import_(
     ),
     db_url: str | None = DB_OPTION,
     fmt: Format = FORMAT_OPTION,
+    columns: str = COLUMNS,
 ) -> None:
     """Import sites (created or updated; all rows or none).
 
@@ -35,8 +38,10 @@ def import_(
     from provisioning import db, inventory
     from provisioning.export import SITE_COLUMNS, site_row
 
+    cm = column_map(columns)
     with db.session_scope(db_url) as session:
-        rows = [site_row(s) for s in inventory.import_sites(session, sites_csv)]
+        rows = [site_row(s) for s in inventory.import_sites(session, sites_csv, cm)]
+        cm.check_used()
     info(f"{len(rows)} site(s) imported")
     emit(rows, fmt, columns=SITE_COLUMNS, title="sites")
 
@@ -110,9 +115,10 @@ def terminate(
     db_url: str | None = DB_OPTION,
     by: str | None = BY_OPTION,
     today: str | None = TODAY_OPTION,
+    run_dir: list[Path] | None = RELOAD_OPTION,
 ) -> None:
     """Terminate a site: its blocks go to quarantine (ported numbers back to their donor), its SIP
-    accounts are disabled.
+    accounts are disabled — and no longer served by any running PBX started from this database.
 
     Example: centrex inventory terminate lyon --quarantine-days 90
     """
@@ -125,6 +131,7 @@ def terminate(
             session, site, at=datetime.now(UTC), actor=actor(by), quarantine_days=quarantine_days
         )
     info(f"site {site} terminated")
+    announce_reload(db_url, run_dir)
 
 
 @app.command("add-equipment")
@@ -178,6 +185,7 @@ def add_tenant(
     customer: str | None = typer.Option(None, "--customer", help="Owning customer (optional)."),
     db_url: str | None = DB_OPTION,
     by: str | None = BY_OPTION,
+    run_dir: list[Path] | None = RELOAD_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Create a tenant (SIP domain) with its channel limit, recorded as an override typed by hand.
@@ -189,6 +197,7 @@ def add_tenant(
 
     with db.session_scope(db_url) as session:
         row = tenant_row(accounts.add_tenant(session, name, domain, channels, customer, actor=actor(by)))
+    announce_reload(db_url, run_dir)
     emit(row, fmt, columns=TENANT_COLUMNS)
 
 
@@ -200,9 +209,12 @@ def add_account(
         False, "--password-stdin", help="Read the password from stdin (required: never on the command line)."
     ),
     db_url: str | None = DB_OPTION,
+    run_dir: list[Path] | None = RELOAD_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Create a SIP account; the password is read from stdin and only its HA1 is stored.
+
+    Every running PBX started from this database (or those of --run-dir) serves it at once.
 
     Example: printf '%s' "$PW" | centrex inventory add-account --tenant acme --username 1001 --password-stdin
     """
@@ -217,6 +229,7 @@ def add_account(
     password = sys.stdin.readline().rstrip("\r\n")
     with db.session_scope(db_url) as session:
         row = account_row(accounts.add_sip_account(session, tenant, username, password))
+    announce_reload(db_url, run_dir)
     emit(row, fmt, columns=ACCOUNT_COLUMNS)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, info
 from contracts.choices import RejectionReason
 
@@ -216,6 +217,7 @@ def obl_answer(
 def obl_load(
     records: Path = typer.Argument(..., help="CSV: number,ndi,holder,address,line_type[,access_available]."),
     db_url: str | None = DB_OPTION,
+    columns: str = COLUMNS,
 ) -> None:
     """Load the simulated OBL's line records (who holds which number under which main line).
 
@@ -223,8 +225,10 @@ def obl_load(
     """
     from provisioning import db, obl
 
+    cm = column_map(columns)
     with db.session_scope(db_url) as session:
-        count = obl.load_records(session, records)
+        count = obl.load_records(session, records, cm)
+        cm.check_used()
     info(f"{count} OBL line record(s) loaded")
 
 

@@ -13,10 +13,8 @@ from sim.rundir import Detail, Outputs
 SCENARIO = typer.Argument(..., help="Scenario YAML file (see scenarios/).", show_default=False)
 REPLICATIONS = typer.Option(None, "--replications", "-n", help="Replications (default: the scenario's).")
 SEED = typer.Option(None, "--seed", help="Base seed (default: the scenario's); same seed, same bytes.")
-WORKERS = typer.Option(None, "--workers", "-w", help="Worker processes (default: one per core).")
-SCHEDULER = typer.Option(
-    None, "--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786."
-)
+WORKERS = options.WORKERS
+SCHEDULER = options.SCHEDULER
 FORMAT = options.FORMAT
 OUTPUTS = typer.Option(
     Outputs.csv,
@@ -54,24 +52,53 @@ def run(
     seed: int = SEED,
     workers: int = WORKERS,
     scheduler: str = SCHEDULER,
+    db: str = typer.Option(
+        None,
+        "--db",
+        help="Provision this (empty) inventory, e.g. postgresql://…; default inventory.db in the run.",
+    ),
+    sip: bool = typer.Option(
+        False, "--sip", help="Check the provisioned fleet on a local Kamailio (needs Kamailio)."
+    ),
     outputs: Outputs = OUTPUTS,
     detail: Detail = DETAIL,
     fmt: Format = FORMAT,
 ) -> None:
-    """Simulate a fleet scenario and write its run directory (events, tickets, bills, SLA statements).
+    """Simulate a fleet scenario, provision replication 0's fleet into an inventory, write the run
+    directory (events, tickets, bills, SLA statements, inventory.db; with --sip the PBX checks).
 
-    Example: centrex run scenarios/demo.yaml --replications 20 --seed 7 --out runs/demo
+    Example: centrex run scenarios/demo.yaml --replications 20 --seed 7 --out runs/demo --sip
     """
+    from centrex.provision.stage import Stage, check, provision
     from centrex.report import write_report
-    from sim.run import run_scenario
+    from sim.lifecycle import fleet_lifecycle
+    from sim.run import prepare, run_scenario
     from sim.runner import default_workers
     from sim.summary import summary_rows
 
+    parsed, text = prepare(scenario, replications, seed)
+    stage = Stage(parsed, str(scenario), text, db, sip, outputs, detail)
+    check(stage)  # before any replication: ranges, channel keys, Kamailio, an empty --db
     with progress() as bar:
         state: dict = {}
 
         def start(s) -> None:
             state["cb"] = _Bar(bar, s.duration_days, s.replications)
+
+        def result(r) -> None:
+            state["cb"](r)
+
+        def finalize(tmp: Path) -> None:
+            task = bar.add_task("inventory steps", total=None)
+            checks = bar.add_task("SIP account checks", total=None, visible=sip)
+            state["figures"] = provision(
+                stage,
+                tmp,
+                fleet_lifecycle(parsed, parsed.seed),
+                on_step=lambda n: bar.advance(task, n),
+                on_check=lambda _r: bar.advance(checks),
+            )
+            write_report(tmp)
 
         outcome = run_scenario(
             scenario,
@@ -83,16 +110,31 @@ def run(
             outputs=outputs,
             detail=detail,
             on_start=start,
-            on_result=lambda r: state["cb"](r),
-            finalize=lambda tmp: write_report(tmp),
+            on_result=result,
+            finalize=finalize,
         )
-    s = outcome.summary
+    s = state["figures"]["summary"]
     emit(
         summary_rows(s) if fmt is not Format.json else s,
         fmt,
         title=f"{s['scenario']}: {s['replications']} replications, seed {s['seed']}",
     )
     info(f"run written to {outcome.out}")
+    figures = state["figures"]
+    prov = figures["provisioning"]
+    info(
+        f"inventory: {prov['ports_completed']} ports completed, "
+        f"{len(prov['exhausted'])} installs failed (numbers_exhausted)"
+    )
+    if "sip" in figures:
+        sipf = figures["sip"]
+        broken = [t["tenant"] for t in sipf["tenants"] if t["limit"] == "broken"]
+        info(
+            f"sip: {sipf['registered']}/{sipf['accounts']} accounts registered, "
+            f"{len(sipf['tenants']) - len(broken)}/{len(sipf['tenants'])} tenant limits held"
+        )
+        if sipf["refused"] or broken or not all(c["passed"] for c in sipf["security"]):
+            raise typer.Exit(1)
 
 
 def validate(

@@ -33,6 +33,9 @@ def _print_result(result: CheckResult) -> None:
 def check(
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", help="table, json or junit."),
     out: Path | None = typer.Option(None, "--out", help="Write the report to FILE instead of stdout."),
+    out_dir: Path | None = typer.Option(
+        None, "--out-dir", help="Also write sip.json and sip-junit.xml into DIR (as `centrex run --sip`)."
+    ),
     sample: int | None = typer.Option(
         None, "--sample", help="Register only N accounts (reproducible sample)."
     ),
@@ -44,13 +47,17 @@ def check(
     demo: bool = typer.Option(
         False, "--demo", help="With --start: the demo inventory instead of the database."
     ),
-    db: str | None = typer.Option(None, "--db", help="With --start: inventory database URL."),
+    db: str | None = options.DB,
+    transport: str = typer.Option(
+        "udp", "--transport", help="udp, tcp, tls or all: where the registration and channel checks run."
+    ),
 ) -> None:
     """Registration (right/wrong password, unregister), channel limits (N up, N+1 refused, freed channel
-    reusable), security (svwar finds nothing, malformed packets, unauthenticated INVITE, open relay) and a
-    pyVoIP phone. Exit 1 when a check fails.
+    reusable), security (svwar finds nothing, malformed packets, unauthenticated INVITE, open relay; with
+    tls: no plain TCP on the TLS port) and a pyVoIP phone. --db is read with --start only. Exit 1 when
+    a check fails.
 
-    Example: centrex sip check --sample 20 --format json
+    Example: centrex sip check --transport all --sample 20 --format json
     """
     from contracts import atomic
     from sip import service
@@ -63,6 +70,8 @@ def check(
         demo=demo,
         db_url=db,
         on_result=_print_result,
+        transport=transport,
+        out_dir=out_dir,
     )
     if fmt is ReportFormat.table and out is None:
         emit(
@@ -90,20 +99,55 @@ def load(
     rate: float = typer.Option(0.0, "--rate", help="REGISTERs per second to offer (0: as fast as possible)."),
     calls: int = typer.Option(0, "--calls", help="Concurrent calls to set up across tenants, then hang up."),
     hold: float = typer.Option(0.0, "--hold", help="Seconds to hold the calls before hanging up."),
+    concurrency: int = typer.Option(
+        50, "--concurrency", help="Registration flows at once (each its own UA: Call-ID, rising CSeq)."
+    ),
+    transport: str = typer.Option("udp", "--transport", help="udp, tcp or tls."),
+    timeout: float = typer.Option(
+        32.0, "--timeout", help="Seconds to wait for a final response (RFC 3261 timer F: 64×T1)."
+    ),
     tenant: str | None = _TENANT,
     run_dir: Path | None = _RUN_DIR,
     fmt: Format = options.FORMAT,
 ) -> None:
-    """Drive registrations and concurrent calls; print what the PBX sustained.
+    """Drive registrations and concurrent calls; print what the PBX sustained, every REGISTER response
+    code with its count, and whether the PBX's flood limit (pike) engaged (read from its log). Exit 1
+    when any request failed or timed out, or a call was wrongly refused or over-admitted.
 
     Example: centrex sip load --registrations 2000 --rate 500 --calls 7
     """
     from sip import service
 
     result = service.sip_load(
-        run_dir=run_dir, registrations=registrations, rate=rate, calls=calls, tenant=tenant, hold=hold
+        run_dir=run_dir,
+        registrations=registrations,
+        rate=rate,
+        calls=calls,
+        tenant=tenant,
+        hold=hold,
+        concurrency=concurrency,
+        transport=transport,
+        timeout=timeout,
     )
-    emit(result, fmt)
+    if fmt is Format.table:
+        rows = [{"field": k, "value": v} for k, v in result.items() if not isinstance(v, dict)]
+        emit(rows, fmt, title="sip load")
+        codes = result["register_codes"]
+        emit(
+            [{"code": code, "count": n} for code, n in codes.items()],  # type: ignore[union-attr]
+            fmt,
+            title="REGISTER final responses",
+        )
+    else:
+        emit(result, fmt)
+    if result["pike_engaged"]:
+        info(
+            f"the PBX's flood limit (pike) engaged: {result['pike_flood_drops']} requests dropped, "
+            f"{result['pike_blocks']} blocks in its log; raise it with `pbx up --pike D/S` or `--no-pike`"
+        )
+    if not result["passed"]:
+        info("sip load FAILED: some requests failed or timed out (see the response codes)")
+        raise typer.Exit(1)
 
 
 def register(root: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from centrex import options
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, warn
 
 app = typer.Typer(
@@ -31,14 +32,18 @@ FORMAT = options.FORMAT
 SET = options.SET
 
 
-def _load(contract, incidents, billing, installs, as_of, sets):
+def _load(contract, incidents, billing, installs, as_of, sets, columns, theirs=None):
+    from contracts.explain import read_theirs
+    from contracts.instants import parse_instant
     from contracts.profile import load_profile
-    from contracts.records import parse_instant
     from contracts.sla import load_inputs
 
     profile = load_profile(contract, sets)
-    inc, bill, ins = load_inputs(incidents, billing, installs)
-    return profile, inc, bill, ins, parse_instant(as_of) if as_of else None
+    cm = column_map(columns)
+    inc, bill, ins = load_inputs(incidents, billing, installs, cm)
+    their = read_theirs(theirs, cm) if theirs is not None else None
+    cm.check_used()
+    return profile, inc, bill, ins, parse_instant(as_of) if as_of else None, their
 
 
 @app.command("compute")
@@ -50,6 +55,7 @@ def compute_cmd(
     as_of: str = AS_OF,
     fmt: Format = FORMAT,
     sets: list[str] = SET,
+    columns: str = COLUMNS,
 ) -> None:
     """Compute the statement of every (site, month) of the billing file.
 
@@ -57,7 +63,7 @@ def compute_cmd(
     """
     from contracts.sla import compute
 
-    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     res = compute(profile, inc, bill, ins, at)
     for w in res.warnings:
         warn(w)
@@ -97,6 +103,7 @@ def explain_cmd(
     as_of: str = AS_OF,
     fmt: Format = FORMAT,
     sets: list[str] = SET,
+    columns: str = COLUMNS,
 ) -> None:
     """Explain one site-month step by step, every step with its clause.
 
@@ -104,7 +111,7 @@ def explain_cmd(
     """
     from contracts.explain import explain
 
-    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     lines = explain(profile, inc, bill, ins, at, site, month)
     if fmt is Format.table:
         sys.stdout.write("\n".join(lines) + "\n")
@@ -124,16 +131,18 @@ def diff_cmd(
     as_of: str = AS_OF,
     fmt: Format = FORMAT,
     sets: list[str] = SET,
+    columns: str = COLUMNS,
 ) -> None:
     """List every site-month where another system's credit disagrees with ours, with our explanation.
 
     Example: centrex sla diff --contract allset --incidents i.csv --billing b.csv --theirs their_statement.csv
     """
-    from contracts.explain import diff, read_theirs
+    from contracts.explain import diff
     from contracts.sla import compute
 
-    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
-    their = read_theirs(theirs)
+    profile, inc, bill, ins, at, their = _load(
+        contract, incidents, billing, installs, as_of, sets, columns, theirs
+    )
     res = compute(profile, inc, bill, ins, at)
     for w in res.warnings:
         warn(w)
@@ -151,6 +160,7 @@ def choices_cmd(
     as_of: str = AS_OF,
     fmt: Format = FORMAT,
     sets: list[str] = SET,
+    columns: str = COLUMNS,
 ) -> None:
     """For each contract choice, the total credit under each reading, side by side.
 
@@ -158,7 +168,7 @@ def choices_cmd(
     """
     from contracts.explain import choices_table
 
-    profile, inc, bill, ins, at = _load(contract, incidents, billing, installs, as_of, sets)
+    profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     rows = choices_table(profile, inc, bill, ins, at)
     cols = [
         "choice",

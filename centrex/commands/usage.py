@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from centrex import options
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
 
@@ -52,6 +53,7 @@ def audit(
     every_month: bool = typer.Option(False, "--all", help="List every user-month, not only flagged ones."),
     set_: list[str] = options.SET,
     fmt: Format = options.FORMAT,
+    columns: str = COLUMNS,
 ) -> None:
     """Flag users per month: > 150 numbers, gateway/PBX/mobility, call-centre pattern; price the consequences.
 
@@ -67,7 +69,9 @@ def audit(
         k, v = item.split("=", 1)
         rates[k.strip()] = v.strip()
     profile = load_profile(contract, set_)
-    result = usage.audit(profile, cdrs, rates=rates, every_month=every_month)
+    cm = column_map(columns)
+    result = usage.audit(profile, cdrs, rates=rates, every_month=every_month, columns=cm)
+    cm.check_used()
     info(
         f"{result.records} call records, {result.users} users, {result.user_months} user-months, "
         f"{result.totals['flagged_user_months']} flagged"

@@ -30,6 +30,11 @@ _env = Environment(
 )
 
 
+def render_page(template: str, **context: Any) -> str:
+    """Render one of the page templates (they extend `_layout.html.j2`: same look, offline)."""
+    return _env.get_template(template).render(**context)
+
+
 def _facts(run: Run) -> list[tuple[str, str]]:
     s = run.summary
     sites = " · ".join(f"{p} {n}" for p, n in s["sites"].items())

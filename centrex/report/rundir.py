@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from centrex.report.shapes import Sla, Summary, checked
+from centrex.report.shapes import Provisioning, SipFigures, Sla, Summary, checked
 from contracts.choices import CAUSES
 from contracts.errors import InputError
 from sim import rundir
@@ -41,13 +41,17 @@ REQUIRED_FILES = (
     *(t.csv_name for t in rundir.TABLES),
 )
 
+#: Files a run may have: the inventory's figures, the PBX checks' results.
+OPTIONAL_FILES = {"provisioning.json": Provisioning, "sip.json": SipFigures}
+
 Parser = Callable[[str], Any]
 
 
 def _datetime(text: str) -> datetime:
     """ISO 8601; a time without offset is Paris local time (DESIGN.md, data formats)."""
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=PARIS)
+    from contracts.instants import paris
+
+    return paris(datetime.fromisoformat(text))
 
 
 def _date(text: str) -> date:
@@ -187,6 +191,8 @@ class Run:
     porting: list[dict[str, Any]]
     restorations: Restorations
     site_profile: dict[str, str] = field(default_factory=dict)
+    provisioning: dict[str, Any] | None = None  # provisioning.json (optional: runs with an inventory)
+    sip: dict[str, Any] | None = None  # sip.json (optional: `centrex run --sip`)
     detail: Detail = Detail.default
 
     @property
@@ -411,6 +417,9 @@ def load_run(run_dir: Path) -> Run:
         detail=tables.detail,
     )
     run.site_profile = _site_profiles(run)
+    for name, shape in OPTIONAL_FILES.items():
+        if (run_dir / name).is_file():
+            setattr(run, name.removesuffix(".json"), checked(shape, _json(run_dir / name), run_dir / name))
     return run
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from centrex.report.common import Section, Table, profiles_in_force
 from centrex.report.credits import INSTALL_DELAY, UNATTRIBUTED, credits, credits_by_cause, liability
 from centrex.report.fleet import availability, merged_minutes, worst_sites
+from centrex.report.inventory import provisioning, sip
 from centrex.report.operations import installs, porting, restoration
 from centrex.report.rundir import Run
 from centrex.report.scenario import scenario
@@ -33,8 +34,10 @@ __all__ = [
     "merged_minutes",
     "porting",
     "profiles_in_force",
+    "provisioning",
     "restoration",
     "scenario",
+    "sip",
     "worst_sites",
 ]
 
@@ -48,6 +51,8 @@ SECTIONS: tuple[tuple[str, Callable[[Run, dict[str, Profile]], Section]], ...] =
     ("restoration", restoration),
     ("installs", installs),
     ("porting", lambda run, _profiles: porting(run)),
+    ("provisioning", lambda run, _profiles: provisioning(run)),
+    ("sip", lambda run, _profiles: sip(run)),
     ("scenario", scenario),
 )
 

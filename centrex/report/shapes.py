@@ -95,6 +95,76 @@ class Sla(BaseModel):
     statements: dict[str, list[Statement]]
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class RangeUse(_Strict):
+    start: str
+    size: int
+    zone: str
+    kind: str
+    allocated: int
+    free: int
+
+
+class ZoneUse(_Strict):
+    allocated: int
+    free: int
+
+
+class BlockCount(_Strict):
+    size: int
+    kind: str
+    blocks: int
+
+
+class Rejection(_Strict):
+    outcome: str
+    reason: str
+    mandates: int
+
+
+class Exhausted(_Strict):
+    site: str
+    reason: str
+
+
+class Provisioning(_Strict):
+    """provisioning.json: the run's inventory figures."""
+
+    ranges: list[RangeUse]
+    zones: dict[str, ZoneUse]
+    blocks: list[BlockCount]
+    mandates: dict[str, int]
+    rejections: list[Rejection]
+    ports_completed: int
+    exhausted: list[Exhausted]
+
+
+class TenantCheck(_Strict):
+    tenant: str
+    channel_limit: int
+    accounts: int
+    limit: str
+    evidence: str
+
+
+class SecurityCheck(_Strict):
+    check: str
+    passed: bool
+
+
+class SipFigures(_Strict):
+    """sip.json: the PBX checks of the run's fleet."""
+
+    accounts: int
+    registered: int
+    refused: int
+    tenants: list[TenantCheck]
+    security: list[SecurityCheck]
+
+
 def checked(model: type[BaseModel], data: Any, path: Path) -> dict[str, Any]:
     """Validate `data` against `model`; return it as plain dicts with absent (None) values left out."""
     try:

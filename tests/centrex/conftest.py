@@ -330,7 +330,80 @@ def make_run_dir(path: Path, *, replications: int = 8, seed: int = 7) -> Path:
         "choices": choices,
     }
     (path / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    _inventory_files(path, rnd)
     return path
+
+
+def _inventory_files(path: Path, rnd: random.Random) -> None:
+    """provisioning.json and sip.json as `centrex run --sip` writes them (issue 15), with plausible data."""
+    zones = {"01": 1000, "04": 1000, "05": 1000, "09": 100}
+    ranges = []
+    for zone, size in zones.items():
+        used = rnd.randint(50, size // 2)
+        ranges.append(
+            {
+                "start": f"+33{zone[1]}70000000",
+                "size": size,
+                "zone": zone,
+                "kind": "operator",
+                "allocated": used,
+                "quarantined": 0,
+                "free": size - used,
+            }
+        )
+    ranges.append(
+        {
+            "start": "+33140000000",
+            "size": 12,
+            "zone": "01",
+            "kind": "ported",
+            "allocated": 12,
+            "quarantined": 0,
+            "free": 0,
+        }
+    )
+    by_zone: dict[str, dict[str, int]] = {}
+    for r in ranges:
+        z = by_zone.setdefault(r["zone"], {"size": 0, "allocated": 0, "quarantined": 0, "free": 0})
+        for k in z:
+            z[k] += r[k]
+    provisioning = {
+        "ranges": ranges,
+        "zones": by_zone,
+        "blocks": [
+            {"size": 1, "kind": "extensions", "blocks": 140},
+            {"size": 10, "kind": "extensions", "blocks": 61},
+            {"size": 2, "kind": "ported", "blocks": 6},
+        ],
+        "mandates": {"ported": 31, "rejected": 3, "postponed": 1},
+        "rejections": [
+            {"outcome": "rejected", "reason": "wrong_holder", "mandates": 2},
+            {"outcome": "resubmitted_ported", "reason": "non_exhaustive_list", "mandates": 4},
+        ],
+        "ports_completed": 31,
+        "exhausted": [{"site": "allset-lyon-00031", "reason": "numbers_exhausted"}],
+    }
+    (path / "provisioning.json").write_text(json.dumps(provisioning, indent=1), encoding="utf-8")
+    tenants = [
+        {
+            "tenant": name,
+            "channel_limit": limit,
+            "accounts": n,
+            "limit": "held",
+            "evidence": f"limit {limit}: {limit} calls → [200]; call {limit + 1} → 401→503",
+        }
+        for name, limit, n in (("acme", 4, 12), ("globex", 12, 20), ("initech", 9, 8))
+    ]
+    sip = {
+        "accounts": 40,
+        "registered": 39,
+        "refused": 1,
+        "tenants": tenants,
+        "security": [{"check": "security:open_relay", "passed": True}],
+        "passed": False,
+        "checks": [],
+    }
+    (path / "sip.json").write_text(json.dumps(sip, indent=1), encoding="utf-8")
 
 
 @pytest.fixture
@@ -377,9 +450,16 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real run directory: the README's demo scenario, simulated with 2 replications."""
-    from sim.run import run_scenario
+    """A real run directory: the README's demo scenario, 2 replications, its fleet provisioned."""
+    import os
+    import subprocess
+    import sys
 
-    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "demo.yaml"
+    repo = Path(__file__).resolve().parents[2]
     out = tmp_path_factory.mktemp("demo") / "run"
-    return run_scenario(scenario, out=out, replications=2).out
+    cmd = [sys.executable, "-m", "centrex.cli", "-q", "run", str(repo / "scenarios" / "demo.yaml")]
+    cmd += ["--replications", "2", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stderr
+    return out

@@ -21,6 +21,8 @@ SECTION_IDS = [
     "restoration",
     "installs",
     "porting",
+    "provisioning",
+    "sip",
     "scenario",
 ]
 
@@ -35,13 +37,18 @@ def console_errors(browser) -> list[dict]:
     return [e for e in browser.get_log("browser") if e.get("level") in ("SEVERE", "ERROR")]
 
 
-def check_page(browser) -> None:
-    """Every section present and visible; every section's plots carry marks; no console error."""
+def check_page(browser, sip: bool = True) -> None:
+    """Every section present and visible; every section's plots carry marks; no console error.
+
+    `sip=False`: a run without `--sip`, whose SIP section says how to get the checks instead."""
     assert browser.title.startswith("centrex run report")
     for sid in SECTION_IDS:
         section = browser.find_element(By.ID, sid)
         assert section.is_displayed(), sid
         assert section.find_element(By.TAG_NAME, "h2").text
+        if sid == "sip" and not sip:
+            assert "--sip" in section.text and not section.find_elements(By.CSS_SELECTOR, "svg.plot")
+            continue
         if sid == "scenario":
             rows = section.find_elements(By.CSS_SELECTOR, "#table-scenario tbody tr")
             assert rows, "no scenario parameters"
@@ -61,6 +68,13 @@ def check_page(browser) -> None:
     }
     assert {"P50", "P95"} <= labels
     assert browser.find_elements(By.CSS_SELECTOR, "#availability .marker[data-label='objective']")
+    # the inventory's figures: numbers per range, ported blocks, the OBL's reasons
+    ranges = browser.find_elements(By.CSS_SELECTOR, "#table-ranges tbody tr")
+    assert ranges and all(r.text.split()[0].startswith("+33") for r in ranges)
+    assert browser.find_elements(By.CSS_SELECTOR, "#provisioning #plot-numbers-zones .mark")
+    if sip:
+        tenants = browser.find_elements(By.CSS_SELECTOR, "#table-sip-tenants tbody tr")
+        assert tenants and all(("held" in t.text) or ("broken" in t.text) for t in tenants)
     assert console_errors(browser) == []
 
 
@@ -86,7 +100,7 @@ def test_demo_scenario_report_in_headless_chromium(browser, demo_run, tmp_path):
     """The Done-when of issue 9: the demo scenario's report opens with every section present."""
     report = write_report(demo_run)
     open_report(browser, report)
-    check_page(browser)
+    check_page(browser, sip=False)
     screenshot(browser, tmp_path / "demo-full.png")
     top = screenshot(browser, tmp_path / "demo-top.png", height=2000)
     assert top.stat().st_size > 10_000  # a rendered page, not a blank one

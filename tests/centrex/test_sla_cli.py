@@ -116,3 +116,44 @@ def test_contract_show():
     assert data["choices"]["clock"]["value"] == "business"
     r = run("contract", "show", "alleo")
     assert r.returncode == 0 and "000 §5.3" in r.stdout and r.stdout.startswith("# profile=alleo")
+
+
+def test_a_french_export_reads_through_columns(tmp_path):
+    """A ticketing tool's export: its own headers, `;`, day-first times; `--columns` maps it (issue 14 §1)."""
+    import csv
+    from datetime import datetime
+
+    rows = list(csv.DictReader((DATA / "incidents.csv").open(encoding="utf-8")))
+
+    def day_first(text: str) -> str:
+        return datetime.fromisoformat(text).strftime("%d/%m/%Y %H:%M:%S") if text else ""
+
+    lines = ["Numéro;Site;Ouvert le;Rétabli le;Cause"]
+    for r in rows:
+        t = datetime.fromisoformat(r["notified_at"])
+        assert t.tzinfo is None  # naive Paris times: the day-first form says the same
+        lines.append(
+            f"{r['ticket']};{r['site']};{day_first(r['notified_at'])};{day_first(r['restored_at'])};{r['cause']}"
+        )
+    export = tmp_path / "export.csv"
+    export.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    mapping = 'ticket=Numéro,notified_at="Ouvert le",restored_at=Rétabli le'
+    ours = run("sla", "compute", "-c", "allset", *FILES, "-f", "json")
+    theirs = run(
+        "sla",
+        "compute",
+        "-c",
+        "allset",
+        "--incidents",
+        str(export),
+        "--billing",
+        str(DATA / "billing.csv"),
+        "-f",
+        "json",
+        "--columns",
+        mapping,
+    )
+    assert theirs.returncode == 0, theirs.stderr
+    assert theirs.stdout == ours.stdout
+    typo = run("sla", "compute", "-c", "allset", *FILES, "--columns", "tiket=Numéro")
+    assert typo.returncode == 2 and typo.stdout == "" and "tiket" in typo.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from contracts.usage import synthetic_cdrs
+from bench.cdrs import synthetic_cdrs
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -87,15 +87,24 @@ def test_billing_departement_and_installs(tmp_path):
     assert len(ins) == 1 and ins[0].handsets == 4 and not ins[0].customer_caused
 
 
-# ----- the low-memory block reader gives what the full reader gives --------------------------------------
+# ----- the pyarrow block path gives what the stdlib path gives ---------------------------------------------
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from rb_harness import budget  # noqa: E402
 
-from contracts import fastcsv, records  # noqa: E402
-from contracts.fastcsv import Fallback  # noqa: E402
-from contracts.records import parse_instant  # noqa: E402
+from contracts import tables  # noqa: E402
+from contracts.instants import parse_instant  # noqa: E402
+
+
+def _read_exact(p):
+    """The incidents read by the stdlib path alone (every block refused by the pyarrow path)."""
+    plain = tables._plain
+    tables._plain = lambda chunk: False
+    try:
+        return read_incidents(p)
+    finally:
+        tables._plain = plain
 
 
 def _outcome(read, p):
@@ -146,13 +155,13 @@ _TEXT = ["S1", "S2", "Paris Nord", "Sé", " S1", "S1\u00a0", "", "T1", "x" * 70,
     optional=st.sampled_from([(), ("departement",), ("pending_since", "answered_at"), ("pending_since",)]),
     block=st.sampled_from([None, 64, 7]),
 )
-def test_block_reader_agrees_with_the_full_reader(
+def test_pyarrow_blocks_agree_with_the_stdlib_reader(
     tmp_path, monkeypatch, data, delim, crlf, bom, optional, block
 ):
     cols = ["ticket", "site", "notified_at", "restored_at", "cause", *optional]
     cols = data.draw(st.permutations(cols))
     n = data.draw(st.integers(1, 6))
-    clean = data.draw(st.booleans())  # only valid values: the block reader must take the file itself
+    clean = data.draw(st.booleans())  # only valid values: the pyarrow path must take the file itself
 
     def pick(good: list[str], bad: list[str]) -> str:
         return data.draw(st.sampled_from(good if clean else good + bad))
@@ -176,28 +185,34 @@ def test_block_reader_agrees_with_the_full_reader(
     p = tmp_path / "inc.csv"
     p.write_bytes(text.encode())
     if block:
-        monkeypatch.setattr(fastcsv, "BLOCK", block)
-    assert _outcome(read_incidents, p) == _outcome(records._read_incidents_full, p)
+        monkeypatch.setattr(tables, "BLOCK", block)
+    assert _outcome(read_incidents, p) == _outcome(_read_exact, p)
 
 
-def test_block_reader_takes_plain_files_in_small_blocks(tmp_path, monkeypatch):
+def test_plain_files_are_read_by_pyarrow_in_small_blocks(tmp_path, monkeypatch):
     rows = [f"T{i};S{i % 3};2026-03-{1 + i % 28:02d}T10:00:00Z;;network\r\n" for i in range(200)]
-    p = write(tmp_path, HEAD.replace(",", ";") + "".join(rows) + "\r\n", bom=True)
-    monkeypatch.setattr(fastcsv, "BLOCK", 100)
-    inc = records._read_incidents_blocks(p)  # no Fallback: read block by block
-    assert _outcome(lambda _: inc, p) == _outcome(records._read_incidents_full, p)
+    p = write(tmp_path, HEAD.replace(",", ";") + "".join(rows), bom=True)
+    monkeypatch.setattr(tables, "BLOCK", 100)
+    seen = []
+    monkeypatch.setattr(tables.Table, "_exact", lambda *a: seen.append(a) or iter(()))
+    inc = read_incidents(p)  # every block by pyarrow: the stdlib path never asked
+    assert not seen and len(inc) == 200
+    monkeypatch.undo()
+    assert _outcome(lambda _: inc, p) == _outcome(_read_exact, p)
     assert inc.site[:4] == ["S0", "S1", "S2", "S0"] and inc.line[-1] == 201
 
 
-def test_block_reader_falls_back_on_what_it_cannot_vouch_for(tmp_path):
+def test_the_stdlib_path_takes_what_pyarrow_cannot_vouch_for(tmp_path):
     good = HEAD + "T0,S,2026-03-02T08:00,2026-03-02T09:00,network\n"
     for extra in (
         "\nT1,S,2026-03-02T08:00,,network\n",
         'T1,"S",2026-03-02T08:00,,network\n',
-        "T1, S,2026-03-02T08:00,,network\n",
+        "T1,S,2026-03-02T08:00,,network\r",
     ):
-        with pytest.raises(Fallback):
-            records._read_incidents_blocks(write(tmp_path, good + extra))
+        chunk = (good + extra).partition("\n")[2].encode()
+        assert not tables._plain(chunk)
+        inc = read_incidents(write(tmp_path, good + extra))
+        assert inc.ticket == ["T0", "T1"] and inc.site == ["S", "S"]
 
 
 @pytest.mark.parametrize(

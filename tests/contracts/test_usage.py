@@ -8,7 +8,9 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType as T
 
+from bench.cdrs import audit_naive, synthetic_cdrs
 from contracts import usage
+from contracts.destinations import table_for
 from contracts.errors import InputError
 from contracts.profile import load_profile
 
@@ -36,7 +38,7 @@ def by_user(result):
 @pytest.mark.parametrize("name", ["allset", "progetcom"])
 def test_every_listed_country_fixed_line_is_included(name):
     rules = usage.fair_use_rules(load_profile(name))
-    table = usage._table_for(rules)
+    table = table_for(rules.international)
     for d in rules.international:
         digits = int(e164(d.region, T.FIXED_LINE)[1:])  # Italy keeps its leading 0: +39 06…
         assert table.included(np.array([digits]), np.array([len(str(digits))]))[0], d.name
@@ -145,7 +147,7 @@ def test_call_centre_pattern(tmp_path):
 def generated(tmp_path_factory) -> Path:
     f = tmp_path_factory.mktemp("cdr") / "gen.csv"
     with f.open("wb") as fh:
-        for block in usage.synthetic_cdrs(30_000, users=20, seed=7, batch=7_000):
+        for block in synthetic_cdrs(30_000, users=20, seed=7, batch=7_000):
             fh.write(block)
     return f
 
@@ -154,7 +156,7 @@ def generated(tmp_path_factory) -> Path:
 def test_generated_file_matches_the_naive_reference(generated, name):
     profile = load_profile(name)
     fast = by_user(usage.audit(profile, generated, every_month=True))
-    naive = usage.audit_naive(profile, generated)
+    naive = audit_naive(profile, generated)
     assert set(fast) == set(naive)
     for key, ref in naive.items():
         got = fast[key]

@@ -102,15 +102,24 @@ def render_time(minute: int, style: int) -> str:
         return dt.strftime("%Y-%m-%d %H:%M:%S")
     if style == 3:
         return datetime.fromtimestamp(minute * 60).astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if style == 4 and not ambiguous:  # a French spreadsheet: day first
+        return dt.strftime("%d/%m/%Y %H:%M")
     return dt.isoformat()
 
 
 minutes = st.integers(T0, T1)
-time_styles = st.integers(0, 3)
+time_styles = st.integers(0, 4)
 
 
 def is_iso_time(value: str) -> bool:
-    """The reference: would `datetime.fromisoformat` accept this (after stripping blanks)?"""
+    """The reference: would `datetime.fromisoformat` accept this (after stripping blanks), or `strptime`
+    read it day first as a French spreadsheet writes it?"""
+    for form in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y"):
+        try:
+            datetime.strptime(value.strip(), form)
+            return True
+        except ValueError:
+            pass
     try:
         datetime.fromisoformat(value.strip())
     except ValueError:
@@ -131,8 +140,9 @@ BAD_TIME_SAMPLES = [
     "2026-03-29T02:30",  # skipped DST hour (CONTRACTS §13)
     "2025-03-30 02:15:00",  # skipped DST hour
     "2027-03-28T02:59",  # skipped DST hour
-    "31/01/2026 10:00",
-    "01/31/2026",
+    "31/02/2026 10:00",  # day first (French), no such day
+    "01/31/2026",  # month first: refused
+    "31/01/2026 25:00",
     "2026-01-05T10:00+25:00",
     "0001-01-01T00:00",
     "9999-12-31T10:00",  # outside the years the engine covers

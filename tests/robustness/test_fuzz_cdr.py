@@ -83,7 +83,7 @@ def test_cdr_same_audit_whatever_the_chunking_and_spelling(work, t, sp, chunk):
 BAD = {
     "caller_user": ["", "  "],
     "callee": ["", "abc", "01 72 58", "+", "12345678901234567890", "06-12"],
-    "start": ["", "hier", "2026-02-30T10:00:00", "2026-03-29T02:30:00", "16/03/2026 12:40"],
+    "start": ["", "hier", "2026-02-30T10:00:00", "2026-03-29T02:30:00", "31/02/2026 12:40", "03/16/2026"],
     "duration_s": ["", "x", "-5", "1.5e3", "12s"],
     "device_kind": ["", "phone", "GATEWAY?", "fax"],
 }

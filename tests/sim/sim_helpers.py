@@ -73,6 +73,8 @@ BASE = {
         "on_site": {"access_link": {"mean_minutes": 240}},
         "spare_part_hours": {"router": 24, "handset": 48},
     },
+    # the run provisions its fleet (issue 15): one operator range per zone used
+    "numbering": {"ranges": [{"start": f"+33{z}70000000", "size": 1000} for z in "12345"]},
 }
 
 

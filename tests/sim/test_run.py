@@ -49,6 +49,8 @@ def test_run_writes_every_file(run_dir):
         "sla.json",
         "summary.json",
         "report.html",
+        "inventory.db",  # issue 15: replication 0's fleet provisioned
+        "provisioning.json",
     }
     for name, header in HEADERS.items():
         assert (out / name).read_text().splitlines()[0] == header

@@ -85,3 +85,16 @@ def test_pyvoip_phone_calls_a_username_shared_by_two_tenants(pbx_factory):
     assert [c.name for c in report.checks] == ["pyvoip:register_and_call"]
     assert report.passed, report.checks[0].evidence
     assert "101@a" in report.checks[0].evidence and "call to 100 ANSWERED" in report.checks[0].evidence
+
+
+def test_a_pbx_that_died_is_named_as_such(pbx_factory):
+    import asyncio
+
+    from sip.checks import check_still_answering
+
+    pbx = pbx_factory(build_inventory({"x": (1, ["x1"])}))
+    target = Target.of(pbx)
+    assert asyncio.run(check_still_answering(target)) == (True, "OPTIONS → 200")
+    pbx.stop()
+    passed, evidence = asyncio.run(check_still_answering(target))
+    assert not passed and "the PBX stopped answering" in evidence

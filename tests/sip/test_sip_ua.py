@@ -152,3 +152,20 @@ def test_a_call_to_another_tenant_uses_a_channel_of_both(pbx_factory, bench_inve
     assert first[-1] == 200
     assert second[-1] == 503 and header == "1"  # the callee's tenant "one" is full, "four" is not
     assert other[-1] == 200
+
+
+async def _signed_for(target: Target, sign_uri: str) -> list[int]:
+    ident = idents(target, "acme")[0]
+    async with await UserAgent.open(target.address) as ua:
+        return (await ua.register(ident, sign_uri=sign_uri)).codes
+
+
+def test_digest_uri_must_name_the_request_uri(demo_target):
+    """RFC 2617 §3.2.2.5: a REGISTER to sip:acme.demo signed for sip:127.0.0.1:PORT (what SIPp signs
+    without -auth_uri) is refused; the same signature over the Request-URI is accepted."""
+    pbx_uri = f"sip:{demo_target.host}:{demo_target.port}"
+    assert asyncio.run(_signed_for(demo_target, pbx_uri)) == [401, 400]
+    assert asyncio.run(_signed_for(demo_target, "sip:ACME.demo")) == [401, 200]  # host: case-insensitive
+    assert asyncio.run(_signed_for(demo_target, "sip:alice@acme.demo")) == [401, 400]
+    log = (demo_target.run_dir / "kamailio.log").read_text(errors="replace")  # fuzz bytes logged too
+    assert f"digest uri {pbx_uri} does not match request uri sip:acme.demo" in log
