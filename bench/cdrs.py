@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from contracts.calls import COLUMNS
-from contracts.destinations import Dest
+from contracts.choices import Dest
 from contracts.errors import InputError
 from contracts.profile import Profile
 from contracts.usage import fair_use_rules

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 
 SITES = 2000
 T0 = 1767222000  # 2026-01-01 00:00 Paris, epoch seconds

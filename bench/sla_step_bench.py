@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from contracts.calendar import PARIS, BusinessCalendar
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.instants import parse_times
 from contracts.profile import load_profile
 from contracts.sla import compute_files

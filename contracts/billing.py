@@ -8,28 +8,19 @@ Money is `Decimal`, rounded half-up to the cent at the edge (CONTRACTS §13).
 
 from __future__ import annotations
 
-import calendar as _cal
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from contracts.errors import InputError
-from contracts.profile import Profile, load_profile
+from contracts.money import money, money_up
+from contracts.month import Month, add_months
+from contracts.profile import Profile
 from contracts.tables import ColumnMap
-
-CENT = Decimal("0.01")
-
-
-def cents(x: Decimal | Fraction | int) -> Decimal:
-    """Round half-up to the cent (CONTRACTS §13: money)."""
-    if isinstance(x, Fraction):
-        x = Decimal(x.numerator) / Decimal(x.denominator)
-    return Decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
-
 
 # ----- rule models (the profile's YAML sections) ---------------------------------------------------------
 
@@ -125,13 +116,6 @@ def billing_rules(profile: Profile) -> BillingRules:
 
 
 # ----- months ---------------------------------------------------------------------------------------------
-
-
-def add_months(d: date, n: int) -> date:
-    """`d` plus `n` calendar months, the day clamped to the month's length (31 Jan + 1 → 28/29 Feb)."""
-    y, m = divmod(d.month - 1 + n, 12)
-    y += d.year
-    return date(y, m + 1, min(d.day, _cal.monthrange(y, m + 1)[1]))
 
 
 def months_between(a: date, b: date) -> Fraction:
@@ -311,7 +295,7 @@ def early_termination_fee(
                     "amount set by the order form",
                     None,
                     None,
-                    cents(order_form),
+                    money(order_form),
                     prule.extra_clause or rules.clause,
                 )
             )
@@ -323,7 +307,7 @@ def early_termination_fee(
                     f"terminated handsets: {handsets} × {rules.handset_fee_eur} €",
                     None,
                     rules.handset_fee_eur,
-                    cents(rules.handset_fee_eur * handsets),
+                    money(rules.handset_fee_eur * handsets),
                     rules.handset_clause or rules.clause,
                 )
             )
@@ -335,7 +319,7 @@ def early_termination_fee(
                 "access / backup link early-interruption fees (always due)",
                 None,
                 None,
-                cents(links),
+                money(links),
                 rules.link_fees_clause,
             )
         )
@@ -345,7 +329,7 @@ def early_termination_fee(
                 "penalty for not following the termination procedure (general terms)",
                 None,
                 None,
-                cents(penalty),
+                money(penalty),
                 rules.procedure_penalty_clause,
             )
         )
@@ -385,7 +369,7 @@ def _tier_lines(
             )
         used += months
         cursor = t_end
-        amount = cents(Decimal(months.numerator) / months.denominator * fees * tier.rate)
+        amount = money(Decimal(months.numerator) / months.denominator * fees * tier.rate)
         clause = tier.clause
         if partial != "up" and months.denominator != 1 and not partial_clause.startswith(tier.clause):
             clause = f"{tier.clause}; {partial_clause}"
@@ -405,10 +389,11 @@ def prorata_first_period(
     """Return the fee for the started month: days from `service_start` to the month's end over its length."""
     rules = billing_rules(profile)
     fees = _money(monthly_fees, "monthly_fees")
-    days_in = _cal.monthrange(service_start.year, service_start.month)[1]
+    month = Month.containing(service_start)
+    days_in = month.days
     days = days_in - service_start.day + 1
-    amount = cents(fees * days / days_in)
-    nxt = date(service_start.year + service_start.month // 12, service_start.month % 12 + 1, 1)
+    amount = money(fees * days / days_in)
+    nxt = month.shift(1).first_day
     return {
         "contract": profile.name,
         "service_start": service_start,
@@ -437,10 +422,10 @@ def refund_prepaid(
     elif paid < rules.refund_min_eur:
         refund, why = Decimal("0.00"), f"under {rules.refund_min_eur} €: not refunded"
     else:
-        refund, why = cents(paid), "fixed fees paid for after the end are refunded"
+        refund, why = money(paid), "fixed fees paid for after the end are refunded"
     return {
         "contract": profile.name,
-        "paid_eur": cents(paid),
+        "paid_eur": money(paid),
         "refund_eur": refund,
         "why": why,
         "clause": rules.refund_clause,
@@ -458,11 +443,11 @@ def price_call(duration_s: int, rate_per_minute: Decimal | str, unit: str = "per
     if rate < 0:
         raise InputError(f"must be ≥ 0, got {rate}", field="rate_per_minute")
     if unit == "per_started_minute":
-        return cents(-(-duration_s // 60) * rate)
+        return money(-(-duration_s // 60) * rate)
     exact = Decimal(duration_s) * rate / 60
     if unit == "per_second":
-        return cents(exact)
-    return exact.quantize(CENT, rounding=ROUND_CEILING)  # 003 §2 « arrondi au cent supérieur »
+        return money(exact)
+    return money_up(exact)
 
 
 def call_cents(durations: Any, rate_per_minute: Decimal | str, unit: str = "per_second_round_up") -> Any:
@@ -522,10 +507,10 @@ def price_calls(
         rows.append(
             {
                 "user": users.names[k >> 20],
-                "month": f"{month // 12:04d}-{month % 12 + 1:02d}",
+                "month": Month(month).text,
                 "calls": n,
                 "seconds": sec,
-                "amount_eur": (Decimal(cc) / 100).quantize(CENT),
+                "amount_eur": money(Decimal(cc) / 100),
             }
         )
     total = sum((r["amount_eur"] for r in rows), Decimal("0.00"))
@@ -552,14 +537,14 @@ def late_payment(profile: Profile, *, amount: Decimal | str, due: date, paid_on:
     else:
         months = months_between(due, paid_on) if days else Fraction(0)
     rate = rules.late_interest_pct_per_month / 100
-    interest = cents(Decimal(months.numerator) / months.denominator * rate * principal)
+    interest = money(Decimal(months.numerator) / months.denominator * rate * principal)
     suspend = rules.suspension_after_days is not None and days > rules.suspension_after_days
     first_suspension = (
         due + timedelta(days=rules.suspension_after_days + 1) if rules.suspension_after_days else None
     )
     return {
         "contract": profile.name,
-        "amount_eur": cents(principal),
+        "amount_eur": money(principal),
         "due": due,
         "paid_on": paid_on,
         "days_late": days,
@@ -570,8 +555,3 @@ def late_payment(profile: Profile, *, amount: Decimal | str, due: date, paid_on:
         "suspension_from": first_suspension,
         "suspension_clause": rules.suspension_clause,
     }
-
-
-def profile_for(name: str, overrides: Any = ()) -> Profile:
-    """Load a profile for billing (thin alias so callers import one module)."""
-    return load_profile(name, overrides)

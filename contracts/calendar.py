@@ -38,7 +38,7 @@ def local_epoch(d: date, minute: int = 0) -> int:
 
 
 def _last_sunday(year: int, month: int) -> date:
-    d = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    d = date(year, month, _cal.monthrange(year, month)[1])
     return d - timedelta(days=(d.weekday() + 1) % 7)
 
 
@@ -113,18 +113,6 @@ def epoch_to_local_date(epoch: np.ndarray) -> list[date]:
     epoch = np.asarray(epoch, dtype=np.int64)
     days = (epoch + _utc_offset(epoch)) // 86400
     return (days.astype("datetime64[D]")).astype(object)
-
-
-def month_minutes(year: int, month: int) -> int:
-    """Return the real elapsed minutes of a calendar month in Paris (March 2026 = 44,580; §13)."""
-    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return (local_epoch(nxt) - local_epoch(date(year, month, 1))) // 60
-
-
-def month_bounds(year: int, month: int) -> tuple[int, int]:
-    """Return the epoch seconds of the first instant of the month and of the next month (Paris)."""
-    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return local_epoch(date(year, month, 1)), local_epoch(nxt)
 
 
 def to_epoch(t: datetime) -> float:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 
 import numpy as np
 
 from contracts.calendar import PARIS
+from contracts.choices import CallDevice
 from contracts.errors import InputError
 from contracts.instants import NonexistentTime, NotPlain, paris, parse_datetime, plain_times
 from contracts.tables import Batch, ColumnMap, codes, open_table
@@ -25,16 +25,7 @@ _POW10 = np.array([10**i for i in range(19)], dtype=np.int64)
 _YEARS = (1971, 2200)
 
 
-class DeviceKind(IntEnum):
-    """What placed the call: a provider handset, a gateway, a PBX, or a "mobility" SIP login."""
-
-    handset = 0
-    gateway = 1
-    pbx = 2
-    mobility = 3
-
-
-_DEVICE = {k.name: k.value for k in DeviceKind}
+_DEVICE = {k.name: k.value for k in CallDevice}
 
 
 @dataclass
@@ -47,7 +38,7 @@ class Columns:
     ndigits: np.ndarray  # int8
     kind: np.ndarray  # int8: 0 national, 1 international (E.164), 2 special/short
     duration: np.ndarray  # int64 seconds
-    device: np.ndarray  # int8 DeviceKind
+    device: np.ndarray  # int8 CallDevice
 
     def __len__(self) -> int:
         return len(self.user)
@@ -142,7 +133,7 @@ def _columnwise(b: Batch, users: Users) -> Columns:
     if (dl < 1).any() or (dl > 9).any():
         raise _NotPlain
     duration = _number(dbuf, den, dl)
-    device = codes(cells["device_kind"], list(_DEVICE))  # DeviceKind values are 0, 1, 2, 3 in order
+    device = codes(cells["device_kind"], list(_DEVICE))  # CallDevice values are 0, 1, 2, 3 in order
     if device is None:
         raise _NotPlain
     return Columns(users.ids(names), month.astype(np.int32), e164, ndig, kind, duration, device)

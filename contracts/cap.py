@@ -5,15 +5,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0")
-
-
-def money(x: Decimal) -> Decimal:
-    """Round half-up to the cent (§13, fixed)."""
-    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+from contracts.money import ZERO, money
 
 
 @dataclass

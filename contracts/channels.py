@@ -12,12 +12,12 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from fractions import Fraction
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from contracts.choices import Counting, DeviceKind, Rounding
 from contracts.errors import InputError
 from contracts.tables import ColumnMap, open_table
 
@@ -40,13 +40,6 @@ DEFAULT_TIERS: tuple[Tier, ...] = (  # 004 §11.d
     Tier(11, None, Fraction(1, 4)),
 )
 DEFAULT_MAX_QUARTERLY_REDUCTION = Fraction(1, 10)  # 003 §2, 004 §11.d
-
-
-class Rounding(StrEnum):
-    """`channels_rounding` [choice]: usable channels = floor of the formula, or the exact value."""
-
-    floor = "floor"
-    exact = "exact"
 
 
 @dataclass(frozen=True)
@@ -185,59 +178,6 @@ def reduction_schedule(users: int, target: int, terms: ChannelTerms = ChannelTer
 
 # --- user counting --------------------------------------------------------------------------------
 
-
-class Counting(StrEnum):
-    """How a row of the devices file adds billable users (004 §11.d)."""
-
-    person = "person"  # each distinct natural person = 1 user, whatever its devices
-    none = "none"  # a device that needs no user
-    per_phone = "per_phone"  # a phone of a room used by non-users: 1 user per phone
-    users_room = "users_room"  # a phone of a room used by people already users: 0
-    not_billed = "not_billed"  # a "No service" administrator or supervisor: 0, no device allowed
-
-
-class DeviceKind(StrEnum):
-    """Kinds of rows in `devices.csv` (column `kind`), each with its counting rule."""
-
-    desk_phone = "desk_phone"
-    softphone = "softphone"
-    mobile_app = "mobile_app"
-    dect_phone = "dect_phone"
-    hot_desking = "hot_desking"
-    door_phone = "door_phone"
-    fax = "fax"
-    emergency_phone = "emergency_phone"
-    pager = "pager"
-    buzzer = "buzzer"
-    flasher = "flasher"
-    common_room_phone = "common_room_phone"
-    meeting_room_phone = "meeting_room_phone"
-    no_service_admin = "no_service_admin"
-    no_service_supervisor = "no_service_supervisor"
-
-    @property
-    def counting(self) -> Counting:
-        """Return the counting rule of this kind."""
-        return _COUNTING[self]
-
-
-_COUNTING: dict[DeviceKind, Counting] = {  # 004 §11.d
-    DeviceKind.desk_phone: Counting.person,
-    DeviceKind.softphone: Counting.person,
-    DeviceKind.mobile_app: Counting.person,
-    DeviceKind.dect_phone: Counting.person,
-    DeviceKind.hot_desking: Counting.person,
-    DeviceKind.door_phone: Counting.none,
-    DeviceKind.fax: Counting.none,
-    DeviceKind.emergency_phone: Counting.none,
-    DeviceKind.pager: Counting.none,
-    DeviceKind.buzzer: Counting.none,
-    DeviceKind.flasher: Counting.none,
-    DeviceKind.common_room_phone: Counting.per_phone,
-    DeviceKind.meeting_room_phone: Counting.users_room,
-    DeviceKind.no_service_admin: Counting.not_billed,
-    DeviceKind.no_service_supervisor: Counting.not_billed,
-}
 
 KIND_HELP: dict[DeviceKind, str] = {
     DeviceKind.desk_phone: "a person's desk phone (user required)",

@@ -5,23 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import IntEnum
 from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
 from contracts.errors import InputError
-
-
-class Dest(IntEnum):
-    """Destination class of a call (001 §7, 002 §7.1)."""
-
-    national_fixed = 0  # 01-05, 09
-    national_mobile = 1  # 06, 07
-    national_special = 2  # 08, short numbers: outside the plan
-    international_included = 3  # a listed international destination
-    international_other = 4  # outside the plan
 
 
 class Included(Protocol):

@@ -10,12 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from contracts.calendar import from_epoch, month_bounds
-from contracts.cap import ZERO, money
-from contracts.causes import CAUSES
+from contracts.calendar import from_epoch
+from contracts.choices import CAUSES, CreditKind, SlaKind
 from contracts.errors import InputError
+from contracts.money import ZERO, money
+from contracts.month import Month
 from contracts.profile import Profile
-from contracts.records import NAT, BillingRow, Incidents, InstallRow, month_key, month_text, subset
+from contracts.records import NAT, BillingRow, Incidents, InstallRow, subset
 from contracts.sla import SlaResult, compute
 from contracts.tables import ColumnMap, open_table
 
@@ -39,7 +40,7 @@ def explain(
     month: str,
 ) -> list[str]:
     """Return the derivation of (site, month) as lines of text."""
-    mk = month_key(month, field="--month")
+    mk = Month.parse(month, field="--month")
     sel = np.flatnonzero(np.array([s == site for s in incidents.site], dtype=bool))
     inc = subset(incidents, sel)
     bill = [b for b in billing if b.site == site]
@@ -53,18 +54,18 @@ def explain(
         as_of_s = default_as_of(billing)  # same default as the whole statement, not this site's months
     res = compute(profile, inc, bill, ins, as_of if as_of is not None else as_of_s)
     line = res.site_months[(site, mk)]
-    sla = profile.sla
-    kind = sla["kind"]
+    terms = profile.sla_terms()
+    kind = terms.kind
     out = [f"# {profile.provenance()}", f"Site {site}, month {month} — {profile.title or profile.name}"]
     cal = profile.calendar("57" if line.alsace_moselle else None)
-    clock = profile.resolve(sla.get("clock", "business"))
+    clock = terms.clock
     out.append(
         f"1. Calendar ({profile.calendar_spec.clause}): window {profile.calendar_spec.window}, "
         f"public holidays {'off' if cal.holidays_off else 'worked'}"
         + (", Alsace-Moselle (Good Friday, 26 Dec off; CONTRACTS §1)" if line.alsace_moselle else "")
         + f"; restoration clock: {clock}."
     )
-    a, b = month_bounds(mk // 12, mk % 12 + 1)
+    a, b = mk.first_instant, mk.end_instant
     ccal = profile.clock_calendar("57" if line.alsace_moselle else None)
     out.append("2. Incidents of the site (CONTRACTS §2 causes):")
     ends = res.effective_end
@@ -72,42 +73,40 @@ def explain(
     for j in range(len(inc)):
         s, e = int(inc.notified[j]), int(ends[j])
         cause = CAUSES[int(inc.cause[j])]
-        if kind == "per_incident":
+        if kind == SlaKind.per_incident:
             touches = a <= e < b
         else:
             touches = s < b and e > a
         if not touches:
             continue
         shown += 1
-        counts = profile.counts(cause)
+        counts = terms.counts(cause)
         tail = (
             "open, counted up to --as-of"
             if inc.restored[j] == NAT
             else f"restored {_t(int(inc.restored[j]))}"
         )
         if e != (int(inc.restored[j]) if inc.restored[j] != NAT else e):
-            tail += f"; deemed resolved at {_t(e)} ({sla.get('non_response_clause', '002 §4')})"
+            tail += f"; deemed resolved at {_t(e)} ({terms.non_response_clause})"
         desc = f"   - {inc.ticket[j]} (line {int(inc.line[j])}): {cause}, notified {_t(s)}, {tail}: "
         if not counts:
             out.append(desc + f"EXCLUDED ({profile.cause_clause(cause)})")
             continue
-        if kind == "per_incident":
+        if kind == SlaKind.per_incident:
             secs = ccal.business_seconds_array(np.array([s]), np.array([e]))[0]
             item = next((x for x in line.incidents if x["ticket"] == inc.ticket[j]), None)
             pct = item["credit_pct"] if item else 0
             out.append(
                 desc
                 + f"counts ({profile.cause_clause(cause)}); restoration time {_min(secs)} {clock} minutes "
-                f"= {secs / 3600:.4g} h → GTR tier {pct:g} % ({sla.get('tiers_clause', '')})"
+                f"= {secs / 3600:.4g} h → GTR tier {pct:g} % ({terms.tiers_clause})"
             )
         else:
             secs = ccal.business_seconds_array(np.array([max(s, a)]), np.array([min(e, b)]))[0]
             start_note = ""
-            if sla.get("start") == "first_business_minute":
+            if terms.start == "first_business_minute":
                 first = ccal.next_business_instant(from_epoch(s))
-                start_note = (
-                    f"; clock starts {first.strftime('%Y-%m-%d %H:%M')} ({sla.get('start_clause', '')})"
-                )
+                start_note = f"; clock starts {first.strftime('%Y-%m-%d %H:%M')} ({terms.start_clause})"
             out.append(
                 desc
                 + f"counts ({profile.cause_clause(cause)}){start_note}; "
@@ -115,43 +114,42 @@ def explain(
             )
     if not shown:
         out.append("   (none in this month)")
-    if kind == "availability":
-        ov = profile.choices.get("overlap", "merge")
+    if kind == SlaKind.availability:
+        ov = terms.overlap
         out.append(
             f"3. Counted downtime in {month}: {_min(line.down_s)} minutes (overlaps {ov}d; overlap choice, "
             "CONTRACTS §13)."
         )
-        den = profile.resolve(sla.get("denominator", "calendar_month"))
-        if den == "business_window":
-            days = cal.business_days_in_month(mk // 12, mk % 12 + 1)
+        if terms.denominator == "business_window":
+            days = cal.business_days_in_month(mk.year, mk.number)
             per = line.den_s // 60 // days if days else 0
             out.append(
                 f"4. Period: {per} min × {days} business days = {_min(line.den_s)} min "
-                f"({sla.get('denominator_clause')})."
+                f"({terms.denominator_clause})."
             )
         else:
             out.append(
                 f"4. Period: the calendar month = {_min(line.den_s)} wall-clock minutes "
-                f"({sla.get('denominator_clause')})."
+                f"({terms.denominator_clause})."
             )
         if line.availability is not None:
             out.append(
                 f"5. Availability = 1 − {_min(line.down_s)} / {_min(line.den_s)} = {line.availability} "
                 f"= {float(line.availability) * 100:.6f} % (exact comparison, CONTRACTS §13)."
             )
-        if not sla.get("credited"):
-            out.append(f"6. No credit under this contract ({sla.get('tiers_clause', sla.get('clause'))}).")
+        if not terms.credited:
+            out.append(f"6. No credit under this contract ({terms.tiers_clause or terms.clause}).")
         else:
-            tchoice = sla["tiers"].get("choice") if isinstance(sla.get("tiers"), dict) else None
-            tnote = f"; {tchoice}={profile.choices.get(tchoice)}" if tchoice else ""
-            out.append(f"6. Tier: {line.tier_row} → {line.pct:g} % ({sla.get('tiers_clause')}{tnote}).")
+            tchoice = terms.tiers_choice
+            tnote = f"; {tchoice}={profile.choice(tchoice)}" if tchoice else ""
+            out.append(f"6. Tier: {line.tier_row} → {line.pct:g} % ({terms.tiers_clause}{tnote}).")
             if line.pct > 0:
                 um = ", ".join(f"{m} {u}" for m, u in line.usage_months) or "none present"
                 mean = line.base - line.billing.recurring
                 out.append(
                     f"7. Base = recurring fees {line.billing.recurring} + mean usage of the 3 months before "
-                    f"({um}; usage_mean={profile.choices.get('usage_mean', 'present')}) {money(mean)} = "
-                    f"{money(line.base)} € ({sla.get('base_clause')})."
+                    f"({um}; usage_mean={terms.usage_mean}) {money(mean)} = "
+                    f"{money(line.base)} € ({terms.base_clause})."
                 )
                 out.append(
                     f"8. Credit = {line.pct:g} % × {money(line.base)} = {line.amount} € (half-up, cent)."
@@ -160,18 +158,16 @@ def explain(
         out.append(
             f"3. Restoration minutes of incidents restored in {month}: {_min(line.down_s)}; sum of tiers "
             f"{line.pct:g} %; each credit on the recurring fees of the month, {line.billing.recurring} € "
-            f"({sla.get('base_clause')})."
+            f"({terms.base_clause})."
         )
     for c in line.credits:
-        if c.kind == "install":
+        if c.kind == CreditKind.install:
             out.append(
                 f"   Install-delay credit {c.amount} € "
                 f"({'; '.join(c.notes)}; {profile.install_delay.clause})."
             )
     if profile.cap is not None and line.credits:
-        out.append(
-            f"9. 30-day cap ({profile.cap.clause}; cap_window={profile.choices.get('cap_window', 'days')}):"
-        )
+        out.append(f"9. 30-day cap ({profile.cap.clause}; cap_window={terms.cap_window}):")
         for c in line.credits:
             what = c.ticket or c.kind
             out.append(
@@ -199,7 +195,7 @@ def _renumber(lines: list[str]) -> list[str]:
 THEIRS_COLUMNS = ("site", "month", "credit_eur")
 
 
-def read_theirs(path: str | Path, columns: ColumnMap | None = None) -> dict[tuple[str, int], Decimal]:
+def read_theirs(path: str | Path, columns: ColumnMap | None = None) -> dict[tuple[str, Month], Decimal]:
     """Read another system's statement `site,month,credit_eur` (our own CSV output is one)."""
     f = str(path)
     out = {}
@@ -212,25 +208,25 @@ def read_theirs(path: str | Path, columns: ColumnMap | None = None) -> dict[tupl
                 raise InputError(f"not a number: {cell!r}", file=f, line=i, field="credit_eur") from None
             if not v.is_finite():
                 raise InputError(f"not a finite amount: {cell!r}", file=f, line=i, field="credit_eur")
-            out[(r["site"], month_key(r["month"], file=f, line=i))] = v
+            out[(r["site"], Month.parse(r["month"], file=f, line=i))] = v
     return out
 
 
-def diff(result: SlaResult, theirs: dict[tuple[str, int], Decimal]) -> list[dict[str, Any]]:
+def diff(result: SlaResult, theirs: dict[tuple[str, Month], Decimal]) -> list[dict[str, Any]]:
     """Every site-month where our credit and theirs differ by a cent or more, with our reasoning."""
     ours = {(r["site"], r["month"]): r for r in result.rows}
-    keys = sorted({(s, month_text(m)) for s, m in theirs} | set(ours))
+    keys = sorted({(s, m.text) for s, m in theirs} | set(ours))
     out = []
     for site, month in keys:
         r = ours.get((site, month))
         mine = Decimal(str(r["credit_eur"])) if r else None
-        their = theirs.get((site, month_key(month)))
+        their = theirs.get((site, Month.parse(month)))
         if mine is not None and their is not None and abs(mine - their) < Decimal("0.01"):
             continue
         if r is None:
             why = "no statement row: the month is absent from our billing file"
         else:
-            line = result.site_months[(site, month_key(month))]
+            line = result.site_months[(site, Month.parse(month))]
             avail = "" if r["availability"] is None else f"availability {r['availability']:.4f} %, "
             why = (
                 f"{avail}downtime {r['downtime_minutes']:g} min, tier {r['credit_pct']:g} %, "

@@ -19,9 +19,10 @@ import numpy as np
 
 from contracts.calendar import DST_YEARS, PARIS, in_spring_gap, local_to_epoch
 from contracts.errors import InputError
+from contracts.month import YEARS as _YEAR_RANGE
 
 NAT = np.iinfo(np.int64).min  # an empty time (open incident, no answer)
-YEARS = "1900–2199"
+YEARS = f"{_YEAR_RANGE[0]}–{_YEAR_RANGE[1]}"  # the years a date may name, as errors word them
 T_MIN, T_MAX = -2208988800, 7258118400  # 1900-01-01 and 2200-01-01 UTC, epoch seconds
 _FRENCH = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?: ([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?$")
 

@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     TypeAdapter,
@@ -27,9 +28,11 @@ from pydantic import (
 )
 
 from contracts.calendar import ALSACE_MOSELLE_DEPARTEMENTS, BusinessCalendar, weekly_window
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.errors import InputError
 from contracts.profile_spec import Euros, Pct, check_resolvable, check_sla
+from contracts.terms import SlaTerms
+from contracts.terms import build as build_terms
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 BUILTIN_PROFILES = ("alleo", "allset", "progetcom", "allocloud")
@@ -154,6 +157,7 @@ class Profile(BaseModel):
     channels: dict[str, Any] = Field(default_factory=dict)
     fair_use: dict[str, Any] = Field(default_factory=dict)
     usage: dict[str, Any] = Field(default_factory=dict)
+    _terms: dict[tuple, SlaTerms] = PrivateAttr(default_factory=dict)  # by choices; shared by copies
 
     @model_validator(mode="after")
     def _check(self) -> Profile:
@@ -230,6 +234,15 @@ class Profile(BaseModel):
                 raise InputError(str(exc), field=key) from None
         return self.model_copy(update={"choices": new})
 
+    def sla_terms(self, choices: Mapping[str, Any] | None = None) -> SlaTerms:
+        """The `sla:` section and objectives resolved and typed under `choices` (default: those in force)."""
+        choices = self.choices if choices is None else self.with_choices(choices).choices
+        key = tuple(sorted(choices.items()))
+        terms = self._terms.get(key)
+        if terms is None:
+            terms = self._terms[key] = build_terms(self, choices)
+        return terms
+
     def provenance(self) -> str:
         """One line: profile, sha256 of its file, the choices in force."""
         ch = " ".join(f"{k}={_norm(v)}" for k, v in sorted(self.choices.items()))
@@ -270,7 +283,7 @@ class Profile(BaseModel):
 
     def clock_calendar(self, departement: str | None = None) -> BusinessCalendar:
         """The calendar the restoration clock runs on: the business window, or every minute (wallclock)."""
-        if self.resolve(self.sla.get("clock", "business")) == "wallclock":
+        if self.sla_terms().clock == "wallclock":
             return _calendar(((0, 1440),) * 7, False, False)
         return self.calendar(departement)
 

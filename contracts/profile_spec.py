@@ -1,10 +1,10 @@
 """Typed shape of a profile's `sla:` section, checked once at load for every reading of every [choice].
 
-The engine (contracts/sla.py, contracts/explain.py) reads `profile.sla` as a plain mapping and resolves
-choice-dependent values (`{choice: k}`, `{choice: k, map: {…}}`, `{choice: k, variants: {…}}`) only when
-it computes. A damaged user profile would then fail deep inside a computation, so here each value is
-resolved for EVERY declared value of its choice and validated against the typed models below: a profile
-that loads can be computed under any `--set` the choices allow.
+Choice-dependent values (`{choice: k}`, `{choice: k, map: {…}}`, `{choice: k, variants: {…}}`) are
+resolved for the choices in force by `Profile.sla_terms` (contracts/terms.py), which every reader uses. A
+damaged user profile would then fail only under some `--set`, so here each value is resolved for EVERY
+declared value of its choice and validated against the typed models below: a profile that loads can be
+computed under any `--set` the choices allow.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, TypeAdapter, ValidationError
 
+from contracts.choices import SLA_KINDS, SlaKind
 from contracts.errors import InputError
 
-SLA_KINDS = ("availability", "per_incident", "none")
 MAX_HOURS = 100_000  # ~11 years: beyond any restoration time or deadline, far inside int64 seconds
 MAX_EUR = Decimal(1_000_000)
 TIER_MAX_DENOMINATOR = 10**6  # exact tier comparison in int64 (contracts/sla.py `_tier_index`)
@@ -94,8 +94,8 @@ class GtrRow(_Strict):
 
 
 class _SlaBase(_Strict):
-    """Keys every kind may have. A key without `| None` refuses an explicit null (defaults are not
-    validated), because the engine tests presence with `in` or `.get(key, default)`."""
+    """Keys every kind may have. A key without `| None` refuses an explicit null (a default stands only
+    for an absent key)."""
 
     clause: str = ""
     clock: Literal["business", "wallclock"] = "business"
@@ -140,9 +140,9 @@ def _non_empty(value: Any, what: str) -> Any:
 
 
 MODELS: dict[str, type[_SlaBase]] = {
-    "none": NoSla,
-    "availability": AvailabilitySla,
-    "per_incident": PerIncidentSla,
+    SlaKind.none: NoSla,
+    SlaKind.availability: AvailabilitySla,
+    SlaKind.per_incident: PerIncidentSla,
 }
 # The keys the engine passes through `Profile.resolve`: only these may depend on a choice.
 RESOLVED = ("clock", "credited", "denominator", "objective_pct", "tiers", "gtr_tiers")

@@ -6,24 +6,21 @@ Every bad row gives an InputError naming the file, line and field. Times are rea
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.errors import InputError
-from contracts.instants import NAT, YEARS, NotPlain, parse_date, parse_times, plain_times
+from contracts.instants import NAT, NotPlain, parse_date, parse_times, plain_times
+from contracts.month import Month
 from contracts.tables import Batch, ColumnMap, codes, open_table, read_all
 
-_YEARS = YEARS
 _MAX_EUR = Decimal("1e12")
 CAUSE_CODE = {c: i for i, c in enumerate(CAUSES)}
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _TRUE = {"1", "true", "yes", "y", "oui", "t"}
 _FALSE = {"0", "false", "no", "n", "non", "f", ""}
 
@@ -221,27 +218,11 @@ class BillingRow:
     """One site-month of billing: recurring fees and usage charges (euros, Decimal)."""
 
     site: str
-    month: int  # year * 12 + month - 1
+    month: Month
     recurring: Decimal
     usage: Decimal
     departement: str | None
     line: int
-
-
-def month_key(text: str, *, file: str = "", line: int | None = None, field: str = "month") -> int:
-    """'2026-03' → 2026 * 12 + 2 (bad month → InputError)."""
-    m = _MONTH.match(text.strip())
-    if not m or not 1900 <= int(m.group(1)) <= 2199:
-        raise InputError(
-            f"bad month {text!r}; expected YYYY-MM in {_YEARS}", file=file, line=line, field=field
-        )
-    return int(m.group(1)) * 12 + int(m.group(2)) - 1
-
-
-@lru_cache(maxsize=4096)
-def month_text(key: int) -> str:
-    """2026 * 12 + 2 → '2026-03'."""
-    return f"{key // 12:04d}-{key % 12 + 1:02d}"
 
 
 def _money(text: str, *, file: str, line: int, field: str) -> Decimal:
@@ -267,7 +248,7 @@ def read_billing(path: str | Path, columns: ColumnMap | None = None) -> list[Bil
     with open_table(path, BILLING_COLUMNS, optional=("departement",), name="billing", columns=columns) as t:
         cols, lines = read_all(t, [*BILLING_COLUMNS, "departement"])
     deps = cols.get("departement") or [""] * len(lines)
-    months: dict[str, int] = {}
+    months: dict[str, Month] = {}
     amounts: dict[tuple[str, str], Decimal] = {}  # the same amounts recur across a fleet: parse once
     out: list[BillingRow] = []
     seen: dict[tuple[str, int], int] = {}
@@ -278,10 +259,10 @@ def read_billing(path: str | Path, columns: ColumnMap | None = None) -> list[Bil
             raise InputError("empty value", file=f, line=ln, field="site")
         mk = months.get(month)
         if mk is None:
-            mk = months[month] = month_key(month, file=f, line=ln)
+            mk = months[month] = Month.parse(month, file=f, line=ln)
         if (site, mk) in seen:
             raise InputError(
-                f"duplicate site-month {site} {month_text(mk)} (first on line {seen[(site, mk)]})",
+                f"duplicate site-month {site} {mk.text} (first on line {seen[(site, mk)]})",
                 file=f,
                 line=ln,
                 field="month",

@@ -25,6 +25,7 @@ from contracts.channels import (
     reduction_schedule,
     terms_from_section,
 )
+from contracts.choices import Rounding
 from contracts.errors import InputError
 from contracts.profile import load_profile
 from contracts.tables import ColumnMap
@@ -50,7 +51,7 @@ def load_channel_contract(
             "the allowance rule is ALLOcloud's (004 §11.d)",
             field="--contract",
         )
-    rounding = profile.choices.get("channels_rounding", "floor")
+    rounding = profile.choices.get("channels_rounding", Rounding.floor)
     terms = terms_from_section(profile.channels, rounding)
     return ChannelContract(profile.name, terms, profile.provenance())
 

@@ -12,7 +12,7 @@ import gc
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -20,21 +20,26 @@ from typing import Any
 
 import numpy as np
 
-from contracts.calendar import epoch_to_iso, epoch_to_local_date, from_epoch, local_epoch, to_epoch
-from contracts.cap import ZERO, Credit, apply_cap, money
-from contracts.causes import CAUSES
+from contracts.calendar import epoch_to_iso, epoch_to_local_date, local_epoch, to_epoch
+from contracts.cap import Credit, apply_cap
+from contracts.choices import CreditKind, SlaKind
+from contracts.money import ZERO, money
+from contracts.month import Month
 from contracts.profile import Profile
 from contracts.records import (
     NAT,
     BillingRow,
     Incidents,
     InstallRow,
-    month_text,
     read_billing,
     read_incidents,
     read_installs,
 )
+from contracts.terms import AvailabilityTier, SlaTerms
 
+# Members read once: an enum attribute costs more than the comparison in the per-row loops.
+_AVAILABILITY, _PER_INCIDENT = SlaKind.availability, SlaKind.per_incident
+_GTR, _INSTALL = CreditKind.gtr, CreditKind.install
 _BIG = np.int64(1) << np.int64(36)  # > any span of epoch seconds we meet (~2,177 years)
 
 
@@ -84,87 +89,53 @@ class SlaResult:
     effective_end: np.ndarray | None = None  # per incident: restoration used (epoch s)
 
 
-def month_start(key: int) -> int:
-    """Epoch seconds of the first instant of month `key` (year * 12 + month - 1) in Paris."""
-    return local_epoch(date(key // 12, key % 12 + 1, 1))
-
-
-def _month_starts(lo: int, hi: int) -> np.ndarray:
-    return np.array([month_start(k) for k in range(lo, hi + 2)], dtype=np.int64)
-
-
-def _epoch_month(s: int) -> int:
-    t = from_epoch(s)
-    return t.year * 12 + t.month - 1
+def _month_starts(lo: Month, hi: Month) -> np.ndarray:
+    """First instants of the months lo … hi and of the month after (the bounds of each month)."""
+    return np.array([Month(k).first_instant for k in lo.through(hi.shift(1))], dtype=np.int64)
 
 
 def default_as_of(billing: list[BillingRow]) -> int:
     """The end of the last month of the billing file (CONTRACTS §3)."""
-    return month_start(max(b.month for b in billing) + 1) if billing else 0
+    return Month(max(b.month for b in billing)).end_instant if billing else 0
 
 
-def _tiers(profile: Profile) -> list[tuple[int, int, bool, Decimal, str]]:
-    """Tier rows as (numerator, denominator × 100, inclusive, pct, text); a catch-all row has numerator -1.
-
-    Availability A = up/den (a ratio); A × 100 ≥ p/q ⇔ up × q × 100 ≥ p × den — integers, no rounding (§13).
-    """
-    rows = profile.resolve(profile.sla.get("tiers", [{"pct": 0}]))
-    out = []
-    for r in rows:
-        lo = r.get("min")
-        inclusive = bool(r.get("inclusive", True))
-        pct = Decimal(str(r["pct"]))
-        if lo is None:
-            out.append((-1, 1, True, pct, "below every threshold"))
-        else:
-            f = Fraction(str(lo))
-            out.append(
-                (f.numerator, f.denominator * 100, inclusive, pct, f"A {'≥' if inclusive else '>'} {lo} %")
-            )
-    return out
-
-
-def _tier_index(
-    tiers: list[tuple[int, int, bool, Decimal, str]], up_s: np.ndarray, den_s: np.ndarray
-) -> np.ndarray:
-    """Vectorised `_tier`: index of the first tier row each availability reaches (exact int64 arithmetic)."""
+def _tier_index(tiers: tuple[AvailabilityTier, ...], up_s: np.ndarray, den_s: np.ndarray) -> np.ndarray:
+    """Index of the first tier row each availability reaches, exact in int64 (the tiers' integer form)."""
     out = np.full(len(up_s), len(tiers) - 1, dtype=np.int64)
     done = den_s <= 0
-    for k, (num, den100, inclusive, _pct, _text) in enumerate(tiers):
-        if num < 0:
+    for k, t in enumerate(tiers):
+        if t.num < 0:
             hit = ~done
         else:
-            lhs, rhs = up_s * den100, num * den_s  # ≤ ~3e6 s × 400 and 1e4 × 3e6: far inside int64
-            hit = (~done) & ((lhs >= rhs) if inclusive else (lhs > rhs))
+            lhs, rhs = up_s * t.den100, t.num * den_s  # ≤ ~3e6 s × 400 and 1e4 × 3e6: far inside int64
+            hit = (~done) & ((lhs >= rhs) if t.inclusive else (lhs > rhs))
         out[hit] = k
         done |= hit
     return out
 
 
-def _gtr_pct(profile: Profile, secs: np.ndarray) -> np.ndarray:
+def _gtr_pct(terms: SlaTerms, secs: np.ndarray) -> np.ndarray:
     """ProgetCom GTR tier per incident (002 §4): first row whose min_hours the restoration time reaches."""
     pct = np.zeros(len(secs), dtype=np.float64)
     done = np.zeros(len(secs), dtype=bool)
-    for r in profile.resolve(profile.sla["gtr_tiers"]):
-        h = r.get("min_hours")
-        if h is None:
+    for t in terms.gtr_tiers:
+        if t.min_s is None:
             hit = ~done
         else:
-            limit = int(round(float(h) * 3600))
-            hit = (~done) & ((secs >= limit) if r.get("inclusive", True) else (secs > limit))
-        pct[hit] = float(r["pct"])
+            hit = (~done) & ((secs >= t.min_s) if t.inclusive else (secs > t.min_s))
+        pct[hit] = t.pct
         done |= hit
-    cap = profile.sla.get("gtr_max_pct")
-    return np.minimum(pct, float(cap)) if cap is not None else pct  # 002 §4 « jamais au-delà de 20 % »
+    cap = terms.gtr_max_pct
+    return np.minimum(pct, cap) if cap is not None else pct  # 002 §4 « jamais au-delà de 20 % »
 
 
-def _usage_base(profile: Profile, bill: dict[tuple[str, int], BillingRow], site: str, month: int):
+def _usage_base(terms: SlaTerms, bill: dict[tuple[str, int], BillingRow], site: str, month: int):
     """Mean usage charges of the 3 calendar months before `month` (§13; `usage_mean` choice)."""
-    prev = [(month_text(m), bill[(site, m)].usage) for m in range(month - 3, month) if (site, m) in bill]
+    prev = [(m.text, bill[(site, m)].usage) for m in Month(month).previous(3) if (site, m) in bill]
     if not prev:
         return prev, ZERO
     total = sum((u for _, u in prev), ZERO)
-    if profile.choices.get("usage_mean", "present") == "three":
+    if terms.usage_mean == "three":
         return prev, total / 3
     return prev, total / len(prev)
 
@@ -201,179 +172,238 @@ def _compute(
     installs: list[InstallRow] | None,
     as_of: datetime | int | None,
 ) -> SlaResult:
-    kind = profile.sla["kind"]
+    """The stages in order: sites, counted spans, downtime, credits, the cap, the rows."""
+    terms = profile.sla_terms()
     warnings: list[str] = []
     bill = {(b.site, b.month): b for b in billing}
-    if as_of is None:
-        as_of_s = default_as_of(billing) if billing else int(incidents.notified.max(initial=0))
-    else:
-        as_of_s = int(as_of) if isinstance(as_of, int) else int(to_epoch(as_of))
-
-    # ----- sites and their calendars ------------------------------------------------------------------
-    dep: dict[str, str | None] = {}
+    as_of_s = _as_of_seconds(incidents, billing, as_of)
+    fleet = _Sites.of(profile, incidents, billing, installs)
+    start, end, is_open = _counted_spans(terms, incidents, as_of_s)
+    sm: dict[tuple[str, int], SiteMonth] = {}
     for b in billing:
-        if b.departement and not dep.get(b.site):
-            dep[b.site] = b.departement
-    if incidents.departement is not None:
-        for s, d in zip(incidents.site, incidents.departement, strict=True):
-            if d and not dep.get(s):
-                dep[s] = d
-    sites = sorted(set(incidents.site) | {b.site for b in billing} | {i.site for i in installs or []})
-    site_idx = {s: i for i, s in enumerate(sites)}
-    alsace_list = [profile.is_alsace_moselle(dep.get(s)) for s in sites]
-    alsace = np.array(alsace_list, dtype=bool)
+        sm[(b.site, b.month)] = SiteMonth(b.site, b.month, b, fleet.alsace_list[fleet.index[b.site]])
+    down, open_months = _downtime(profile, terms, incidents, fleet, start, end, is_open, sm)
+    warnings += _absent_months(down, bill)
+    _month_lines(profile, terms, sm, bill, down, open_months)
+    warnings += _install_credits(profile, installs, fleet.dep, sm)
+    _cap(profile, terms, sm)
+    rows = [_row(profile, terms, sm[k]) for k in sorted(sm)]
+    return SlaResult(profile, rows, warnings, sm, as_of_s, end)
 
-    def clock(variant: bool):
-        return profile.clock_calendar("57" if variant else None)
 
-    # ----- counted incidents ----------------------------------------------------------------------------
-    counted = np.array([profile.counts(c) for c in CAUSES], dtype=bool)[incidents.cause]
-    sidx = np.fromiter(map(site_idx.__getitem__, incidents.site), dtype=np.int64, count=len(incidents))
+def _as_of_seconds(incidents: Incidents, billing: list[BillingRow], as_of: datetime | int | None) -> int:
+    """The instant open incidents are counted up to: `--as-of`, else the end of the billing file."""
+    if as_of is None:
+        return default_as_of(billing) if billing else int(incidents.notified.max(initial=0))
+    return int(as_of) if isinstance(as_of, int) else int(to_epoch(as_of))
+
+
+@dataclass
+class _Sites:
+    """Every site of the inputs, its index, département and Alsace-Moselle calendar flag."""
+
+    names: list[str]
+    index: dict[str, int]
+    dep: dict[str, str | None]
+    alsace_list: list[bool]
+    alsace: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        profile: Profile,
+        incidents: Incidents,
+        billing: list[BillingRow],
+        installs: list[InstallRow] | None,
+    ) -> _Sites:
+        dep: dict[str, str | None] = {}
+        for b in billing:
+            if b.departement and not dep.get(b.site):
+                dep[b.site] = b.departement
+        if incidents.departement is not None:
+            for s, d in zip(incidents.site, incidents.departement, strict=True):
+                if d and not dep.get(s):
+                    dep[s] = d
+        names = sorted(set(incidents.site) | {b.site for b in billing} | {i.site for i in installs or []})
+        alsace_list = [profile.is_alsace_moselle(dep.get(s)) for s in names]
+        index = {s: i for i, s in enumerate(names)}
+        return cls(names, index, dep, alsace_list, np.array(alsace_list, dtype=bool))
+
+
+def _counted_spans(terms: SlaTerms, incidents: Incidents, as_of_s: int) -> tuple[np.ndarray, ...]:
+    """Per incident: start, the end used (open ones up to `as_of`) and whether it is still open."""
     start = incidents.notified
     is_open = incidents.restored == NAT
     end = np.where(is_open, np.maximum(as_of_s, start), incidents.restored)
-    if "non_response_hours" in profile.sla and incidents.pending_since is not None:
+    if terms.non_response_hours is not None and incidents.pending_since is not None:
         # 002 §4: no answer within 48 h to a pending request → the failure is deemed resolved
-        lim = int(float(profile.sla["non_response_hours"]) * 3600)
+        lim = int(terms.non_response_hours * 3600)
         p, a = incidents.pending_since, incidents.answered_at
         unanswered = (p != NAT) & ((a == NAT) | (a - p > lim))
-        deemed = p if profile.choices.get("non_response_restores_at", "request") == "request" else p + lim
+        deemed = p if terms.non_response_restores_at == "request" else p + lim
         deemed = np.maximum(deemed, start)
         hit = unanswered & (deemed < end)
         end = np.where(hit, deemed, end)
         is_open = is_open & ~hit
+    return start, end, is_open
 
-    sm: dict[tuple[str, int], SiteMonth] = {}
-    for b in billing:
-        sm[(b.site, b.month)] = SiteMonth(b.site, b.month, b, alsace_list[site_idx[b.site]])
+
+def _downtime(profile, terms, incidents, fleet, start, end, is_open, sm):
+    """Counted seconds per (site, month) of the counted causes, and the site-months an open one touches."""
+    counted = np.array(terms.counted_mask, dtype=bool)[incidents.cause]
+    sidx = np.fromiter(map(fleet.index.__getitem__, incidents.site), dtype=np.int64, count=len(incidents))
+
+    def clock(variant: bool):
+        return profile.clock_calendar("57" if variant else None)
 
     down: dict[tuple[str, int], int] = {}
     open_months: set[tuple[str, int]] = set()
     ci = np.flatnonzero(counted)
-    if kind == "availability":
-        down = _availability_downtime(profile, sidx[ci], start[ci], end[ci], alsace, clock, sites)
+    if terms.kind == _AVAILABILITY:
+        down = _availability_downtime(terms, sidx[ci], start[ci], end[ci], fleet.alsace, clock, fleet.names)
         for i in np.flatnonzero(counted & is_open):
-            for m in range(
-                _epoch_month(int(start[i])), _epoch_month(max(int(end[i]) - 1, int(start[i]))) + 1
-            ):
+            first, last = Month.at(int(start[i])), Month.at(max(int(end[i]) - 1, int(start[i])))
+            for m in first.through(last):
                 open_months.add((incidents.site[i], m))
-    elif kind == "per_incident":
-        down = _per_incident(profile, incidents, ci, sidx, start, end, is_open, alsace, clock, sites, sm)
-
-    for (site, m), secs in sorted(down.items()):
-        if (site, m) not in bill and secs > 0:
-            warnings.append(
-                f"site {site} month {month_text(m)}: {secs / 60:g} counted minutes but the month is absent "
-                "from the billing file; no statement row"
-            )
-
-    # ----- availability and its credit ------------------------------------------------------------------
-    tiers = _tiers(profile) if kind == "availability" else []
-    credited = bool(profile.resolve(profile.sla.get("credited", False)))
-    den_cache: dict[tuple[bool, int], int] = {}
-    denominator = profile.resolve(profile.sla.get("denominator", "calendar_month"))
-    keys = list(sm)
-    if kind == "availability" and keys:
-        for key, line in sm.items():
-            dk = (line.alsace_moselle, key[1])
-            if dk not in den_cache:
-                a, b = month_start(key[1]), month_start(key[1] + 1)
-                if denominator == "business_window":
-                    cal = profile.calendar("57" if line.alsace_moselle else None)
-                    den_cache[dk] = int(cal.business_seconds_array(np.array([a]), np.array([b]))[0])
-                else:
-                    den_cache[dk] = b - a
-        down_a = np.fromiter(map(down.get, keys, [0] * len(keys)), dtype=np.int64, count=len(keys))
-        den_a = np.fromiter(
-            (den_cache[(sm[k].alsace_moselle, k[1])] for k in keys), dtype=np.int64, count=len(keys)
+    elif terms.kind == _PER_INCIDENT:
+        down = _per_incident(
+            terms, incidents, ci, sidx, start, end, is_open, fleet.alsace, clock, fleet.names, sm
         )
-        tier_a = _tier_index(tiers, den_a - down_a, den_a)
+    return down, open_months
+
+
+def _absent_months(down: dict[tuple[str, int], int], bill: dict[tuple[str, int], BillingRow]) -> list[str]:
+    """Counted downtime in a month the billing file does not have: said, never dropped silently."""
+    return [
+        f"site {site} month {Month(m).text}: {secs / 60:g} counted minutes but the month is absent "
+        "from the billing file; no statement row"
+        for (site, m), secs in sorted(down.items())
+        if (site, m) not in bill and secs > 0
+    ]
+
+
+def _month_lines(profile, terms, sm, bill, down, open_months) -> None:
+    """Each site-month's downtime, and for availability its period, tier and credit (000 §5.3, 001 §4)."""
+    availability = terms.kind == _AVAILABILITY
+    keys = list(sm)
+    if availability and keys:
+        den_a = _periods(profile, terms, sm)
+        down_a = np.fromiter(map(down.get, keys, [0] * len(keys)), dtype=np.int64, count=len(keys))
+        tier_a = _tier_index(terms.tiers, den_a - down_a, den_a)
     for n, (key, line) in enumerate(sm.items()):
         site, m = key
         line.open = key in open_months or line.open
-        if kind == "availability":
+        if availability:
             line.down_s = int(down_a[n])
             line.den_s = int(den_a[n])
             if line.den_s > 0:
                 line.measured = True
-                _, _, _, line.pct, line.tier_row = tiers[int(tier_a[n])]
-            if credited and line.pct > 0:
-                line.usage_months, mean = _usage_base(profile, bill, site, m)
+                tier = terms.tiers[int(tier_a[n])]
+                line.pct, line.tier_row = tier.pct, tier.text
+            if terms.credited and line.pct > 0:
+                line.usage_months, mean = _usage_base(terms, bill, site, m)
                 # 000 §5.3 / 001 §4: recurring fees of the month + mean usage of the 3 previous months
                 line.base = line.billing.recurring + mean
                 line.amount = money(line.base * line.pct / 100)
-                last = date(m // 12, m % 12 + 1, 1) + timedelta(days=31)
-                last = last.replace(day=1) - timedelta(days=1)  # §13: dated on the last day of the month
+                last = Month(m).last_day  # §13: dated on the last day of the month
                 line.credits.append(
-                    Credit(site, last, local_epoch(last), "", m, "availability", line.amount, _cap_base(line))
+                    Credit(
+                        site,
+                        last,
+                        local_epoch(last),
+                        "",
+                        m,
+                        CreditKind.availability,
+                        line.amount,
+                        _cap_base(line),
+                    )
                 )
-        elif kind == "per_incident":
+        elif terms.kind == _PER_INCIDENT:
             line.down_s = down.get(key, 0)
 
-    # ----- ALLEO install-delay credit (000 §5.2) --------------------------------------------------------
-    if installs:
-        spec = profile.install_delay
-        if spec is None:
-            warnings.append(f"profile {profile.name} has no install-delay credit; --installs ignored")
-        else:
-            for ins in installs:
-                cal = profile.calendar(dep.get(ins.site))
-                late = cal.business_days_between(ins.indicative_date, ins.service_start)
-                if ins.customer_caused or late <= spec.business_days or ins.handsets <= 0:
-                    continue
-                m = ins.service_start.year * 12 + ins.service_start.month - 1
-                line = sm.get((ins.site, m))
-                if line is None:
-                    warnings.append(
-                        f"site {ins.site} month {month_text(m)}: install-delay credit, month absent "
-                        "from the billing file; no statement row"
-                    )
-                    continue
-                amount = money(Decimal(spec.eur_per_handset) * ins.handsets)
-                c = Credit(
-                    ins.site,
-                    ins.service_start,
-                    local_epoch(ins.service_start),
-                    "",
-                    m,
-                    "install",
-                    amount,
-                    _cap_base(line),
-                )
-                c.notes.append(
-                    f"{ins.handsets} handsets, service start {late} business days after the indicative date"
-                )
-                line.credits.append(c)
 
-    # ----- the 30-day cap (§6) -------------------------------------------------------------------------
-    if profile.cap is not None:
-        per_site: dict[str, list[Credit]] = defaultdict(list)
-        for line in sm.values():
-            for c in line.credits:
-                if c.amount > 0:
-                    per_site[c.site].append(c)
-        mode = str(profile.choices.get("cap_window", "days"))
-        for credits in per_site.values():
-            apply_cap(credits, Decimal(str(profile.cap.pct)), mode, profile.cap.days)
-    else:
+def _periods(profile: Profile, terms: SlaTerms, sm: dict[tuple[str, int], SiteMonth]) -> np.ndarray:
+    """The period of each site-month in seconds: the calendar month, or its business window (§4)."""
+    cache: dict[tuple[bool, int], int] = {}
+    for key, line in sm.items():
+        dk = (line.alsace_moselle, key[1])
+        if dk not in cache:
+            a, b = Month(key[1]).first_instant, Month(key[1]).end_instant
+            if terms.denominator == "business_window":
+                cal = profile.calendar("57" if line.alsace_moselle else None)
+                cache[dk] = int(cal.business_seconds_array(np.array([a]), np.array([b]))[0])
+            else:
+                cache[dk] = b - a
+    return np.fromiter(
+        (cache[(line.alsace_moselle, k[1])] for k, line in sm.items()), dtype=np.int64, count=len(sm)
+    )
+
+
+def _install_credits(profile, installs, dep, sm) -> list[str]:
+    """ALLEO install-delay credit (000 §5.2) on the month of service start; returns the warnings."""
+    warnings: list[str] = []
+    if not installs:
+        return warnings
+    spec = profile.install_delay
+    if spec is None:
+        return [f"profile {profile.name} has no install-delay credit; --installs ignored"]
+    for ins in installs:
+        cal = profile.calendar(dep.get(ins.site))
+        late = cal.business_days_between(ins.indicative_date, ins.service_start)
+        if ins.customer_caused or late <= spec.business_days or ins.handsets <= 0:
+            continue
+        m = Month.containing(ins.service_start)
+        line = sm.get((ins.site, m))
+        if line is None:
+            warnings.append(
+                f"site {ins.site} month {m.text}: install-delay credit, month absent "
+                "from the billing file; no statement row"
+            )
+            continue
+        amount = money(Decimal(spec.eur_per_handset) * ins.handsets)
+        c = Credit(
+            ins.site,
+            ins.service_start,
+            local_epoch(ins.service_start),
+            "",
+            m,
+            _INSTALL,
+            amount,
+            _cap_base(line),
+        )
+        c.notes.append(
+            f"{ins.handsets} handsets, service start {late} business days after the indicative date"
+        )
+        line.credits.append(c)
+    return warnings
+
+
+def _cap(profile: Profile, terms: SlaTerms, sm: dict[tuple[str, int], SiteMonth]) -> None:
+    """The cap on the credits of any 30 days of a site (§6), or every credit granted in full."""
+    if profile.cap is None:
         for line in sm.values():
             for c in line.credits:
                 c.granted, c.lost = c.amount, ZERO
-
-    rows = [_row(profile, sm[k]) for k in sorted(sm)]
-    return SlaResult(profile, rows, warnings, sm, as_of_s, end)
+        return
+    per_site: dict[str, list[Credit]] = defaultdict(list)
+    for line in sm.values():
+        for c in line.credits:
+            if c.amount > 0:
+                per_site[c.site].append(c)
+    for credits in per_site.values():
+        apply_cap(credits, Decimal(str(profile.cap.pct)), terms.cap_window, profile.cap.days)
 
 
 def _cap_base(line: SiteMonth) -> Decimal:
     return line.billing.recurring + line.billing.usage
 
 
-def _availability_downtime(profile, site, s, e, alsace, clock, sites) -> dict[tuple[str, int], int]:
+def _availability_downtime(terms: SlaTerms, site, s, e, alsace, clock, sites) -> dict[tuple[str, int], int]:
     """Counted business seconds per (site, month): merge overlaps (§13 `overlap`), split at month starts."""
     if len(s) == 0:
         return {}
     t0 = int(s.min())
-    if profile.choices.get("overlap", "merge") == "merge":
+    if terms.overlap == "merge":
         ks = site * _BIG + (s - t0)
         ke = site * _BIG + (np.maximum(e, s) - t0)
         order = np.argsort(ks, kind="stable")
@@ -385,7 +415,7 @@ def _availability_downtime(profile, site, s, e, alsace, clock, sites) -> dict[tu
         ms, me = ks[heads], np.maximum.reduceat(ke, heads)
         site, s, e = ms // _BIG, ms % _BIG + t0, me % _BIG + t0
         # me // _BIG == site because every end is within the same site block
-    m_lo, m_hi = _epoch_month(int(s.min())), _epoch_month(max(int(e.max()), int(s.min())))
+    m_lo, m_hi = Month.at(int(s.min())), Month.at(max(int(e.max()), int(s.min())))
     starts = _month_starts(m_lo, m_hi)
     mi_s = np.searchsorted(starts, s, side="right") - 1
     mi_e = np.searchsorted(starts, np.maximum(e - 1, s), side="right") - 1
@@ -409,7 +439,7 @@ def _availability_downtime(profile, site, s, e, alsace, clock, sites) -> dict[tu
     return {(sites[int(k // n_m)], m_lo + int(k % n_m)): int(round(x)) for k, x in zip(uk, tot, strict=True)}
 
 
-def _per_incident(profile, inc: Incidents, ci, sidx, start, end, is_open, alsace, clock, sites, sm):
+def _per_incident(terms: SlaTerms, inc: Incidents, ci, sidx, start, end, is_open, alsace, clock, sites, sm):
     """ProgetCom GTR (002 §4): per incident credit on the recurring fees of the month of restoration."""
     if len(ci) == 0:
         return {}
@@ -419,10 +449,10 @@ def _per_incident(profile, inc: Incidents, ci, sidx, start, end, is_open, alsace
         sel = alsace[site] == v
         if sel.any():
             secs[sel] = clock(v).business_seconds_array(s[sel], e[sel])
-    pct = _gtr_pct(profile, secs)
-    if not bool(profile.resolve(profile.sla.get("credited", False))):
+    pct = _gtr_pct(terms, secs)
+    if not terms.credited:
         pct = np.zeros_like(pct)  # 002 §4 « Dans le cas d'une GTR » (choice gtr_subscribed)
-    m_lo, m_hi = _epoch_month(int(e.min())), _epoch_month(int(e.max()))
+    m_lo, m_hi = Month.at(int(e.min())), Month.at(int(e.max()))
     starts = _month_starts(m_lo, m_hi)
     mi = np.searchsorted(starts, e, side="right") - 1 + m_lo
     down: dict[tuple[str, int], int] = defaultdict(int)
@@ -458,22 +488,22 @@ def _per_incident(profile, inc: Incidents, ci, sidx, start, end, is_open, alsace
         if p > 0:
             line.pct += p
             amount = money(line.billing.recurring * p / 100)  # 002 §4: monthly rent of the failed service
-            c = Credit(key[0], days[j], e_l[j], tickets[j], key[1], "gtr", amount, _cap_base(line))
+            c = Credit(key[0], days[j], e_l[j], tickets[j], key[1], _GTR, amount, _cap_base(line))
             c.notes.append(str(len(line.incidents) - 1))
             line.credits.append(c)
     return dict(down)
 
 
-def _row(profile: Profile, line: SiteMonth) -> dict[str, Any]:
+def _row(profile: Profile, terms: SlaTerms, line: SiteMonth) -> dict[str, Any]:
     """The JSON object of one statement row."""
     for c in line.credits:
-        if c.kind == "gtr":
+        if c.kind == _GTR:
             line.incidents[int(c.notes[0])]["credit_eur"] = float(c.granted)
     granted = float(money(line.granted)) if line.credits else 0.0
     lost = float(money(line.lost)) if line.credits else 0.0
     row: dict[str, Any] = {
         "site": line.site,
-        "month": month_text(line.month),
+        "month": Month(line.month).text,
         "downtime_minutes": line.down_s / 60,
         "availability": (line.den_s - line.down_s) * 100 / line.den_s if line.measured else None,
         "credit_pct": float(line.pct) if line.pct else 0.0,
@@ -483,11 +513,9 @@ def _row(profile: Profile, line: SiteMonth) -> dict[str, Any]:
     }
     if profile.install_delay is not None:
         row["install_credit_eur"] = (
-            float(sum((c.granted for c in line.credits if c.kind == "install"), ZERO))
-            if line.credits
-            else 0.0
+            float(sum((c.granted for c in line.credits if c.kind == _INSTALL), ZERO)) if line.credits else 0.0
         )
-    if profile.sla["kind"] == "per_incident":
+    if terms.kind == _PER_INCIDENT:
         row["incidents"] = line.incidents
     return row
 

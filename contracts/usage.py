@@ -11,22 +11,23 @@ tables of contracts/destinations.py; here: the rules (the profile's `fair_use:` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from contracts.calls import COLUMNS, Columns, DeviceKind, Users, read_cdrs
-from contracts.destinations import Dest, PrefixTable, table_for
+from contracts.calls import COLUMNS, Columns, Users, read_cdrs
+from contracts.choices import CallDevice, Dest
+from contracts.destinations import PrefixTable, table_for
 from contracts.errors import InputError
+from contracts.money import money
+from contracts.month import Month
 from contracts.profile import Profile
 from contracts.tables import ColumnMap
 
 __all__ = ["COLUMNS", "Audit", "FairUseRules", "audit", "fair_use_rules"]
-
-CENT = Decimal("0.01")
 
 
 # ----- rules (the profile's `fair_use:` section) ---------------------------------------------------------
@@ -100,7 +101,7 @@ def fair_use_rules(profile: Profile, rates: dict[str, str] | None = None) -> Fai
             err["msg"], file=profile.path, field=".".join(["fair_use", *(str(x) for x in err["loc"])])
         ) from None
     for kind in rules.forbidden_devices:
-        if kind not in DeviceKind.__members__:
+        if kind not in CallDevice.__members__:
             raise InputError(
                 f"unknown device kind {kind!r}", file=profile.path, field="fair_use.forbidden_devices"
             )
@@ -135,7 +136,7 @@ class _Acc:
     calls: list[np.ndarray] = field(default_factory=list)  # (g, len(Dest))
     seconds: list[np.ndarray] = field(default_factory=list)
     minutes: list[np.ndarray] = field(default_factory=list)  # started minutes
-    devices: list[np.ndarray] = field(default_factory=list)  # (g, len(DeviceKind)) call counts
+    devices: list[np.ndarray] = field(default_factory=list)  # (g, len(CallDevice)) call counts
     pair_hash: list[np.ndarray] = field(default_factory=list)
     pair_group: list[np.ndarray] = field(default_factory=list)
 
@@ -179,7 +180,7 @@ def _accumulate(acc: _Acc, c: Columns, dest: np.ndarray) -> None:
     else:
         keys, inv = np.unique(gkey, return_inverse=True)
     g = len(keys)
-    nd, nk = len(Dest), len(DeviceKind)
+    nd, nk = len(Dest), len(CallDevice)
     cell = inv * nd + dest
     acc.keys.append(keys)
     acc.calls.append(np.bincount(cell, minlength=g * nd).reshape(g, nd))
@@ -231,10 +232,6 @@ class Audit:
         }
 
 
-def _eur(x: Decimal) -> Decimal:
-    return x.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def audit(
     profile: Profile,
     cdrs: str | Path,
@@ -270,7 +267,7 @@ def _report(
     acc: _Acc,
     every_month: bool,
 ) -> Audit:
-    nd, nk = len(Dest), len(DeviceKind)
+    nd, nk = len(Dest), len(CallDevice)
     if acc.keys:
         allk = np.concatenate(acc.keys)
         keys, inv = np.unique(allk, return_inverse=True)
@@ -310,7 +307,7 @@ def _report(
             flags.append(f"over_{rules.max_distinct_numbers}_numbers")
             clauses.append(rules.max_distinct_clause)
         for kind, clause in rules.forbidden_devices.items():  # 001 §7, 002 §7.2 a)
-            if devices[i, DeviceKind[kind]] > 0:
+            if devices[i, CallDevice[kind]] > 0:
                 flags.append(kind)
                 clauses.append(clause)
         mean_dur = int(seconds[i].sum()) / n_calls if n_calls else 0.0
@@ -322,25 +319,25 @@ def _report(
             flags.append("call_centre")
             clauses.append(cc.clause)
         oop_calls = int(sum(calls[i, d] for d in out_plan))
-        oop = _eur(
+        oop = money(
             sum((_minutes(rules, minutes[i, d], seconds[i, d]) * rate[d] for d in out_plan), Decimal(0))
         )
         retro = Decimal("0.00")
         penalty = Decimal("0.00")
         if flags:  # national fixed calls billed per minute, retroactively (001 §7, 002 §7.3)
             nf = Dest.national_fixed
-            retro = _eur(_minutes(rules, minutes[i, nf], seconds[i, nf]) * rate[nf])
+            retro = money(_minutes(rules, minutes[i, nf], seconds[i, nf]) * rate[nf])
             if rules.penalty and set(flags) & set(rules.penalty.flags):  # 002 §7.2 a), b)
                 all_minutes = sum(
                     (_minutes(rules, minutes[i, d], seconds[i, d]) * rate[d] for d in Dest), Decimal(0)
                 )
-                penalty = _eur(all_minutes * rules.penalty.pct / 100)
+                penalty = money(all_minutes * rules.penalty.pct / 100)
                 clauses.append(rules.penalty.clause)
         if flags or every_month:
             rows.append(
                 {
                     "user": user,
-                    "month": f"{month // 12:04d}-{month % 12 + 1:02d}",
+                    "month": Month(month).text,
                     "calls": n_calls,
                     "distinct_numbers": int(distinct[i]),
                     "national_fixed_calls": int(calls[i, Dest.national_fixed]),
@@ -349,9 +346,9 @@ def _report(
                     "international_included_calls": int(calls[i, Dest.international_included]),
                     "out_of_plan_calls": oop_calls,
                     "out_of_plan_eur": oop,
-                    "gateway_calls": int(devices[i, DeviceKind.gateway]),
-                    "pbx_calls": int(devices[i, DeviceKind.pbx]),
-                    "mobility_calls": int(devices[i, DeviceKind.mobility]),
+                    "gateway_calls": int(devices[i, CallDevice.gateway]),
+                    "pbx_calls": int(devices[i, CallDevice.pbx]),
+                    "mobility_calls": int(devices[i, CallDevice.mobility]),
                     "flags": ",".join(flags),
                     "retro_national_fixed_eur": retro,
                     "penalty_eur": penalty,

@@ -78,15 +78,6 @@ class MandateState(StrEnum):
 FINAL_MANDATE_STATES = frozenset({MandateState.ported, MandateState.cancelled, MandateState.expired})
 
 
-class RejectReason(StrEnum):
-    """The OBL's grounds for rejecting, postponing or studying a mandate (000 §2.3)."""
-
-    wrong_address = "wrong_address"
-    wrong_holder = "wrong_holder"
-    temporary_subscription = "temporary_subscription"
-    incomplete_list = "incomplete_list"
-
-
 class LineType(StrEnum):
     """Subscription type of a line in the OBL's records."""
 

@@ -16,7 +16,6 @@ the same transaction, 004 §7); the whole file is applied in one transaction or 
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from contracts.errors import InputError
+from contracts.month import add_months
 from contracts.profile import BUILTIN_PROFILES, load_profile
 from contracts.tables import ColumnMap, open_table
 from provisioning.choices import BlockState, EquipmentKind, SiteState
@@ -173,13 +173,6 @@ def import_sites(session: Session, path: Path, columns: ColumnMap | None = None)
 def list_sites(session: Session) -> list[Site]:
     """Return every site, by name."""
     return list(session.scalars(select(Site).order_by(Site.name)))
-
-
-def add_months(day: date, months: int) -> date:
-    """Return `day` plus whole calendar months (clamped to the month's last day)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def warranty_end(profile: str, delivered: date, lease_months: int | None = None) -> date:

@@ -13,10 +13,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from contracts.choices import RejectionReason
 from contracts.errors import InputError, StateError
 from contracts.profile import load_profile
 from contracts.tables import first_cells
-from provisioning.choices import FINAL_MANDATE_STATES, MandateState, RejectReason
+from provisioning.choices import FINAL_MANDATE_STATES, MandateState
 from provisioning.clock import paris_day
 from provisioning.inventory import get_site
 from provisioning.models import Mandate, MandateEvent, MandateNumber, utcnow
@@ -270,8 +271,8 @@ def act(
     _check_transition(m, action, day)
     detail = note
     if action == "reject":
-        if reason not in {r.value for r in RejectReason}:
-            known = ", ".join(r.value for r in RejectReason)
+        if reason not in {r.value for r in RejectionReason}:
+            known = ", ".join(r.value for r in RejectionReason)
             raise InputError(f"a rejection needs --reason, one of {known}", field="reason")
         detail = reason + (f": {note}" if note else "")
     if action == "schedule":

@@ -20,9 +20,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contracts.choices import RejectionReason
 from contracts.errors import InputError
 from contracts.tables import ColumnMap, open_table
-from provisioning.choices import LineType, MandateState, RejectReason
+from provisioning.choices import LineType, MandateState
 from provisioning.mandates import act, get_mandate
 from provisioning.models import Mandate, OblLine
 from provisioning.plan import format_e164, parse_number
@@ -88,21 +89,21 @@ def assess(session: Session, m: Mandate) -> tuple[str, str | None, str]:
     numbers = [n.e164 for n in m.numbers]
     lines = {line.e164: line for line in session.scalars(select(OblLine).where(OblLine.e164.in_(numbers)))}
     unknown = [n for n in numbers if n not in lines]
-    problems: list[tuple[RejectReason, str]] = []
+    problems: list[tuple[RejectionReason, str]] = []
     known = list(lines.values())
     if any(_norm(line.holder) != _norm(m.holder) for line in known):
-        problems.append((RejectReason.wrong_holder, f"holder on record: {known[0].holder}"))
+        problems.append((RejectionReason.wrong_holder, f"holder on record: {known[0].holder}"))
     if any(_norm(line.address) != _norm(m.address) for line in known):
-        problems.append((RejectReason.wrong_address, f"address on record: {known[0].address}"))
+        problems.append((RejectionReason.wrong_address, f"address on record: {known[0].address}"))
     temporary = [line.e164 for line in known if line.line_type == LineType.temporary.value]
     if temporary:
-        problems.append((RejectReason.temporary_subscription, "temporary: " + _fmt(temporary)))
+        problems.append((RejectionReason.temporary_subscription, "temporary: " + _fmt(temporary)))
     ndis = {line.ndi for line in known}
     if ndis:
         tied = set(session.scalars(select(OblLine.e164).where(OblLine.ndi.in_(ndis))))
         left_out = sorted(tied - set(numbers))
         if left_out:
-            problems.append((RejectReason.incomplete_list, "not listed: " + _fmt(left_out)))
+            problems.append((RejectionReason.non_exhaustive_list, "not listed: " + _fmt(left_out)))
     if problems:
         reason = problems[0][0].value
         return "reject", reason, "; ".join(f"{r.value} ({why})" for r, why in problems)

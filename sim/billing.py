@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 
-CENT = Decimal("0.01")
+from contracts.money import money
+from contracts.month import Month
+
 USAGE_SHAPE = 4.0  # gamma noise on monthly usage: mean 1, coefficient of variation 0.5
-
-
-def money(x: Decimal | float) -> Decimal:
-    """Euros rounded half-up to the cent."""
-    return Decimal(str(x)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -23,17 +19,12 @@ class Bills:
     """Site-months of billing.csv as columns, by site then month: the credit base of the SLA engine."""
 
     site: np.ndarray  # fleet site index
-    month: np.ndarray  # month key year * 12 + month - 1
+    month: np.ndarray  # Month keys (year * 12 + month - 1)
     recurring_cents: np.ndarray
     usage_cents: np.ndarray
 
     def __len__(self) -> int:
         return len(self.site)
-
-
-def month_key(d: date) -> int:
-    """The month key of a day: year * 12 + month - 1."""
-    return d.year * 12 + d.month - 1
 
 
 def fleet_bills(
@@ -50,8 +41,8 @@ def fleet_bills(
     000 §7.1: monthly fees from service start, pro rata temporis for the first month. Usage is the mean
     with gamma noise, drawn site after site in one call (the same draws as one call per site).
     """
-    last = month_key(end - timedelta(days=1))
-    first = np.array([month_key(d) for d in service_start], dtype=np.int64)
+    last = Month.containing(end - timedelta(days=1))
+    first = np.array([Month.containing(d) for d in service_start], dtype=np.int64)
     count = last - first + 1
     rep = np.repeat(np.arange(len(sites)), count)
     offset = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
@@ -63,7 +54,7 @@ def fleet_bills(
     for j, d in enumerate(service_start):
         if d.day > 1 and len(rep):
             k = int(heads[j])
-            ndays = _cal.monthrange(d.year, d.month)[1]
+            ndays = Month.containing(d).days
             share = Decimal(ndays - d.day + 1) / Decimal(ndays)  # 000 §7.1 pro rata temporis
             fee[k] = int(money(recurring[j] * share).scaleb(2))
             usage[k] = int(money(Decimal(int(usage[k])).scaleb(-2) * share).scaleb(2))

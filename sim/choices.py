@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from contracts.causes import Cause
+from contracts.choices import Cause
 
 
 class Kind(StrEnum):
@@ -65,12 +65,3 @@ class PortingOutcome(StrEnum):
     rejected = "rejected"
     resubmitted_ported = "resubmitted_ported"
     expired = "expired"
-
-
-class RejectionReason(StrEnum):
-    """Why the local-loop operator (OBL) rejects a port (000 §2.3)."""
-
-    wrong_address = "wrong_address"
-    wrong_holder = "wrong_holder"
-    temporary_subscription = "temporary_subscription"
-    non_exhaustive_list = "non_exhaustive_list"

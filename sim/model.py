@@ -28,7 +28,7 @@ import numpy as np
 import simpy
 
 from contracts.calendar import PARIS, local_epoch
-from contracts.causes import Cause
+from contracts.choices import Cause
 from sim.choices import DEFAULT_CAUSE, SITE_KINDS, Distribution, DurationLaw, Kind
 from sim.clock import BusinessClock
 from sim.fleet import Fleet

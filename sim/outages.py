@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from contracts.causes import Cause
+from contracts.choices import Cause
 from sim.choices import SITE_KINDS
 from sim.fleet import Fleet
 from sim.model import RawRun

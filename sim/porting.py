@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from contracts.calendar import french_holidays
-from sim.choices import PortingOutcome, RejectionReason
+from contracts.choices import RejectionReason
+from sim.choices import PortingOutcome
 from sim.scenario import Porting
 
 _REASONS = tuple(RejectionReason)

@@ -20,11 +20,13 @@ from typing import Any
 import numpy as np
 
 from contracts.calendar import BusinessCalendar, local_epoch
-from contracts.causes import CAUSES, Cause
+from contracts.choices import CAUSES, Cause
+from contracts.money import money
+from contracts.month import Month
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute
-from sim.billing import Bills, end_date, fleet_bills, money
+from sim.billing import Bills, end_date, fleet_bills
 from sim.choices import SITE_KINDS, InstallOutcome, Kind, RepairWindow
 from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
@@ -315,33 +317,11 @@ def _billing_rows(ctx: Context, bills: Bills) -> dict[str, list[BillingRow]]:
         strict=True,
     )
     for k, (i, m, r, u) in enumerate(cols):
-        out[site_prof[i]].append(BillingRow(sites[i], m, eur[r], eur[u], deps[group[i]], k + 2))
+        out[site_prof[i]].append(BillingRow(sites[i], Month(m), eur[r], eur[u], deps[group[i]], k + 2))
     return out
 
 
 # ----- metrics --------------------------------------------------------------------------------------
-def objective(prof: Profile) -> tuple[float | None, str]:
-    """Restoration objective of a profile in minutes and the clock it is measured on (000 §5.4, 001 §4,
-    002 §4): `business` (the profile's window) or `clock` (the SLA clock of the profile)."""
-    obj = prof.objectives or {}
-    for key, how in (("restoration_business_hours", "business"), ("restoration_hours", "clock")):
-        spec = obj.get(key)
-        if spec is not None:
-            v = spec["value"] if "value" in spec else prof.resolve(spec)
-            return float(v) * 60, how
-    return None, ""
-
-
-def replacement_objective(prof: Profile) -> float | None:
-    """Hours within which faulty equipment is replaced after diagnosis (002 §4: 72 h; 001 §4: the
-    `equipment_replacement_hours` choice — `warranty_split` is read as 96 h, warranty is not simulated)."""
-    spec = (prof.objectives or {}).get("equipment_replacement_hours")
-    if spec is None:
-        return None
-    v = spec["value"] if "value" in spec else prof.resolve(spec)
-    return 96.0 if str(v) == "warranty_split" else float(v)
-
-
 def _replacements(ctx: Context, raw: RawRun) -> dict[str, float | None]:
     """Per profile: share of equipment replacements done within the objective after diagnosis."""
     site_prof = _site_profiles(ctx)
@@ -349,7 +329,7 @@ def _replacements(ctx: Context, raw: RawRun) -> dict[str, float | None]:
     done: dict[str, list[bool]] = defaultdict(list)
     for cid, diagnosed, replaced in raw.replacements:
         p = site_prof[int(comp_site[cid])]
-        hours = replacement_objective(ctx.profiles[p])
+        hours = ctx.profiles[p].sla_terms().objectives.replacement_hours
         if hours is not None:
             done[p].append(replaced - diagnosed <= hours * 60)
     return {p: (sum(done[p]) / len(done[p]) if done[p] else None) for p in sorted(ctx.profiles)}
@@ -385,11 +365,14 @@ def _restorations(ctx: Context, tks: Tickets, tt: TicketTimes) -> Restorations:
         a, b = tt.notified[ks], tt.restored[ks]
         bus[ks] = ctx.calendar(pname, dep).business_seconds_array(a, b) / 60.0
         wall[ks] = (b - a) / 60.0
-        o, how = objective(prof)
-        if o is None:
+        target = prof.sla_terms().objectives.restoration  # 000 §5.4, 001 §4, 002 §4
+        if target is None:
             continue
+        o = target.minutes
         measured = (
-            bus[ks] if how == "business" else prof.clock_calendar(dep).business_seconds_array(a, b) / 60
+            bus[ks]
+            if target.clock == "business"
+            else prof.clock_calendar(dep).business_seconds_array(a, b) / 60
         )
         obj[ks] = o
         within[ks] = measured <= o
@@ -600,7 +583,7 @@ def _incidents_columns(ctx: Context, tks: Tickets, tt: TicketTimes) -> dict[str,
 
 def _billing_columns(ctx: Context, bills: Bills) -> dict[str, Any]:
     lookup = ctx.lookups()
-    texts = {m: f"{m // 12:04d}-{m % 12 + 1:02d}" for m in np.unique(bills.month).tolist()}
+    texts = {m: Month(m).text for m in np.unique(bills.month).tolist()}
     return {
         "site": lookup.site[bills.site].tolist(),
         "month": [texts[m] for m in bills.month.tolist()],

@@ -26,7 +26,7 @@ class Kind(StrEnum):
     instant = "instant"  # ISO 8601 with the Paris offset / timestamp[s, Europe/Paris]
     date = "date"  # ISO date / date32
     flag = "flag"  # 0 or 1 / bool
-    cause = "cause"  # a cause code of contracts.causes (CONTRACTS §2) / string
+    cause = "cause"  # a cause code of contracts.choices (CONTRACTS §2) / string
 
 
 class Detail(StrEnum):

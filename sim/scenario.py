@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from contracts.causes import Cause
+from contracts.choices import Cause
 from contracts.errors import InputError
 from contracts.instants import paris
 from contracts.profile import Profile, load_profile

@@ -8,13 +8,15 @@ zoneinfo.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 
+from contracts.month import Month
+
 
 def _last_sunday_1h_utc(year: int, month: int) -> int:
-    d = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC) - timedelta(days=1)
+    d = datetime.combine(Month.of(year, month).last_day, time(), UTC)
     d -= timedelta(days=(d.weekday() + 1) % 7)
     return int((d + timedelta(hours=1)).timestamp())
 

@@ -513,6 +513,13 @@ def verify_channel_limit(limit: int, *, extra: int = 1) -> dict[str, object]:
         return asyncio.run(_verify(Target.of(pbx), limit, extra))
 
 
+def channel_limit_held(result: dict[str, object]) -> bool:
+    """Whether a `verify_channel_limit` result passes: exactly `limit` calls accepted, every one beyond
+    refused (004 §11.d: the tenant gets its allowance, no more)."""
+    limit = result["limit"]
+    return result["accepted"] == limit and result["refused"] == result["attempted"] - limit
+
+
 async def _verify(target: Target, limit: int, extra: int) -> dict[str, object]:
     inv = target.inventory
     caller, callee = (Identity.of(inv, a) for a in inv.accounts_of("verify"))

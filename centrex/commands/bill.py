@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from centrex.columns import COLUMNS, column_map
+from centrex import options
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit
-from contracts import billing
 from contracts.errors import InputError
 
 app = typer.Typer(
@@ -20,13 +20,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_CONTRACT = typer.Option(
-    ..., "--contract", help="Contract profile: alleo, allset, progetcom, allocloud or a YAML path."
-)
-_SET = typer.Option(
-    [], "--set", metavar="KEY=VALUE", help="Flip a profile choice, e.g. partial_month=prorata."
-)
-_FMT = typer.Option(Format.table, "--format", help="table, json or csv.")
+_CONTRACT = options.CONTRACT
+_SET = options.SET
+_FMT = options.FORMAT
 LINE_COLUMNS = ("what", "months", "rate", "amount", "clause")
 
 
@@ -62,7 +58,10 @@ def etf(
     Example: centrex bill etf --contract alleo --service-start 2025-01-15 --terminate-on 2025-06-20
     --monthly-fees 100 --handsets 3 --link-fees 250 --format json
     """
-    profile = billing.profile_for(contract, set_)
+    from contracts import billing
+    from contracts.profile import load_profile
+
+    profile = load_profile(contract, set_)
     fee = billing.early_termination_fee(
         profile,
         service_start=_date(service_start, "--service-start"),
@@ -99,7 +98,10 @@ def prorata(
 
     Example: centrex bill prorata --contract allocloud --service-start 2026-03-11 --monthly-fees 310
     """
-    profile = billing.profile_for(contract, set_)
+    from contracts import billing
+    from contracts.profile import load_profile
+
+    profile = load_profile(contract, set_)
     emit(
         billing.prorata_first_period(
             profile, monthly_fees=monthly_fees, service_start=_date(service_start, "--service-start")
@@ -123,7 +125,10 @@ def refund(
 
     Example: centrex bill refund --contract allocloud --amount 55 --set refund_prepaid=true
     """
-    profile = billing.profile_for(contract, set_)
+    from contracts import billing
+    from contracts.profile import load_profile
+
+    profile = load_profile(contract, set_)
     emit(
         billing.refund_prepaid(profile, amount=amount, customer_breached=customer_breached),
         fmt,
@@ -135,7 +140,7 @@ def refund(
 def price_calls(
     cdrs: Path = typer.Option(..., "--cdrs", help="CSV caller_user,callee,start,duration_s,device_kind."),
     rate_per_minute: str = typer.Option(..., "--rate-per-minute", help="Price of a minute, € HT."),
-    contract: str = typer.Option("allocloud", "--contract", help="Profile whose pricing unit applies."),
+    contract: str = options.contract("allocloud", "Profile whose pricing unit applies."),
     set_: list[str] = _SET,
     fmt: Format = _FMT,
     columns: str = COLUMNS,
@@ -144,7 +149,10 @@ def price_calls(
 
     Example: centrex bill price-calls --cdrs cdrs.csv --rate-per-minute 0.05 --format csv
     """
-    profile = billing.profile_for(contract, set_)
+    from contracts import billing
+    from contracts.profile import load_profile
+
+    profile = load_profile(contract, set_)
     cm = column_map(columns)
     result = billing.price_calls(profile, str(cdrs), rate_per_minute=rate_per_minute, columns=cm)
     cm.check_used()
@@ -162,7 +170,7 @@ def price_calls(
 
 @app.command("late")
 def late(
-    contract: str = typer.Option("allocloud", "--contract", help="Profile (ALLOcloud sets 1 %/month)."),
+    contract: str = options.contract("allocloud", "Profile (ALLOcloud sets 1 %/month)."),
     amount: str = typer.Option(..., "--amount", help="Invoice amount paid late, € HT."),
     due: str = typer.Option(..., "--due", help="Due date (YYYY-MM-DD; Telavox GC §5.2: invoice + 30 days)."),
     paid_on: str = typer.Option(..., "--paid-on", help="Payment date (YYYY-MM-DD)."),
@@ -173,7 +181,10 @@ def late(
 
     Example: centrex bill late --amount 1000 --due 2026-01-10 --paid-on 2026-02-25
     """
-    profile = billing.profile_for(contract, set_)
+    from contracts import billing
+    from contracts.profile import load_profile
+
+    profile = load_profile(contract, set_)
     d, p = _date(due, "--due"), _date(paid_on, "--paid-on")
     emit(billing.late_payment(profile, amount=amount, due=d, paid_on=p), fmt, provenance=profile.provenance())
 

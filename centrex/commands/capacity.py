@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
 import typer
 
-from centrex.columns import COLUMNS, column_map
+from centrex import options
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, info, to_csv
-from contracts import atomic
-from contracts.channels import KIND_HELP
 from contracts.errors import InputError
-from contracts.sizing import (
-    erlangs_per_user,
-    load_channel_contract,
-    pbx_channel_limit,
-    reduction_plan,
-    size,
-    size_devices,
-    size_table,
-)
 
 SIZING_COLUMNS = (
     "users",
@@ -39,10 +28,8 @@ app = typer.Typer(
     no_args_is_help=False,
 )
 
-_CONTRACT = typer.Option("allocloud", "--contract", help="Contract profile (name or YAML path).")
-_SET = typer.Option(
-    [], "--set", metavar="KEY=VALUE", help="Flip a profile choice, e.g. channels_rounding=exact."
-)
+_CONTRACT = options.contract("allocloud", "Contract profile (name or YAML path).")
+_SET = options.SET
 _CALLS = typer.Option(
     None, "--busy-hour-calls-per-user", help="Busy-hour calls per user (with --mean-holding-s)."
 )
@@ -51,7 +38,7 @@ _ERL = typer.Option(
     None, "--erlangs-per-user", help="Busy-hour Erlangs per user (instead of calls x holding)."
 )
 _GOS = typer.Option(0.01, "--gos", help="Grade of service: target blocking probability, in (0, 1).")
-_FMT = typer.Option(Format.table, "--format", help="table, json or csv.")
+_FMT = options.FORMAT
 
 
 @app.callback()
@@ -76,6 +63,8 @@ def capacity(
 
     Example: centrex capacity --users 50 --busy-hour-calls-per-user 2 --mean-holding-s 180 --format json
     """
+    from contracts.sizing import erlangs_per_user, load_channel_contract, size, size_devices
+
     if ctx.invoked_subcommand is not None:
         return
     if (users is None) == (devices is None):
@@ -131,6 +120,9 @@ def table(
 
     Example: centrex capacity table --users 1..200 --erlangs-per-user 0.1 --csv curve.csv
     """
+    from contracts import atomic
+    from contracts.sizing import erlangs_per_user, load_channel_contract, size_table
+
     first, last = _user_range(users)
     e = erlangs_per_user(erlangs, calls, holding)
     terms = load_channel_contract(contract, set_)
@@ -143,37 +135,13 @@ def table(
         atomic.write_text(csv_file, to_csv(rows, SIZING_COLUMNS, prov))
         info(f"wrote {csv_file} ({len(rows)} rows)")
     if html_file is not None:
-        atomic.write_text(html_file, _html(rows, prov))
+        from centrex.report import write_capacity_html
+
+        labels = {"allowance_channels": "allowance (channels)", "channels_needed": "needed at GoS (channels)"}
+        write_capacity_html(
+            rows, html_file, title="Capacity table", subtitle=prov, labels=labels, columns=SIZING_COLUMNS
+        )
         info(f"wrote {html_file}")
-
-
-def _html(rows: list[dict], provenance: str) -> str:
-    """A self-contained page: the curve as an inline SVG chart, then the table."""
-    from centrex.plots import line_chart
-
-    chart = line_chart(
-        "capacity-curve",
-        {
-            "allowance (channels)": [(r["users"], float(r["allowance_channels"])) for r in rows],
-            "needed at GoS (channels)": [(r["users"], float(r["channels_needed"])) for r in rows],
-        },
-        title="Channel allowance vs channels needed",
-        x_label="billable users",
-        y_label="channels",
-        step=True,
-    )
-    head = "".join(f"<th>{escape(c)}</th>" for c in SIZING_COLUMNS)
-    body = "\n".join(
-        "<tr>" + "".join(f"<td>{escape(str(r[c]))}</td>" for c in SIZING_COLUMNS) + "</tr>" for r in rows
-    )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Capacity table</title>'
-        "<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style></head><body>\n"
-        f"<h1>Capacity table</h1>\n<p><code>{escape(provenance)}</code></p>\n{chart}\n"
-        f'<table id="capacity"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>\n'
-        "</body></html>\n"
-    )
 
 
 @app.command("reduce")
@@ -188,6 +156,8 @@ def reduce(
 
     Example: centrex capacity reduce --users 100 --to 80
     """
+    from contracts.sizing import load_channel_contract, reduction_plan
+
     terms = load_channel_contract(contract, set_)
     rows = reduction_plan(users, to, terms)
     emit(
@@ -213,12 +183,13 @@ def verify(
 
     Example: centrex capacity verify --users 20 --format json
     """
-    from sip.checks import verify_channel_limit  # imported here: only this command needs Kamailio
+    from contracts.sizing import load_channel_contract, pbx_channel_limit
+    from sip.checks import channel_limit_held, verify_channel_limit
 
     terms = load_channel_contract(contract, set_)
     limit = pbx_channel_limit(users, terms)
     result = verify_channel_limit(limit)
-    ok = result["accepted"] == limit and result["refused"] == result["attempted"] - limit
+    ok = channel_limit_held(result)
     out = {"users": users, "allowance_channels": limit, **result, "verdict": "pass" if ok else "fail"}
     emit(
         out,
@@ -237,6 +208,8 @@ def kinds(fmt: Format = _FMT) -> None:
 
     Example: centrex capacity kinds --format csv
     """
+    from contracts.channels import KIND_HELP
+
     rows = [{"kind": k.value, "counts_as": k.counting.value, "meaning": v} for k, v in KIND_HELP.items()]
     emit(rows, fmt, columns=("kind", "counts_as", "meaning"), title="device kinds")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from centrex import options
 from centrex.output import Format, emit
-from contracts.profile import load_profile
 
 app = typer.Typer(
     help="Contract profiles: rules with their clauses, and the named choices.\n\n"
@@ -17,14 +17,14 @@ app = typer.Typer(
 @app.command("show")
 def show(
     name: str = typer.Argument(..., help="alleo, allset, progetcom, allocloud, or a path to a profile YAML."),
-    sets: list[str] = typer.Option([], "--set", help="Flip a choice: key=value (repeatable)."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+    sets: list[str] = options.SET,
+    fmt: Format = options.FORMAT,
 ) -> None:
     """Print the rules of a contract (each with its clause) and its choices with the values in force.
 
     Example: centrex contract show alleo --set tier_at_99_2=8
     """
-    from contracts.profile import describe
+    from contracts.profile import describe, load_profile
 
     data = describe(load_profile(name, sets))
     if fmt is Format.json:

@@ -6,32 +6,17 @@ from datetime import date
 
 import typer
 
+from centrex import options
 from centrex.output import Format, emit, info
-from provisioning import check as checks
-from provisioning import db
-from provisioning.clock import default_actor
-from provisioning.export import CHECK_COLUMNS, check_row
 
-# Options shared by the inventory command groups (numbers, port, inventory, db) and pbx/sip.
-DB_HELP = (
-    "Inventory database: a file path or a URL (sqlite:///… or postgresql://…); "
-    "default $CENTREX_DB, else centrex.db."
-)
-DB_OPTION = typer.Option(
-    None,
-    "--db",
-    envvar="CENTREX_DB",
-    help=DB_HELP,
-)
-BY_OPTION = typer.Option(
-    None, "--by", help="Who acts, for the audit trail (default: $CENTREX_USER or login)."
-)
-TODAY_OPTION = typer.Option(None, "--today", help="Date of the action YYYY-MM-DD (default: today in Paris).")
-FORMAT_OPTION = typer.Option(Format.table, "--format", "-f", help="Output format.")
+# Kept under these names for the inventory command groups (numbers, port, inventory).
+DB_OPTION, BY_OPTION, TODAY_OPTION, FORMAT_OPTION = options.DB, options.BY, options.TODAY, options.FORMAT
 
 
 def actor(by: str | None) -> str:
     """Return who acts: --by, else the default actor."""
+    from provisioning.clock import default_actor
+
     return by or default_actor()
 
 
@@ -55,6 +40,8 @@ def upgrade(db_url: str | None = DB_OPTION) -> None:
 
     Example: centrex db upgrade --db postgresql://user@/centrex?host=/tmp
     """
+    from provisioning import db
+
     revision = db.upgrade(db_url)
     info(f"database {db.resolve_url(db_url).split('@')[-1]} at revision {revision}")
 
@@ -65,6 +52,10 @@ def check(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None:
 
     Exit code 1 when an invariant is broken. Example: centrex db check --format json
     """
+    from provisioning import check as checks
+    from provisioning import db
+    from provisioning.export import CHECK_COLUMNS, check_row
+
     with db.session_scope(db_url) as session:
         results = checks.check(session)
     emit([check_row(r) for r in results], fmt, columns=CHECK_COLUMNS, title="inventory invariants")

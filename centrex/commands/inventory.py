@@ -7,24 +7,12 @@ from pathlib import Path
 
 import typer
 
-from centrex.columns import COLUMNS, column_map
 from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
 from centrex.commands.pbx import RELOAD_OPTION, announce_reload
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, info
 from contracts.errors import InputError
-from provisioning import accounts, db, inventory
 from provisioning.choices import DEFAULT_QUARANTINE_DAYS, EquipmentKind
-from provisioning.export import (
-    ACCOUNT_COLUMNS,
-    EQUIPMENT_COLUMNS,
-    SITE_COLUMNS,
-    SITE_STATE_COLUMNS,
-    TENANT_COLUMNS,
-    account_row,
-    equipment_row,
-    site_row,
-    tenant_row,
-)
 
 app = typer.Typer(
     help="Inventory: sites, equipment, tenants and SIP accounts.\n\n"
@@ -47,6 +35,9 @@ def import_(
     Columns: site, customer, address, postcode, city, profile (alleo|allset|progetcom|allocloud),
     service_start (YYYY-MM-DD, optional).  Example: centrex inventory import sites.csv
     """
+    from provisioning import db, inventory
+    from provisioning.export import SITE_COLUMNS, site_row
+
     cm = column_map(columns)
     with db.session_scope(db_url) as session:
         rows = [site_row(s) for s in inventory.import_sites(session, sites_csv, cm)]
@@ -61,6 +52,9 @@ def sites(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None:
 
     Example: centrex inventory sites --format csv
     """
+    from provisioning import db, inventory
+    from provisioning.export import SITE_COLUMNS, site_row
+
     with db.session_scope(db_url) as session:
         rows = [site_row(s) for s in inventory.list_sites(session)]
     emit(rows, fmt, columns=SITE_COLUMNS, title="sites")
@@ -94,7 +88,8 @@ def move(
 
     Example: centrex inventory move paris-hq --address "40 rue du Louvre" --postcode 75001 --city Paris
     """
-    from provisioning import fleet
+    from provisioning import db, fleet, inventory
+    from provisioning.export import SITE_STATE_COLUMNS, site_row
 
     with db.session_scope(db_url) as session:
         fleet.move_site(
@@ -129,7 +124,7 @@ def terminate(
     """
     from datetime import UTC, datetime
 
-    from provisioning import fleet
+    from provisioning import db, fleet
 
     with db.session_scope(db_url) as session:
         fleet.terminate_site(
@@ -155,6 +150,9 @@ def add_equipment(
 
     Example: centrex inventory add-equipment --site hq --kind handset --serial S1 --delivered 2026-02-01
     """
+    from provisioning import db, inventory
+    from provisioning.export import EQUIPMENT_COLUMNS, equipment_row
+
     day = parse_day(delivered, "--delivered")
     with db.session_scope(db_url) as session:
         row = equipment_row(inventory.add_equipment(session, site, kind.value, serial, day, lease_months))
@@ -171,6 +169,9 @@ def equipment(
 
     Example: centrex inventory equipment --site paris-hq
     """
+    from provisioning import db, inventory
+    from provisioning.export import EQUIPMENT_COLUMNS, equipment_row
+
     with db.session_scope(db_url) as session:
         rows = [equipment_row(e) for e in inventory.list_equipment(session, site)]
     emit(rows, fmt, columns=EQUIPMENT_COLUMNS, title="equipment")
@@ -191,6 +192,9 @@ def add_tenant(
 
     Example: centrex inventory add-tenant acme --domain acme.pbx.test --channels 4
     """
+    from provisioning import accounts, db
+    from provisioning.export import TENANT_COLUMNS, tenant_row
+
     with db.session_scope(db_url) as session:
         row = tenant_row(accounts.add_tenant(session, name, domain, channels, customer, actor=actor(by)))
     announce_reload(db_url, run_dir)
@@ -214,6 +218,9 @@ def add_account(
 
     Example: printf '%s' "$PW" | centrex inventory add-account --tenant acme --username 1001 --password-stdin
     """
+    from provisioning import accounts, db
+    from provisioning.export import ACCOUNT_COLUMNS, account_row
+
     if not password_stdin:
         raise InputError(
             "give --password-stdin and pipe the password (it must not sit in shell history)",
@@ -232,6 +239,9 @@ def tenants(db_url: str | None = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None
 
     Example: centrex inventory tenants --format json
     """
+    from provisioning import accounts, db
+    from provisioning.export import TENANT_COLUMNS, tenant_row
+
     with db.session_scope(db_url) as session:
         rows = [tenant_row(t) for t in accounts.list_tenants(session)]
     emit(rows, fmt, columns=TENANT_COLUMNS, title="tenants")
@@ -247,6 +257,9 @@ def accounts_(
 
     Example: centrex inventory accounts --tenant acme
     """
+    from provisioning import accounts, db
+    from provisioning.export import ACCOUNT_COLUMNS, account_row
+
     with db.session_scope(db_url) as session:
         rows = [account_row(a) for a in accounts.list_sip_accounts(session, tenant)]
     emit(rows, fmt, columns=ACCOUNT_COLUMNS, title="SIP accounts")

@@ -6,11 +6,7 @@ import typer
 
 from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
 from centrex.output import Format, emit, info
-from provisioning import db
-from provisioning import numbers as nb
 from provisioning.choices import DEFAULT_QUARANTINE_DAYS, BlockPurpose
-from provisioning.export import BLOCK_COLUMNS, NUMBER_COLUMNS, RANGE_COLUMNS, block_row, number_row, range_row
-from provisioning.plan import format_e164
 
 app = typer.Typer(
     help="SDA numbers: ranges, blocks allocated to sites, release and quarantine.\n\n"
@@ -30,6 +26,10 @@ def add_range(
 
     Example: centrex numbers add-range +33170000000 --size 10000
     """
+    from provisioning import db
+    from provisioning import numbers as nb
+    from provisioning.plan import format_e164
+
     with db.session_scope(db_url) as session:
         rng = nb.add_range(session, start, size, actor(by))
         info(
@@ -57,6 +57,10 @@ def allocate(
 
     Example: centrex numbers allocate --site paris-hq --size 100 --zone 01
     """
+    from provisioning import db
+    from provisioning import numbers as nb
+    from provisioning.export import BLOCK_COLUMNS, block_row
+
     day = parse_day(today)
     block = db.driver_transaction(
         db_url,
@@ -82,6 +86,10 @@ def release(
 
     Example: centrex numbers release +33170000100 --quarantine-days 90
     """
+    from provisioning import db
+    from provisioning import numbers as nb
+    from provisioning.export import BLOCK_COLUMNS, block_row
+
     with db.session_scope(db_url) as session:
         released = nb.release_block(
             session, block, actor=actor(by), quarantine_days=quarantine_days, today=parse_day(today)
@@ -102,6 +110,10 @@ def list_(
 
     Example: centrex numbers list --site paris-hq --format csv > blocks.csv
     """
+    from provisioning import db
+    from provisioning import numbers as nb
+    from provisioning.export import BLOCK_COLUMNS, RANGE_COLUMNS, block_row, range_row
+
     with db.session_scope(db_url) as session:
         if ranges:
             emit([range_row(u) for u in nb.list_ranges(session)], fmt, columns=RANGE_COLUMNS, title="ranges")
@@ -120,6 +132,10 @@ def show(
 
     Example: centrex numbers show +33170000042 --format json
     """
+    from provisioning import db
+    from provisioning import numbers as nb
+    from provisioning.export import NUMBER_COLUMNS, number_row
+
     with db.session_scope(db_url) as session:
         n = nb.get_number(session, number)
         row = number_row(n, nb.block_of(session, n))

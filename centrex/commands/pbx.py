@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from centrex.commands.db import DB_OPTION
+from centrex import options
 from centrex.output import Format, emit, info, warn
-from sip import service
 from sip.choices import DEFAULT_HOST, DEFAULT_PIKE_DENSITY, DEFAULT_PIKE_UNIT_S, DEFAULT_PORT, InviteChallenge
 
 app = typer.Typer(
@@ -17,10 +16,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_RUN_DIR = typer.Option(
-    None, "--run-dir", help="Run directory (config, data, log, pid); default CENTREX_PBX_DIR or runs/pbx."
-)
-_FMT = typer.Option(Format.table, "--format", help="table, json or csv.")
+_RUN_DIR = options.RUN_DIR
+_FMT = options.FORMAT
 
 
 def _emit_record(record: dict[str, object], fmt: Format, title: str) -> None:
@@ -47,7 +44,7 @@ def up(
         False, "--demo", help="Serve a throwaway inventory (tenants with limits 2 and 5)."
     ),
     run_dir: Path | None = _RUN_DIR,
-    db: str | None = DB_OPTION,
+    db: str | None = options.DB,
     invite_challenge: int = typer.Option(
         int(InviteChallenge.www),
         "--invite-challenge",
@@ -69,6 +66,8 @@ def up(
     Listens on UDP and TCP (--port) and TLS (--tls-port, a throwaway CA per run). Example:
     centrex pbx up --db centrex.db && centrex sip check --transport all && centrex pbx down
     """
+    from sip import service
+
     if invite_challenge not in (401, 407):
         from contracts.errors import InputError
 
@@ -99,6 +98,8 @@ def status(run_dir: Path | None = _RUN_DIR, fmt: Format = _FMT) -> None:
 
     Example: centrex pbx status --format json
     """
+    from sip import service
+
     _emit_record(service.pbx_status(run_dir), fmt, "test PBX")
 
 
@@ -109,12 +110,16 @@ def reload(run_dir: Path | None = _RUN_DIR, fmt: Format = _FMT) -> None:
     Inventory commands do this by themselves for every PBX started from their database.
     Example: centrex pbx reload --run-dir runs/pbx
     """
+    from sip import service
+
     _emit_record(service.pbx_reload(run_dir), fmt, "reloaded")
 
 
 def announce_reload(db_url: str | None, run_dirs: list[Path] | None) -> None:
     """After an inventory change: reload the PBXs of `run_dirs`, or every PBX started from `db_url`,
     and say so on stderr (for the inventory commands)."""
+    from sip import service
+
     for done in service.reload_after_change(db_url, run_dirs):
         if "error" in done:
             warn(f"PBX {done['run_dir']} not reloaded: {done['error']}")
@@ -139,6 +144,8 @@ def down(run_dir: Path | None = _RUN_DIR, fmt: Format = _FMT) -> None:
 
     Example: centrex pbx down
     """
+    from sip import service
+
     emit(service.pbx_down(run_dir), fmt)
 
 

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.orm import Session
 
-from centrex.columns import COLUMNS, column_map
 from centrex.commands.db import BY_OPTION, DB_OPTION, FORMAT_OPTION, TODAY_OPTION, actor, parse_day
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, info
-from provisioning import db, mandates, obl
-from provisioning.choices import RejectReason
-from provisioning.export import EVENT_COLUMNS, MANDATE_COLUMNS, event_row, mandate_row
-from provisioning.inventory import parse_date
-from provisioning.models import Mandate
+from contracts.choices import RejectionReason
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from provisioning.models import Mandate
 
 app = typer.Typer(
     help="Portability mandates: create, submit, OBL answers, schedule, complete, history.\n\n"
@@ -28,6 +29,9 @@ NOTE = typer.Option(None, "--note", help="Why (kept in the audit trail).")
 
 def _run(db_url: str | None, today: str | None, work: Callable[[Session], Mandate], fmt: Format) -> None:
     """Expire overdue mandates (own transaction, so the expiry is kept), then do `work`; print the mandate."""
+    from provisioning import db, mandates
+    from provisioning.export import MANDATE_COLUMNS, mandate_row
+
     day = parse_day(today)
     with db.session_scope(db_url) as session:
         for m in mandates.expire_due(session, today=day):
@@ -57,6 +61,9 @@ def create(
     Example: centrex port create --site paris-hq --holder "Acme SA" --address "1 rue de Rivoli, 75001 Paris"
     --numbers numbers.txt --expires 2026-12-31 --rio 01P123456ABC
     """
+    from provisioning import mandates
+    from provisioning.inventory import parse_date
+
     listed = mandates.read_numbers_file(numbers)
     until = parse_date(expires, field="--expires")
     _run(
@@ -93,6 +100,8 @@ def correct(
 
     Example: centrex port correct 3 --holder "ACME SA"
     """
+    from provisioning import mandates
+
     listed = None if numbers is None else mandates.read_numbers_file(numbers)
     _run(
         db_url,
@@ -115,6 +124,8 @@ def _act(
     mandate_id: int, action: str, by: str | None, today: str | None, note: str | None, **details
 ) -> Callable[[Session], Mandate]:
     """The work of one state-machine action (`details`: its own fields, e.g. reason, port_date)."""
+    from provisioning import mandates
+
     return lambda s: mandates.act(
         s, mandate_id, action, actor=actor(by), note=note, today=parse_day(today), **details
     )
@@ -150,7 +161,9 @@ _action(
 @app.command("reject")
 def reject(
     mandate_id: int = ID,
-    reason: RejectReason = typer.Option(..., "--reason", help="The OBL's ground for rejection (000 §2.3)."),
+    reason: RejectionReason = typer.Option(
+        ..., "--reason", help="The OBL's ground for rejection (000 §2.3)."
+    ),
     note: str | None = NOTE,
     db_url: str | None = DB_OPTION,
     by: str | None = BY_OPTION,
@@ -178,6 +191,8 @@ def schedule(
 
     Example: centrex port schedule 3 --date 2026-06-02
     """
+    from provisioning.inventory import parse_date
+
     when = parse_date(date_, field="--date")
     _run(db_url, today, _act(mandate_id, "schedule", by, today, note, port_date=when), fmt)
 
@@ -193,6 +208,8 @@ def obl_answer(
 
     Example: centrex port obl 3
     """
+    from provisioning import obl
+
     _run(db_url, today, lambda s: obl.answer(s, mandate_id, today=parse_day(today)), fmt)
 
 
@@ -206,6 +223,8 @@ def obl_load(
 
     Example: centrex port obl-load obl_lines.csv
     """
+    from provisioning import db, obl
+
     cm = column_map(columns)
     with db.session_scope(db_url) as session:
         count = obl.load_records(session, records, cm)
@@ -221,6 +240,9 @@ def expire(
 
     Example: centrex port expire --today 2027-01-01
     """
+    from provisioning import db, mandates
+    from provisioning.export import MANDATE_COLUMNS, mandate_row
+
     with db.session_scope(db_url) as session:
         rows = [mandate_row(m) for m in mandates.expire_due(session, today=parse_day(today))]
     emit(rows, fmt, columns=MANDATE_COLUMNS, title="expired mandates")
@@ -237,6 +259,9 @@ def list_(
 
     Example: centrex port list --state scheduled --format csv
     """
+    from provisioning import db, mandates
+    from provisioning.export import MANDATE_COLUMNS, mandate_row
+
     with db.session_scope(db_url) as session:
         rows = [mandate_row(m) for m in mandates.list_mandates(session, site=site, state=state)]
     emit(rows, fmt, columns=MANDATE_COLUMNS, title="mandates")
@@ -248,6 +273,9 @@ def show(mandate_id: int = ID, db_url: str | None = DB_OPTION, fmt: Format = FOR
 
     Example: centrex port show 3 --format json
     """
+    from provisioning import db, mandates
+    from provisioning.export import MANDATE_COLUMNS, mandate_row
+
     with db.session_scope(db_url) as session:
         row = mandate_row(mandates.get_mandate(session, mandate_id))
     if fmt is Format.table:
@@ -265,6 +293,9 @@ def history(mandate_id: int = ID, db_url: str | None = DB_OPTION, fmt: Format = 
 
     Example: centrex port history 3 --format csv
     """
+    from provisioning import db, mandates
+    from provisioning.export import EVENT_COLUMNS, event_row
+
     with db.session_scope(db_url) as session:
         rows = [event_row(e) for e in mandates.history(session, mandate_id)]
     emit(rows, fmt, columns=EVENT_COLUMNS, title=f"mandate {mandate_id}")

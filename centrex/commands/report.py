@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from centrex.output import info, progress
-from centrex.report import REPORT_STEPS, write_report
 
 
 def report(
@@ -25,6 +24,8 @@ def report(
 
         centrex report runs/demo --out /tmp/demo-report.html
     """
+    from centrex.report import REPORT_STEPS, write_report
+
     with progress() as bar:
         task = bar.add_task("report", total=REPORT_STEPS)
         path = write_report(run_dir, out, on_step=lambda name: bar.update(task, advance=1, description=name))

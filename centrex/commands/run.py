@@ -6,22 +6,16 @@ from pathlib import Path
 
 import typer
 
+from centrex import options
 from centrex.output import Format, emit, info, progress
-from centrex.report import write_report
-from sim.run import run_scenario
 from sim.rundir import Detail, Outputs
-from sim.runner import default_workers
-from sim.summary import summary_rows
-from sim.validation import validate_scenario
 
 SCENARIO = typer.Argument(..., help="Scenario YAML file (see scenarios/).", show_default=False)
 REPLICATIONS = typer.Option(None, "--replications", "-n", help="Replications (default: the scenario's).")
 SEED = typer.Option(None, "--seed", help="Base seed (default: the scenario's); same seed, same bytes.")
-WORKERS = typer.Option(None, "--workers", "-w", help="Worker processes (default: one per core).")
-SCHEDULER = typer.Option(
-    None, "--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786."
-)
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+WORKERS = options.WORKERS
+SCHEDULER = options.SCHEDULER
+FORMAT = options.FORMAT
 OUTPUTS = typer.Option(
     Outputs.csv,
     "--outputs",
@@ -76,8 +70,11 @@ def run(
     Example: centrex run scenarios/demo.yaml --replications 20 --seed 7 --out runs/demo --sip
     """
     from centrex.provision.stage import Stage, check, provision
+    from centrex.report import write_report
     from sim.lifecycle import fleet_lifecycle
-    from sim.run import prepare
+    from sim.run import prepare, run_scenario
+    from sim.runner import default_workers
+    from sim.summary import summary_rows
 
     parsed, text = prepare(scenario, replications, seed)
     stage = Stage(parsed, str(scenario), text, db, sip, outputs, detail)
@@ -155,6 +152,9 @@ def validate(
 
     Example: centrex validate scenarios/demo.yaml --replications 30
     """
+    from sim.runner import default_workers
+    from sim.validation import validate_scenario
+
     with progress() as bar:
         task = bar.add_task("replications", total=None)
         rows = validate_scenario(

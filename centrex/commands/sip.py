@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from centrex.commands.db import DB_OPTION
+from centrex import options
 from centrex.output import Format, emit, info
-from contracts import atomic
-from sip import service
 from sip.choices import ReportFormat
-from sip.report import CheckResult
+
+if TYPE_CHECKING:
+    from sip.report import CheckResult
 
 app = typer.Typer(
     help="Check and load the local test PBX (start it with `centrex pbx up`).\n\n"
@@ -20,9 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_RUN_DIR = typer.Option(
-    None, "--run-dir", help="Run directory of the PBX; default CENTREX_PBX_DIR or runs/pbx."
-)
+_RUN_DIR = options.RUN_DIR
 _TENANT = typer.Option(None, "--tenant", help="Only this tenant.")
 
 
@@ -48,7 +47,7 @@ def check(
     demo: bool = typer.Option(
         False, "--demo", help="With --start: the demo inventory instead of the database."
     ),
-    db: str | None = DB_OPTION,
+    db: str | None = options.DB,
     transport: str = typer.Option(
         "udp", "--transport", help="udp, tcp, tls or all: where the registration and channel checks run."
     ),
@@ -60,6 +59,9 @@ def check(
 
     Example: centrex sip check --transport all --sample 20 --format json
     """
+    from contracts import atomic
+    from sip import service
+
     report = service.sip_check(
         run_dir=run_dir,
         sample=sample,
@@ -106,7 +108,7 @@ def load(
     ),
     tenant: str | None = _TENANT,
     run_dir: Path | None = _RUN_DIR,
-    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    fmt: Format = options.FORMAT,
 ) -> None:
     """Drive registrations and concurrent calls; print what the PBX sustained, every REGISTER response
     code with its count, and whether the PBX's flood limit (pike) engaged (read from its log). Exit 1
@@ -114,6 +116,8 @@ def load(
 
     Example: centrex sip load --registrations 2000 --rate 500 --calls 7
     """
+    from sip import service
+
     result = service.sip_load(
         run_dir=run_dir,
         registrations=registrations,

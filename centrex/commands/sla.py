@@ -7,12 +7,9 @@ from pathlib import Path
 
 import typer
 
-from centrex.columns import COLUMNS, column_map
+from centrex import options
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, warn
-from contracts.explain import choices_table, diff, explain, read_theirs
-from contracts.instants import parse_instant
-from contracts.profile import load_profile
-from contracts.sla import compute, load_inputs
 
 app = typer.Typer(
     help="SLA statements: availability, service credits and caps per site and month.\n\n"
@@ -20,9 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-CONTRACT = typer.Option(
-    ..., "--contract", "-c", help="Profile name (alleo, allset, progetcom, allocloud) or YAML path."
-)
+CONTRACT = options.CONTRACT
 INCIDENTS = typer.Option(
     ..., "--incidents", help="incidents.csv: ticket,site,notified_at,restored_at,cause[,…]"
 )
@@ -33,11 +28,16 @@ INSTALLS = typer.Option(
 AS_OF = typer.Option(
     None, "--as-of", help="Count open incidents up to this instant (default: end of the last billed month)."
 )
-FORMAT = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
-SET = typer.Option([], "--set", help="Flip a contract choice: key=value (repeatable).")
+FORMAT = options.FORMAT
+SET = options.SET
 
 
 def _load(contract, incidents, billing, installs, as_of, sets, columns, theirs=None):
+    from contracts.explain import read_theirs
+    from contracts.instants import parse_instant
+    from contracts.profile import load_profile
+    from contracts.sla import load_inputs
+
     profile = load_profile(contract, sets)
     cm = column_map(columns)
     inc, bill, ins = load_inputs(incidents, billing, installs, cm)
@@ -61,6 +61,8 @@ def compute_cmd(
 
     Example: centrex sla compute --contract alleo --incidents inc.csv --billing billing.csv --format json
     """
+    from contracts.sla import compute
+
     profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     res = compute(profile, inc, bill, ins, at)
     for w in res.warnings:
@@ -107,6 +109,8 @@ def explain_cmd(
 
     Example: centrex sla explain --contract alleo --incidents i.csv --billing b.csv --site E01 --month 2026-03
     """
+    from contracts.explain import explain
+
     profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     lines = explain(profile, inc, bill, ins, at, site, month)
     if fmt is Format.table:
@@ -133,6 +137,9 @@ def diff_cmd(
 
     Example: centrex sla diff --contract allset --incidents i.csv --billing b.csv --theirs their_statement.csv
     """
+    from contracts.explain import diff
+    from contracts.sla import compute
+
     profile, inc, bill, ins, at, their = _load(
         contract, incidents, billing, installs, as_of, sets, columns, theirs
     )
@@ -159,6 +166,8 @@ def choices_cmd(
 
     Example: centrex sla choices --contract alleo --incidents incidents.csv --billing billing.csv
     """
+    from contracts.explain import choices_table
+
     profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     rows = choices_table(profile, inc, bill, ins, at)
     cols = [

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from centrex import options
 from centrex.output import Format, emit, info, progress
 from sim.rundir import Detail, Outputs
 
@@ -30,10 +31,8 @@ def sweep(
         None, "--replications", "-n", help="Replications per point (default: the scenario's)."
     ),
     seed: int = typer.Option(None, "--seed", help="Base seed of every point (common random numbers)."),
-    workers: int = typer.Option(None, "--workers", "-w", help="Worker processes (default: one per core)."),
-    scheduler: str = typer.Option(
-        None, "--scheduler", help="Dask distributed scheduler address, e.g. tcp://10.0.0.5:8786."
-    ),
+    workers: int = options.WORKERS,
+    scheduler: str = options.SCHEDULER,
     out: Path = typer.Option(
         None, "--out", "-o", help="Sweep directory (default: runs/<scenario>-sweep-<timestamp>/)."
     ),
@@ -58,7 +57,7 @@ def sweep(
     detail: Detail = typer.Option(
         Detail.default, "--detail", help="Which tables the kept points' run directories hold (as run)."
     ),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv."),
+    fmt: Format = options.FORMAT,
 ) -> None:
     """Run a scenario at every point of a grid of what-if values and compare the points, with CIs.
 

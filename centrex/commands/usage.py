@@ -7,11 +7,10 @@ from pathlib import Path
 
 import typer
 
-from centrex.columns import COLUMNS, column_map
+from centrex import options
+from centrex.options import COLUMNS, column_map
 from centrex.output import Format, emit, info
-from contracts import usage
 from contracts.errors import InputError
-from contracts.profile import load_profile
 
 app = typer.Typer(
     help="Audit call records against the fair-use rules of unlimited plans.\n\n"
@@ -52,14 +51,17 @@ def audit(
         "international_included, international_other); the tariff is not in the seeds.",
     ),
     every_month: bool = typer.Option(False, "--all", help="List every user-month, not only flagged ones."),
-    set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Flip a profile choice."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    set_: list[str] = options.SET,
+    fmt: Format = options.FORMAT,
     columns: str = COLUMNS,
 ) -> None:
     """Flag users per month: > 150 numbers, gateway/PBX/mobility, call-centre pattern; price the consequences.
 
     Example: centrex usage audit --contract progetcom --cdrs cdrs.csv --rate national_fixed=0.015
     """
+    from contracts import usage
+    from contracts.profile import load_profile
+
     rates = {}
     for item in rate:
         if "=" not in item:

@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from contracts.calendar import PARIS
-from sim.choices import PortingOutcome, RejectionReason
+from contracts.choices import RejectionReason
+from sim.choices import PortingOutcome
 from sim.installs import SERVICE_START_MINUTE
 from sim.lifecycle import FleetLifecycle, SiteLife
 from sim.porting import Port

@@ -79,7 +79,5 @@ def profiles_in_force(run: Run) -> dict[str, Profile]:
 
 def objective_pct(profile: Profile) -> float | None:
     """The availability objective of a profile in percent, or None (no availability objective)."""
-    if profile.sla.get("kind") != "availability":
-        return None
-    value = profile.resolve(profile.sla.get("objective_pct"))
+    value = profile.sla_terms().objectives.availability_pct
     return None if value is None else float(value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import numpy as np
 from centrex import plots
 from centrex.report.common import SMALL, Section, Table, eur, percentiles
 from centrex.report.rundir import PARIS, Run
+from contracts.month import Month
 from contracts.profile import Profile
 
 UNATTRIBUTED = "unattributed"
@@ -19,10 +20,8 @@ INSTALL_DELAY = "install delay"
 
 # ----- monthly credits by profile and cause -----------------------------------------------------------
 def _month_span(month: str) -> tuple[datetime, datetime]:
-    year, mon = (int(x) for x in month.split("-"))
-    start = datetime(year, mon, 1, tzinfo=PARIS)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=PARIS)
-    return start, end
+    m = Month.parse(month)
+    return tuple(datetime.combine(x.first_day, time(), PARIS) for x in (m, m.shift(1)))
 
 
 def credits_by_cause(run: Run, profiles: dict[str, Profile]) -> dict[str, dict[str, dict[str, float]]]:

@@ -8,22 +8,18 @@ import numpy as np
 
 from centrex import plots
 from centrex.report.common import SMALL, Section, Table, eur, hours, pct, percentiles
-from centrex.report.rundir import Restorations, Run
+from centrex.report.rundir import Run
 from contracts.profile import Profile
 
 
 # ----- restoration times ------------------------------------------------------------------------------
-def _clock(rest: Restorations, ks: np.ndarray, objective: float) -> str:
-    """Which clock the objective runs on: the rows' `clock` column, else the one that explains the flags."""
-    given = {c for c in rest.texts(rest.clock[ks]) if c}
-    if len(given) == 1:
-        return "business" if "business" in given.pop() else "wallclock"
-    within = rest.within[ks] == 1
-    agree_b = int(((rest.business[ks] <= objective) == within).sum())
-    agree_w = int(((rest.wallclock[ks] <= objective) == within).sum())
-    if agree_b == agree_w:  # the flags do not tell: day-long objectives are read on the wall clock
-        return "wallclock" if objective >= 1440 else "business"
-    return "business" if agree_b > agree_w else "wallclock"
+def _clock(profile: Profile, objective_minutes: float) -> str:
+    """The clock an objective of the profile runs on, from its typed terms: the restoration objective's
+    own clock; wall-clock hours for equipment replacement (and for an objective the terms do not know)."""
+    restoration = profile.sla_terms().objectives.restoration
+    if restoration is not None and objective_minutes == restoration.minutes:
+        return restoration.clock
+    return "wallclock"
 
 
 def restoration(run: Run, profiles: dict[str, Profile]) -> Section:
@@ -55,7 +51,7 @@ def restoration(run: Run, profiles: dict[str, Profile]) -> Section:
     order = {p: i for i, p in enumerate(run.profiles)}
     plot_list, rows = [], []
     for (name, objective), ks in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
-        clock = _clock(rest, ks, objective)
+        clock = _clock(profiles[name], objective)
         minutes = (rest.business if clock == "business" else rest.wallclock)[ks].tolist()
         kinds = ", ".join(sorted(rest.texts(rest.kind[ks])))
         within = int((rest.within[ks] == 1).sum()) / len(ks)

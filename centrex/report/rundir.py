@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from centrex.report.shapes import Provisioning, SipFigures, Sla, Summary, checked
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.errors import InputError
 from sim import rundir
 from sim.rundir import Detail, Kind, Outputs, Table
@@ -68,7 +68,7 @@ def _flag(text: str) -> bool:
 
 
 def _cause(text: str) -> str:
-    """A ticket's cause: one of the cause codes of contracts.causes (CONTRACTS §2)."""
+    """A ticket's cause: one of the cause codes of contracts.choices (CONTRACTS §2)."""
     if text not in CAUSES:
         raise ValueError(f"unknown cause; one of {', '.join(CAUSES)}")
     return text

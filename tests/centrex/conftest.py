@@ -378,7 +378,7 @@ def _inventory_files(path: Path, rnd: random.Random) -> None:
         "mandates": {"ported": 31, "rejected": 3, "postponed": 1},
         "rejections": [
             {"outcome": "rejected", "reason": "wrong_holder", "mandates": 2},
-            {"outcome": "resubmitted_ported", "reason": "incomplete_list", "mandates": 4},
+            {"outcome": "resubmitted_ported", "reason": "non_exhaustive_list", "mandates": 4},
         ],
         "ports_completed": 31,
         "exhausted": [{"site": "allset-lyon-00031", "reason": "numbers_exhausted"}],

@@ -25,6 +25,7 @@ from centrex.report.sections import (
     restoration,
 )
 from contracts.errors import InputError
+from contracts.profile import load_profile
 
 SECTION_IDS = [
     "availability",
@@ -286,13 +287,18 @@ def test_install_delay_counts_business_days_with_holidays(run_dir):
     assert alleo["on time"] == "1" and alleo["late (provider)"] == "1" and alleo["handsets credited"] == "7"
 
 
-def test_restoration_uses_the_clock_that_explains_the_flags(run_dir):
+def test_restoration_reads_each_objective_clock_from_the_terms(run_dir):
     run = load_run(run_dir)
-    section = restoration(run, profiles_in_force(run))
+    profiles = profiles_in_force(run)
+    section = restoration(run, profiles)
     table = {(r[0], r[2]) for r in section.tables[0].rows}
-    assert ("alleo", "4 business h") in table  # fixture: ALLEO flags computed on business minutes
-    assert ("allset", "4 h") in table  # fixture: ALLSET flags on wall-clock minutes
-    assert ("progetcom", "72 h") in table  # equipment objective, every ticket within: wall clock
+    assert ("alleo", "4 business h") in table  # 000 §5.4: restoration in business hours
+    assert ("allset", "4 h") in table  # 001 §4: on the SLA clock, wall clock by default
+    assert ("progetcom", "4 business h") in table  # 002 §4: on the SLA clock, business
+    assert ("progetcom", "72 h") in table  # equipment replacement: wall-clock hours
+    profiles["allset"] = load_profile("allset", ["clock=business"])
+    table = {(r[0], r[2]) for r in restoration(run, profiles).tables[0].rows}
+    assert ("allset", "4 business h") in table and ("allset", "4 h") not in table
 
 
 def test_capacity_page_draws_the_curve():

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rb_harness import budget
 
-from contracts.calendar import PARIS, BusinessCalendar, month_minutes, weekly_window
+from contracts.calendar import PARIS, BusinessCalendar, weekly_window
+from contracts.month import Month
 from contracts.profile import load_profile
 
 ALLEO = load_profile("alleo").calendar()
@@ -60,9 +61,9 @@ def test_dst_days_wallclock_real_minutes():
 
 
 def test_month_minutes_and_business_days():
-    assert month_minutes(2026, 3) == 44_580
-    assert month_minutes(2026, 10) == 44_700
-    assert month_minutes(2026, 2) == 40_320
+    assert Month.of(2026, 3).minutes == 44_580
+    assert Month.of(2026, 10).minutes == 44_700
+    assert Month.of(2026, 2).minutes == 40_320
     assert ALLEO.business_days_in_month(2026, 5) == 17  # §13: denominator 10,200 min
     assert ALLEO.business_days_in_month(2026, 2) == 20
 

@@ -11,9 +11,6 @@ from rb_harness import budget
 from contracts.channels import (
     DEFAULT_TIERS,
     ChannelTerms,
-    Counting,
-    DeviceKind,
-    Rounding,
     allowance,
     allowance_many,
     count_users,
@@ -23,6 +20,7 @@ from contracts.channels import (
     reduction_schedule,
     terms_from_section,
 )
+from contracts.choices import Counting, DeviceKind, Rounding
 from contracts.errors import InputError
 from contracts.profile import load_profile
 

@@ -14,7 +14,7 @@ from rb_harness import budget
 
 from contracts.calendar import PARIS
 from contracts.cap import Credit, apply_cap
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.profile import load_profile
 from contracts.records import read_billing, read_incidents, read_installs
 from contracts.sla import compute, compute_files

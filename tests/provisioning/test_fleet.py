@@ -189,9 +189,8 @@ def test_port_through_the_state_machine_becomes_site_blocks(fleet_db):
         fleet.schedule_port(s, mid, date(2026, 3, 12), at=AT, actor="sim")
         done = datetime(2026, 3, 12, 9, tzinfo=UTC)
         blocks = fleet.complete_port(s, mid, at=done, actor="sim")
-    # the OBL's own decision: the list leaves out a number of the NDI (ground named incomplete_list,
-    # non_exhaustive_list after migration 0002)
-    assert first.state == "rejected" and first.reason.endswith("_list")
+    # the OBL's own decision: the list leaves out a number of the NDI (000 §2.3)
+    assert first.state == "rejected" and first.reason == "non_exhaustive_list"
     assert second.state == "accepted"
     assert [(b.start, b.size, b.ported) for b in blocks] == [(33142000010, 3, True), (33142000020, 1, True)]
     with db.session_scope(fleet_db) as s:

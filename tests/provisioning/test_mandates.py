@@ -76,7 +76,7 @@ def test_full_path_to_ported_with_audit(obl):
         ({"holder": "Someone Else"}, "reject", "wrong_holder"),
         ({"address": "9 rue de la Paix, 75002 Paris"}, "reject", "wrong_address"),
         ({"numbers": (N3,)}, "reject", "temporary_subscription"),
-        ({"numbers": (N1,)}, "reject", "incomplete_list"),  # N2 hangs on the same main line
+        ({"numbers": (N1,)}, "reject", "non_exhaustive_list"),  # N2 hangs on the same main line
         ({"numbers": (N1, N2, 33140000009)}, "study", None),  # unknown to the OBL
         (
             {
@@ -197,11 +197,11 @@ def test_reject_needs_a_known_reason(obl):
             m.id,
             "reject",
             actor="ops",
-            reason="incomplete_list",
+            reason="non_exhaustive_list",
             note="NDI +33140000001",
             today=date(2026, 5, 5),
         )
-        assert history(s, m.id)[-1].detail == "incomplete_list: NDI +33140000001"
+        assert history(s, m.id)[-1].detail == "non_exhaustive_list: NDI +33140000001"
 
 
 @pytest.mark.parametrize("rio", ["01P12345ABC", "01X123456ABC", "01P123456AB!", "01P1234567ABC"])

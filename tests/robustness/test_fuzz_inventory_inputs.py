@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from rb_csv import Spelling, Table, garbage_bytes, render, spellings
 from rb_harness import assert_clean_error, assert_ok_or_clean_error, fuzz, read_or_error, run_cli, tick
 
-from contracts.channels import Counting, DeviceKind, count_users, parse_devices
+from contracts.channels import count_users, parse_devices
+from contracts.choices import Counting, DeviceKind
 from contracts.errors import InputError
 from contracts.profile import load_profile
 from provisioning.inventory import read_sites_csv

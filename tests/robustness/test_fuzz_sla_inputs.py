@@ -31,7 +31,7 @@ from rb_csv import (
 )
 from rb_harness import assert_clean_error, assert_ok_or_clean_error, fuzz, read_or_error, run_cli, tick
 
-from contracts.causes import CAUSES
+from contracts.choices import CAUSES
 from contracts.errors import InputError
 from contracts.explain import read_theirs
 from contracts.records import read_billing, read_incidents, read_installs

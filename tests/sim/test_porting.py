@@ -7,8 +7,9 @@ from datetime import date
 import numpy as np
 import pytest
 
+from contracts.choices import RejectionReason
 from contracts.profile import load_profile
-from sim.choices import PortingOutcome, RejectionReason
+from sim.choices import PortingOutcome
 from sim.porting import add_working_days, simulate_port
 from sim.scenario import Porting
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from sip import control
-from sip.checks import Target, verify_channel_limit
+from sip.checks import Target, channel_limit_held, verify_channel_limit
 from sip.choices import InviteChallenge
 from sip.ua import Identity, UserAgent, settle
 
@@ -94,6 +94,15 @@ def test_verify_channel_limit_accepts_exactly_the_limit(limit):
     assert (result["accepted"], result["refused"]) == (limit, 1)
     assert result["refusal_codes"] == [503] and result["limit_header"] == str(limit)
     assert result["active_at_peak"] == limit
+    assert channel_limit_held(result)
+
+
+@pytest.mark.parametrize(
+    ("accepted", "refused", "held"), [(4, 1, True), (5, 0, False), (3, 2, False), (4, 0, False)]
+)
+def test_channel_limit_held_only_when_exactly_the_limit_is_accepted(accepted, refused, held):
+    result = {"limit": 4, "attempted": 5, "accepted": accepted, "refused": refused}
+    assert channel_limit_held(result) is held
 
 
 async def _flood(target: Target, count: int) -> int:

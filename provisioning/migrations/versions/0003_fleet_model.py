@@ -2,7 +2,7 @@
 ported ranges and blocks
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 08:50:00
 
 Existing rows are given their meaning under the new rules, so `centrex db check` still holds:
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
