@@ -30,13 +30,11 @@ SCHEDULER = typer.Option(
 )
 
 # The inventory database and its audit trail (numbers, port, inventory, db).
-DB = typer.Option(
-    None,
-    "--db",
-    envvar="CENTREX_DB",
-    help="Inventory database: a file path or a URL (sqlite:///… or postgresql://…); "
-    "default $CENTREX_DB, else centrex.db.",
+DB_HELP = (
+    "Inventory database: a file path or a URL (sqlite:///… or postgresql://…); "
+    "default $CENTREX_DB, else centrex.db."
 )
+DB = typer.Option(None, "--db", envvar="CENTREX_DB", help=DB_HELP)
 BY = typer.Option(None, "--by", help="Who acts, for the audit trail (default: $CENTREX_USER or login).")
 TODAY = typer.Option(None, "--today", help="Date of the action YYYY-MM-DD (default: today in Paris).")
 

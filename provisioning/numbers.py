@@ -176,6 +176,9 @@ _HOT_SQL = {
     " WHERE quarantine_until IS NOT NULL AND quarantine_until <= :day",
     "free": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 > :after"
     " ORDER BY e164 LIMIT :chunk",
+    # PostgreSQL, the bulk path: `free`, locked, so a block planned on them cannot be taken under it
+    "free_after_locked": "SELECT e164 FROM number WHERE state = :free AND zone = :zone AND e164 > :after"
+    " ORDER BY e164 LIMIT :chunk FOR UPDATE SKIP LOCKED",
     # PostgreSQL: the first free numbers, locked, those another allocator holds skipped
     "free_locked": "SELECT e164 FROM number WHERE state = :free AND zone = :zone ORDER BY e164 LIMIT :chunk"
     " FOR UPDATE SKIP LOCKED",
@@ -659,8 +662,10 @@ class _ZonePool:
         if self.done:
             return False
         after = self.free[-1] if self.free else -1
+        # SQLite's writers are serialised already; PostgreSQL's single-block allocators lock what they take
+        statement = "free" if self.conn.dialect == "sqlite" else "free_after_locked"
         rows = _hot(
-            self.conn, "free", free=_STATES["free"], zone=self.zone, after=after, chunk=self.CHUNK
+            self.conn, statement, free=_STATES["free"], zone=self.zone, after=after, chunk=self.CHUNK
         ).fetchall()
         self.free.extend(r[0] for r in rows)
         self.done = len(rows) < self.CHUNK

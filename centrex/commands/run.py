@@ -55,7 +55,8 @@ def run(
     db: str = typer.Option(
         None,
         "--db",
-        help="Provision this (empty) inventory, e.g. postgresql://…; default inventory.db in the run.",
+        help="Inventory to provision (must be empty): a file path or a URL, e.g. postgresql://…;"
+        " default inventory.db inside the run directory.",
     ),
     sip: bool = typer.Option(
         False, "--sip", help="Check the provisioned fleet on a local Kamailio (needs Kamailio)."

@@ -259,7 +259,7 @@ def test_one_db_help_text_everywhere():
     import typer.main
 
     from centrex.cli import app
-    from centrex.commands.db import DB_HELP
+    from centrex.options import DB_HELP
 
     helps: dict[str, str] = {}
 
@@ -277,8 +277,11 @@ def test_one_db_help_text_everywhere():
         "centrex inventory add-account",
         "centrex db check",
     } <= set(helps)
+    # `run --db` names a new inventory to provision, with its own default: same words, its own default
+    run_help = helps.pop("centrex run")
     assert set(helps.values()) == {DB_HELP}
     assert "a file path or a URL" in DB_HELP
+    assert "a file path or a URL" in run_help
 
 
 def test_check_out_dir_writes_sip_json_and_junit(running, tmp_path):
