@@ -105,20 +105,26 @@ class _FirstError:
 
 
 def _cause_codes(b: Batch, *, file: str) -> np.ndarray:
-    fast = codes(b.cells["cause"], CAUSES)
+    """Causes read without regard to case (`Network` is `network`); any other unknown value is located."""
+    fast = codes(b.cells["cause"], CAUSES, fold_case=True)
     if fast is not None:
         return fast
     raw = b.values("cause")
     try:
-        return np.fromiter(map(CAUSE_CODE.__getitem__, raw), dtype=np.int8, count=len(raw))
+        return np.fromiter(map(_cause_code, raw), dtype=np.int8, count=len(raw))
     except KeyError:
-        i = next(i for i, c in enumerate(raw) if c not in CAUSE_CODE)
+        i = next(i for i, c in enumerate(raw) if c.lower() not in CAUSE_CODE)
         raise InputError(
             f"unknown cause {raw[i]!r}; one of {', '.join(CAUSES)}",
             file=file,
             line=int(b.lines[i]),
             field="cause",
         ) from None
+
+
+def _cause_code(text: str) -> int:
+    code = CAUSE_CODE.get(text)
+    return CAUSE_CODE[text.lower()] if code is None else code
 
 
 def _order(first: np.ndarray, then: np.ndarray, b: Batch, *, file: str, field: str, reason: str) -> None:

@@ -233,3 +233,19 @@ def test_as_of_instant(text, ok):
         with pytest.raises(InputError) as exc:
             parse_instant(text)
         assert exc.value.field == "--as-of"
+
+
+def test_causes_are_read_without_regard_to_case(tmp_path, monkeypatch):
+    from contracts.choices import CAUSES
+
+    body = "".join(
+        f"T{i},S,2026-03-02T08:00,,{c}\n" for i, c in enumerate(["Network", "ROUTER", " Move ", "move"])
+    )
+    for block in (None, 1):  # the column-wise byte path and the value-by-value path agree
+        if block:
+            monkeypatch.setattr(tables, "BLOCK", block)
+        inc = read_incidents(write(tmp_path, HEAD + body))
+        assert [CAUSES[c] for c in inc.cause] == ["network", "router", "move", "move"]
+    with pytest.raises(InputError) as exc:
+        read_incidents(write(tmp_path, HEAD + body + "T9,S,2026-03-02T08:00,,Lightning\n"))
+    assert exc.value.line == 6 and exc.value.field == "cause" and "'Lightning'" in exc.value.reason
