@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -122,6 +122,19 @@ class InstallDelaySpec(BaseModel):
     business_days: Annotated[StrictInt, Field(ge=0, le=3660)]
 
 
+FEE_KEYS = ("cancellation_eur", "move_initial_eur", "link_fees_eur")
+
+
+class FeeSpec(BaseModel):
+    """A fee the seeds leave to « tarifs standards »: an amount (a placeholder until a real tariff is
+    written in), and the clause that makes it due (read by contracts/fees.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: Euros
+    placeholder: StrictBool
+    clause: str
+
+
 class Rule(BaseModel):
     """One rule restated in words with its clause (printed by `centrex contract show`)."""
 
@@ -154,6 +167,9 @@ class Profile(BaseModel):
     rules: list[Rule] = Field(default_factory=list)
     termination: dict[str, Any] = Field(default_factory=dict)
     billing: dict[str, Any] = Field(default_factory=dict)
+    fees: dict[Literal["cancellation_eur", "move_initial_eur", "link_fees_eur"], FeeSpec] = Field(
+        default_factory=dict
+    )
     channels: dict[str, Any] = Field(default_factory=dict)
     fair_use: dict[str, Any] = Field(default_factory=dict)
     usage: dict[str, Any] = Field(default_factory=dict)
