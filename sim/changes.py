@@ -16,20 +16,27 @@ rates (a rate of 0 gives an infinite time), so changing one profile's rate moves
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
 
-from contracts.calendar import PARIS
+from contracts.calendar import PARIS, local_epoch
+from contracts.choices import Cause
 from contracts.errors import InputError
+from contracts.money import money
+from contracts.month import Month
 from contracts.profile import Profile
 from contracts.zones import ZONE_OF_DEPARTEMENT
+from sim.billing import Bills
 from sim.choices import DurationLaw, LifeEvent, MoveNumbers
 from sim.fleet import Fleet
+from sim.model import RawRun
+from sim.outages import Sweep, Tickets
 from sim.scenario import NumberZone, Scenario
 
+NO_MOVE_CLAUSE = "{profile}: its seed has no move clause: a termination and a new order"
 MOVE_MINUTE = 8 * 60  # a move's interruption window opens at 08:00 local time on its day
 DAYS_PER_YEAR = 365.25
 
@@ -54,7 +61,9 @@ class Change:
     @property
     def window(self) -> tuple[datetime, datetime]:
         """The move's estimated interruption window (Paris instants)."""
-        start = datetime(self.on.year, self.on.month, self.on.day, tzinfo=PARIS) + timedelta(minutes=MOVE_MINUTE)
+        start = datetime(self.on.year, self.on.month, self.on.day, tzinfo=PARIS) + timedelta(
+            minutes=MOVE_MINUTE
+        )
         return start, start + timedelta(minutes=self.window_minutes)
 
 
@@ -106,9 +115,9 @@ def draw_changes(
     for i in np.flatnonzero(t_term < horizon).tolist():
         terms[i] = s.start + timedelta(days=int(t_term[i]))
     for ev in mv.events if mv else []:
-        moves[index[ev.site]] = (ev.on, ev.departement)
+        moves[index[ev.site]] = (ev.day, ev.departement)
     for ev in tm.events if tm else []:
-        terms[index[ev.site]] = ev.on
+        terms[index[ev.site]] = ev.day
     out: list[Change] = []
     for i in sorted(set(moves) | set(terms)):
         g = fleet.groups[fleet.group[i]]
@@ -190,5 +199,121 @@ def move_charge(profile: Profile, fees_overrides: dict | None = None) -> Charge:
 
     fee = fees_of(profile, fees_overrides).move_initial
     if fee is None:
-        return Charge(False, None, f"{profile.name}: no move clause (a termination and a new order)")
+        return Charge(False, None, NO_MOVE_CLAUSE.format(profile=profile.name))
     return Charge(True, fee.amount, fee.clause)
+
+
+# ----- leaving service ------------------------------------------------------------------------------
+def _take(obj, keep: np.ndarray, n: int):
+    """`obj` with its per-row fields (arrays or lists of length `n`) restricted to the rows `keep`."""
+    changes = {}
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if isinstance(v, np.ndarray) and v.shape[:1] == (n,):
+            changes[f.name] = v[keep]
+        elif isinstance(v, list) and len(v) == n:
+            changes[f.name] = [v[k] for k in keep.tolist()]
+    return replace(obj, **changes)
+
+
+def leave_service(fleet: Fleet, raw: RawRun, sw: Sweep, tks: Tickets, gone: np.ndarray):
+    """Raw intervals, outages and tickets once sites leave service at minute `gone[site]`: nothing starts
+    at or after it, and what is still down then ends with the service.
+
+    Applied after every draw, so the other sites' failures, repairs and notification delays are those of
+    the same run without changes (the crews still spent the time the model gave them)."""
+    comp_site = fleet.comp_site
+    iv = raw.intervals
+    keep_iv = [k for k, (cid, down, _, _) in enumerate(iv) if down < gone[comp_site[cid]]]
+    intervals = []
+    for k in keep_iv:
+        cid, down, up, cause = iv[k]
+        intervals.append((cid, down, min(up, float(gone[comp_site[cid]])), cause))
+    reps = [r for r in raw.replacements if r[1] < gone[comp_site[r[0]]]]
+    raw = replace(raw, intervals=intervals, replacements=reps)
+    g = gone[sw.site] if len(sw) else np.zeros(0)
+    keep = np.flatnonzero(sw.start < g)
+    sw = _take(sw, keep, len(sw))
+    sw = replace(
+        sw,
+        end=np.minimum(sw.end, gone[sw.site]) if len(sw) else sw.end,
+        comp_total=sw.comp_total[np.asarray(keep_iv, dtype=np.int64)],
+    )
+    g = gone[tks.site] if len(tks) else np.zeros(0)
+    tks = _take(tks, np.flatnonzero(tks.notified < g), len(tks))
+    if len(tks):
+        g = gone[tks.site]
+        late = np.isfinite(g) & (np.isnan(tks.restored) | (tks.restored > g))
+        tks = replace(tks, restored=np.where(late, g, tks.restored))
+    return raw, sw, tks
+
+
+def _blank(v, k: int):
+    """`k` rows of nothing for a ticket field the move tickets do not set."""
+    if isinstance(v, list):
+        return [None] * k
+    if v.dtype.kind == "f":
+        return np.full(k, np.nan)
+    if v.dtype.kind == "b":
+        return np.zeros(k, dtype=bool)
+    if v.dtype.kind in "iu":
+        return np.full(k, -1, dtype=v.dtype)
+    return np.full(k, None, dtype=object)
+
+
+def with_move_tickets(
+    tks: Tickets, changes: list[Change], origin: int, horizon: float, index: int
+) -> Tickets:
+    """`tks` and, after them, one ticket per ALLEO move over its estimated interruption window (cause
+    `move`, not counted: 000 §3.5), opened by the provider at the window's start."""
+    moves = [c for c in changes if c.event is LifeEvent.move and c.window_minutes > 0]
+    if not moves:
+        return tks
+    start = np.array([(local_epoch(c.on, MOVE_MINUTE) - origin) / 60.0 for c in moves])
+    end = start + np.array([c.window_minutes for c in moves])
+    keep = np.flatnonzero(start < horizon)
+    k = len(keep)
+    new = {
+        "ticket": [f"R{index:03d}-M{j:05d}" for j in range(1, k + 1)],
+        "site": np.array([moves[j].site for j in keep.tolist()], dtype=np.int64),
+        "notified": start[keep],
+        "restored": np.where(end[keep] <= horizon, end[keep], np.nan),
+        "cause": np.full(k, Cause.move.value, dtype=object),
+        "kind": np.full(k, "move", dtype=object),
+    }
+    out = {}
+    for f in fields(tks):
+        v = getattr(tks, f.name)
+        add = new.get(f.name)
+        if add is None:
+            add = _blank(v, k)
+        out[f.name] = (
+            v + list(add) if isinstance(v, list) else np.concatenate([v, np.asarray(add, dtype=v.dtype)])
+        )
+    return replace(tks, **out)
+
+
+def stop_bills(bills: Bills, until: list[date | None], start_day: list[date | None]) -> Bills:
+    """Bills without the months after a site leaves service; its last month pro rata temporis of the days
+    it was in service (000 §7.1, as the first month)."""
+    site = bills.site.tolist()
+    month = bills.month.tolist()
+    keep, fee, use = [], bills.recurring_cents.copy(), bills.usage_cents.copy()
+    for k, (i, m) in enumerate(zip(site, month, strict=True)):
+        u = until[i]
+        if u is None:
+            keep.append(k)
+            continue
+        last = Month.containing(u - timedelta(days=1))
+        if m > last or u <= (start_day[i] or u):
+            continue
+        keep.append(k)
+        if m == Month.containing(u) and u.day > 1:
+            ndays = Month(m).days
+            s = start_day[i]
+            first = s.day if s is not None and Month.containing(s) == m else 1
+            share = Decimal(u.day - first) / Decimal(ndays - first + 1)
+            fee[k] = int(money(Decimal(int(fee[k])) * share))
+            use[k] = int(money(Decimal(int(use[k])) * share))
+    ks = np.asarray(keep, dtype=np.int64)
+    return Bills(bills.site[ks], bills.month[ks], fee[ks], use[ks])

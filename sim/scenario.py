@@ -149,10 +149,10 @@ class Installs(_Model):
 
 
 class MoveEvent(_Model):
-    """One move of a named site on a given day (to `departement`, default its own)."""
+    """One move of a named site on `day` (to `departement`, default its own)."""
 
     site: str
-    on: date
+    day: date  # (not `on`: YAML reads a bare `on` as true)
     departement: str | None = None
 
     @field_validator("departement", mode="before")
@@ -183,10 +183,10 @@ class Moves(_Model):
 
 
 class TerminationEvent(_Model):
-    """One termination of a named site, effective on `on` (its first day without service)."""
+    """One termination of a named site, effective on `day` (its first day without service)."""
 
     site: str
-    on: date
+    day: date
 
 
 class Terminations(_Model):
@@ -412,8 +412,8 @@ class Scenario(_Model):
                 ok = group in counts and len(number) == 5 and number.isdigit()
                 if not ok or not 1 <= int(number) <= counts[group]:
                     raise _PathError((key, "events", i, "site"), f"no site {ev.site!r} in the site groups")
-                if not self.start.toordinal() <= ev.on.toordinal() < end:
-                    raise _PathError((key, "events", i, "on"), "outside the scenario's period")
+                if not self.start.toordinal() <= ev.day.toordinal() < end:
+                    raise _PathError((key, "events", i, "day"), "outside the scenario's period")
                 if ev.site in seen:
                     raise _PathError((key, "events", i, "site"), f"{ev.site} is listed twice")
                 seen.add(ev.site)
