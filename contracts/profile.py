@@ -38,6 +38,7 @@ PROFILE_DIR = Path(__file__).with_name("profiles")
 BUILTIN_PROFILES = ("alleo", "allset", "progetcom", "allocloud")
 
 ChoiceValue = str | bool | int | float
+JOUR_OUVRABLE = "mon_sat"  # default of the `jour_ouvrable` choice for a profile that does not declare it
 
 
 class ChoiceSpec(BaseModel):
@@ -296,6 +297,14 @@ class Profile(BaseModel):
         """The business calendar of a site of this profile (département decides Alsace-Moselle)."""
         window = weekly_window(self.calendar_spec.window)
         return _calendar(window, self.holidays_off(), self.is_alsace_moselle(departement))
+
+    def jours_ouvrables(self, departement: str | None = None) -> BusinessCalendar:
+        """The « jour ouvrable » of porting (ARCEP 2013-0830), per the `jour_ouvrable` choice: Monday to
+        Saturday with public holidays off (`mon_sat`, the legal meaning), or the profile's business days
+        (`business_days`). Use its `add_business_days`; only its days matter, not its hours."""
+        if _norm(self.choices.get("jour_ouvrable", JOUR_OUVRABLE)) == "business_days":
+            return self.calendar(departement)
+        return _calendar(((0, 1440),) * 6 + (None,), True, self.is_alsace_moselle(departement))
 
     def clock_calendar(self, departement: str | None = None) -> BusinessCalendar:
         """The calendar the restoration clock runs on: the business window, or every minute (wallclock)."""
