@@ -87,6 +87,7 @@ class Context:
     end: date
     _calendars: dict[tuple[str, str], BusinessCalendar] = field(default_factory=dict, repr=False)
     _adders: dict[tuple[str, str], Callable[[date, int], date]] = field(default_factory=dict, repr=False)
+    _jours: dict[tuple[str, str], Callable[[date, int], date]] = field(default_factory=dict, repr=False)
     _lookups: Lookups | None = field(default=None, repr=False)
 
     def calendar(self, profile: str, departement: str) -> BusinessCalendar:
@@ -106,6 +107,15 @@ class Context:
             add = self._adders[key] = lru_cache(maxsize=4096)(
                 self.calendar(profile, departement).add_business_days
             )
+        return add
+
+    def add_jours_ouvrables(self, profile: str, departement: str) -> Callable[[date, int], date]:
+        """`Profile.jours_ouvrables(departement).add_business_days` (ARCEP 2013-0830), remembered."""
+        key = (profile, departement)
+        add = self._jours.get(key)
+        if add is None:
+            cal = self.profiles[profile].jours_ouvrables(departement)
+            add = self._jours[key] = lru_cache(maxsize=4096)(cal.add_business_days)
         return add
 
     def lookups(self) -> Lookups:
@@ -819,8 +829,9 @@ def _ports(
             continue
         add = ctx.add_business_days(g.profile, g.departement)
         signed = installs[i].signed if i in installs else s.start
+        jo = ctx.add_jours_ouvrables(g.profile, g.departement)
         p: Port = simulate_port(
-            rng, s.porting, add, site=site, service_start=d, signed=signed, numbers=g.ported_numbers
+            rng, s.porting, add, jo, site=site, service_start=d, signed=signed, numbers=g.ported_numbers
         )
         if p.submitted_at >= ctx.end:
             continue
