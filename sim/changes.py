@@ -305,7 +305,7 @@ def stop_bills(bills: Bills, until: list[date | None], start_day: list[date | No
             keep.append(k)
             continue
         last = Month.containing(u - timedelta(days=1))
-        if m > last or u <= (start_day[i] or u):
+        if m > last:
             continue
         keep.append(k)
         if m == Month.containing(u) and u.day > 1:
@@ -313,7 +313,7 @@ def stop_bills(bills: Bills, until: list[date | None], start_day: list[date | No
             s = start_day[i]
             first = s.day if s is not None and Month.containing(s) == m else 1
             share = Decimal(u.day - first) / Decimal(ndays - first + 1)
-            fee[k] = int(money(Decimal(int(fee[k])) * share))
-            use[k] = int(money(Decimal(int(use[k])) * share))
+            fee[k] = int(money(Decimal(int(fee[k])).scaleb(-2) * share).scaleb(2))
+            use[k] = int(money(Decimal(int(use[k])).scaleb(-2) * share).scaleb(2))
     ks = np.asarray(keep, dtype=np.int64)
     return Bills(bills.site[ks], bills.month[ks], fee[ks], use[ks])
