@@ -22,8 +22,8 @@ import numpy as np
 from contracts.calendar import BusinessCalendar, local_epoch
 from contracts.choices import CAUSES, Cause
 from contracts.money import money
-from contracts.objectives import check_objectives
 from contracts.month import Month
+from contracts.objectives import check_objectives
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute
@@ -230,7 +230,9 @@ def run_replication(
     bills = _bills(ctx, rngs["billing"], start_day)
     statements, ends = _statements(ctx, incs, bills, installs)
     rest = _restorations(ctx, tks, tt, incs, ends)
-    metrics = _metrics(ctx, active, raw, sw, tks, rest, statements, installs, reps, _non_responses(ctx, tt, incs, ends))
+    metrics = _metrics(
+        ctx, active, raw, sw, tks, rest, statements, installs, reps, _non_responses(ctx, tt, incs, ends)
+    )
     res = Result(index, metrics, raw.events, sim_seconds, sim_cpu_seconds=sim_cpu)
     wanted = {t.name for t in tables_of(detail, index)}
     builders = {
@@ -315,7 +317,9 @@ def _as_of(ctx: Context) -> int:
     return ctx.origin + round(ctx.horizon * 60)
 
 
-def _profile_incidents(ctx: Context, tks: Tickets, tt: TicketTimes) -> dict[str, tuple[np.ndarray, Incidents]]:
+def _profile_incidents(
+    ctx: Context, tks: Tickets, tt: TicketTimes
+) -> dict[str, tuple[np.ndarray, Incidents]]:
     """Per profile: its tickets' indices and the engine's incident rows of them (the incidents.csv rows)."""
     lookup = ctx.lookups()
     site = tks.site
@@ -325,21 +329,24 @@ def _profile_incidents(ctx: Context, tks: Tickets, tt: TicketTimes) -> dict[str,
     out = {}
     for name in ctx.profiles:
         ks = np.flatnonzero(prof_of == name)
-        out[name] = ks, Incidents(
-            file="<simulation>",
-            ticket=ticket[ks].tolist(),
-            site=lookup.site[site[ks]].tolist(),
-            notified=tt.notified[ks],
-            restored=tt.restored[ks],
-            cause=cause[ks],
-            pending_since=tt.pending_since[ks],
-            answered_at=tt.answered_at[ks],
-            departement=lookup.departement[site[ks]].tolist(),
-            line=np.arange(2, len(ks) + 2, dtype=np.int64),
-            provider_detected=tks.provider[ks],
-            diagnosed_at=tt.diagnosed_at[ks],
-            replaced_at=tt.replaced_at[ks],
-            under_warranty=tt.under_warranty[ks],
+        out[name] = (
+            ks,
+            Incidents(
+                file="<simulation>",
+                ticket=ticket[ks].tolist(),
+                site=lookup.site[site[ks]].tolist(),
+                notified=tt.notified[ks],
+                restored=tt.restored[ks],
+                cause=cause[ks],
+                pending_since=tt.pending_since[ks],
+                answered_at=tt.answered_at[ks],
+                departement=lookup.departement[site[ks]].tolist(),
+                line=np.arange(2, len(ks) + 2, dtype=np.int64),
+                provider_detected=tks.provider[ks],
+                diagnosed_at=tt.diagnosed_at[ks],
+                replaced_at=tt.replaced_at[ks],
+                under_warranty=tt.under_warranty[ks],
+            ),
         )
     return out
 

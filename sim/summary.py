@@ -71,6 +71,7 @@ def summarize(
                 "tickets": m["tickets"],
                 "installs_in_service": m["installs_in_service"],
                 "installs_terminated": m["installs_terminated"],
+                **_ticket_counts(m, profiles),
             }
         )
     agg: dict[str, Any] = {
@@ -93,6 +94,7 @@ def summarize(
                 m, lo, hi = mean_ci(vals, bounds=(0.0, 1.0))
                 agg[key][p] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
     agg["install_credits_eur"] = percentiles([x["install_credits_eur"] for x in per])
+    agg.update(_ticket_percentiles(per, profiles))
     return {
         "scenario": name,
         "seed": seed,
@@ -102,6 +104,24 @@ def summarize(
         "aggregate": agg,
         "choices": choices,
     }
+
+
+TICKET_COUNTS = ("tickets_provider_detected", "non_responses")
+
+
+def _ticket_counts(m: dict[str, Any], profiles: list[str]) -> dict[str, Any]:
+    """Per profile: failures whose ticket the provider opened on detection (001 §4 (i), 002 §4), and tickets
+    the engine deemed resolved for want of the customer's answer (002 §4); None without the SLA engine."""
+    return {k: None if m.get(k) is None else {p: m[k][p] for p in profiles} for k in TICKET_COUNTS}
+
+
+def _ticket_percentiles(per: list[dict[str, Any]], profiles: list[str]) -> dict[str, Any]:
+    """The ticket counts' mean, P50 and P95 per profile across replications."""
+    out: dict[str, Any] = {}
+    for k in TICKET_COUNTS:
+        rows = [x[k] for x in per if x[k] is not None]
+        out[k] = {p: percentiles([r[p] for r in rows]) for p in profiles} if rows else None
+    return out
 
 
 def summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
