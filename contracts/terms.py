@@ -27,7 +27,7 @@ OVERLAP = "merge"  # overlapping incidents of a site count once
 USAGE_MEAN = "present"  # mean usage over the previous months present in the billing file
 CAP_WINDOW = "days"  # the cap window is calendar days
 NON_RESPONSE_RESTORES_AT = "request"  # 002 §4: deemed resolved at the unanswered request
-WARRANTY_SPLIT_HOURS = 96.0  # 001 §4 `equipment_replacement_hours=warranty_split`: warranty is not simulated
+PROVIDER_DETECTED_COUNTS = True  # a ticket the provider opened on detection counts like the customer's
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,35 @@ class Objective:
 
 
 @dataclass(frozen=True)
+class Replacement:
+    """Equipment replacement objective: wall-clock hours from the diagnosis (« constatation ») to the
+    replacement, for equipment under warranty and otherwise (None: no objective outside the warranty)."""
+
+    under_warranty_hours: float
+    otherwise_hours: float | None
+    clause: str
+
+    @property
+    def needs_warranty(self) -> bool:
+        """Whether the target depends on the equipment's warranty state (unknown → not measurable)."""
+        return self.otherwise_hours != self.under_warranty_hours
+
+
+@dataclass(frozen=True)
 class Objectives:
     """What the provider aims at without crediting it: restoration time, equipment replacement time
-    (wall-clock hours after diagnosis) and monthly availability in percent."""
+    and monthly availability in percent."""
 
     restoration: Objective | None = None
-    replacement_hours: float | None = None
+    replacement: Replacement | None = None
     availability_pct: Decimal | None = None
+
+    @property
+    def replacement_hours(self) -> float | None:
+        """The replacement target when it does not depend on the warranty, else None (see
+        `contracts.objectives.check_objectives`, which reads the warranty state of each incident)."""
+        r = self.replacement
+        return None if r is None or r.needs_warranty else r.under_warranty_hours
 
 
 @dataclass(frozen=True)
@@ -97,6 +119,8 @@ class SlaTerms:
     overlap: str
     usage_mean: str
     cap_window: str
+    provider_detected_counts: bool  # 001 §4: provider-detected tickets in the availability
+    provider_detected_clause: str
     objectives: Objectives
 
     def counts(self, cause: str) -> bool:
@@ -142,6 +166,12 @@ def build(profile: Profile, choices: Mapping[str, Any]) -> SlaTerms:
         overlap=str(p.choices.get("overlap", OVERLAP)),
         usage_mean=str(p.choices.get("usage_mean", USAGE_MEAN)),
         cap_window=str(p.choices.get("cap_window", CAP_WINDOW)),
+        provider_detected_counts=bool(p.choices.get("provider_detected_counts", PROVIDER_DETECTED_COUNTS)),
+        provider_detected_clause=(
+            p.choice_specs["provider_detected_counts"].clause
+            if "provider_detected_counts" in p.choice_specs
+            else ""
+        ),
         objectives=_objectives(p, sla.clock, sla.objective_pct if avail else None),
     )
 
@@ -172,9 +202,23 @@ def _objectives(p: Profile, clock: Clock, availability: Any) -> Objectives:
     replacement = None
     spec = obj.get("equipment_replacement_hours")
     if spec is not None:
-        v = _value(p, spec)
-        replacement = WARRANTY_SPLIT_HOURS if str(v) == "warranty_split" else float(v)
+        replacement = _replacement(p, spec)
     return Objectives(restoration, replacement, None if availability is None else Decimal(str(availability)))
+
+
+def _replacement(p: Profile, spec: Mapping[str, Any]) -> Replacement:
+    """`{value|choice, clause[, warranty_split: {under_warranty: h, otherwise: h}][, under_warranty_only:
+    bool|{choice: k}]}`: a value `warranty_split` takes the split (001 §4); `under_warranty_only` leaves
+    equipment out of warranty without an objective (002 §4 « si la période de garantie est toujours en
+    cours »)."""
+    v = _value(p, spec)
+    clause = str(spec.get("clause", ""))
+    if str(v) == "warranty_split":
+        split = spec["warranty_split"]
+        return Replacement(float(split["under_warranty"]), float(split["otherwise"]), clause)
+    hours = float(v)
+    only = bool(p.resolve(spec.get("under_warranty_only", False)))
+    return Replacement(hours, None if only else hours, clause)
 
 
 def _value(p: Profile, spec: Mapping[str, Any]) -> Any:
