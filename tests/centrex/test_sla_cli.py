@@ -116,6 +116,10 @@ def test_contract_show():
     assert data["choices"]["clock"]["value"] == "business"
     r = run("contract", "show", "alleo")
     assert r.returncode == 0 and "000 §5.3" in r.stdout and r.stdout.startswith("# profile=alleo")
+    r = run("contract", "show", "alleo", "-f", "csv")
+    fees = [ln for ln in r.stdout.splitlines() if ln.startswith("fee,")]
+    assert [ln.split(",")[1] for ln in fees] == ["cancellation_eur", "move_initial_eur", "link_fees_eur"]
+    assert all("placeholder" in ln for ln in fees) and "cause,move,excluded,000 §3.5" in r.stdout
 
 
 def test_a_french_export_reads_through_columns(tmp_path):
