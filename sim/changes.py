@@ -40,6 +40,7 @@ from sim.scenario import NumberZone, Scenario
 
 NO_MOVE_CLAUSE = "{profile}: its seed has no move clause: a termination and a new order"
 NOT_IN_SERVICE = "not in service on that day: no move (000 §3.5 moves a Service in service)"
+NOT_ORDERED = "not yet ordered on that day: no contract to terminate"
 MOVE_MINUTE = 8 * 60  # a move's interruption window opens at 08:00 local time on its day
 DAYS_PER_YEAR = 365.25
 
@@ -93,13 +94,21 @@ def _rates(fleet: Fleet, per_profile: dict[str, float]) -> np.ndarray:
 
 
 def draw_changes(
-    s: Scenario, fleet: Fleet, rng: np.random.Generator, service_start: list[date | None], end: date
+    s: Scenario,
+    fleet: Fleet,
+    rng: np.random.Generator,
+    service_start: list[date | None],
+    end: date,
+    ordered: list[date] | None = None,
 ) -> list[Change]:
     """The moves and terminations of a replication, by site, then day (at most one of each per site).
 
     A drawn move falls after the site's service start (an order not yet installed is not moved); a
-    drawn termination may fall before it (000 §6.4). A listed event replaces the site's drawn one.
+    drawn termination runs from the order's signature (`ordered`, default the scenario's start) and may
+    fall before the service start (000 §6.4). A listed event replaces the site's drawn one; one the site
+    cannot have (a move out of service, a termination before the order) is kept with a `note`.
     """
+    ordered = ordered or [s.start] * len(fleet)
     n = len(fleet)
     index = {name: i for i, name in enumerate(fleet.sites)}
     mv, tm = s.moves, s.terminations
@@ -117,7 +126,9 @@ def draw_changes(
         if start is not None and start <= d:
             moves[i] = (d, None)
     for i in np.flatnonzero(t_term < horizon).tolist():
-        terms[i] = s.start + timedelta(days=int(t_term[i]))
+        d = ordered[i] + timedelta(days=int(t_term[i]))
+        if d < end:
+            terms[i] = d
     listed = set()
     for ev in mv.events if mv else []:
         moves[index[ev.site]] = (ev.day, ev.departement)
@@ -128,6 +139,9 @@ def draw_changes(
     for i in sorted(set(moves) | set(terms)):
         g = fleet.groups[fleet.group[i]]
         term = terms.get(i)
+        if term is not None and term < ordered[i]:  # only a listed one can: drawn ones start at order
+            out.append(Change(i, LifeEvent.termination, term, note=NOT_ORDERED))
+            term = None
         move = moves.get(i)
         start = service_start[i]
         if move is not None and (start is None or move[0] < start or (term is not None and move[0] >= term)):

@@ -232,7 +232,10 @@ def _life(ctx: Context, rngs: dict[str, np.random.Generator]):
     start_day: list[date | None] = [ctx.s.start] * len(ctx.fleet)
     for i, ins in installs.items():
         start_day[i] = ins.service_start
-    changes = draw_changes(ctx.s, ctx.fleet, rngs["changes"], start_day, ctx.end)
+    ordered = [ctx.s.start] * len(ctx.fleet)
+    for i, ins in installs.items():
+        ordered[i] = ins.signed
+    changes = draw_changes(ctx.s, ctx.fleet, rngs["changes"], start_day, ctx.end, ordered)
     until = until_days(changes, len(ctx.fleet))
     for i, d in enumerate(until):
         if d is not None and start_day[i] is not None and d <= start_day[i]:
@@ -386,7 +389,9 @@ def _life_charges(
         g = fleet.groups[fleet.group[c.site]]
         prof = ctx.profiles[g.profile]
         over = _fee_overrides(s, g.profile)
-        if c.event is LifeEvent.termination:
+        if c.note:
+            ch = Charge(False, None, c.note)
+        elif c.event is LifeEvent.termination:
             started = start_day[c.site]
             ch = termination_charge(
                 prof,
@@ -396,8 +401,6 @@ def _life_charges(
                 handsets=g.handsets,
                 fees_overrides=over,
             )
-        elif c.note:
-            ch = Charge(False, None, c.note)
         elif c.until is None:  # ALLEO: the same contract at the new site (000 §3.5)
             ch = move_charge(prof, over)
         else:
