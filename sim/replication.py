@@ -34,6 +34,7 @@ from sim.changes import (
     Change,
     Charge,
     draw_changes,
+    has_move_clause,
     leave_service,
     move_charge,
     stop_bills,
@@ -235,7 +236,8 @@ def _life(ctx: Context, rngs: dict[str, np.random.Generator]):
     ordered = [ctx.s.start] * len(ctx.fleet)
     for i, ins in installs.items():
         ordered[i] = ins.signed
-    changes = draw_changes(ctx.s, ctx.fleet, rngs["changes"], start_day, ctx.end, ordered)
+    movable = frozenset(p for p, prof in ctx.profiles.items() if has_move_clause(prof))
+    changes = draw_changes(ctx.s, ctx.fleet, rngs["changes"], start_day, ctx.end, ordered, movable)
     until = until_days(changes, len(ctx.fleet))
     for i, d in enumerate(until):
         if d is not None and start_day[i] is not None and d <= start_day[i]:
