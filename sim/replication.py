@@ -45,7 +45,7 @@ from sim.changes import (
 from sim.choices import SITE_KINDS, InstallOutcome, Kind, LifeEvent, RepairWindow
 from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
-from sim.installs import Install, service_start_minute, simulate_install
+from sim.installs import CANCEL_DRAWS, Install, service_start_minute, simulate_install
 from sim.model import FleetModel, RawRun, duration_draws
 from sim.outages import Sweep, Tickets, sweep, tickets, unplanned, wait_for_customer
 from sim.porting import Port, simulate_port
@@ -312,6 +312,9 @@ def run_replication(
 def _installs(ctx: Context, rng: np.random.Generator, cancel_rng: np.random.Generator) -> dict[int, Install]:
     s, fleet = ctx.s, ctx.fleet
     out: dict[int, Install] = {}
+    # each site's cancellation draws, in bulk: one row per site of the fleet, used or not
+    shape = (len(fleet), CANCEL_DRAWS)
+    cancel_u, cancel_e = cancel_rng.random(shape), cancel_rng.standard_exponential(shape)
     for i, site in enumerate(fleet.sites):
         g = fleet.groups[fleet.group[i]]
         if not g.install:
@@ -328,7 +331,7 @@ def _installs(ctx: Context, rng: np.random.Generator, cancel_rng: np.random.Gene
             handsets=g.handsets,
             signed=signed,
             late_after_business_days=late,
-            cancel_rng=cancel_rng,
+            cancel_draws=(cancel_u[i], cancel_e[i]),
         )
     return out
 
