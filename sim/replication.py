@@ -21,6 +21,7 @@ import numpy as np
 
 from contracts.calendar import BusinessCalendar, local_epoch, to_epoch
 from contracts.choices import CAUSES, Cause
+from contracts.fees import cancellation_charge, fees_of
 from contracts.money import money
 from contracts.month import Month
 from contracts.objectives import check_objectives
@@ -357,8 +358,6 @@ def _life_charges(
     ctx: Context, installs: dict[int, Install], changes: list[Change], start_day: list[date | None]
 ) -> list[LifeRow]:
     """Every cancellation, move and termination of the replication with its charge, by site then day."""
-    from contracts.fees import cancellation_charge, fees_of
-
     s, fleet = ctx.s, ctx.fleet
     rows: list[LifeRow] = []
     for i, ins in installs.items():
@@ -465,7 +464,10 @@ def _bills(
         [g.usage_eur for g in groups],
         ctx.end,
     )
-    return stop_bills(bills, until, start_day) if any(d is not None for d in until) else bills
+    if all(d is None for d in until):
+        return bills
+    monthly = [fleet.groups[g].recurring_eur for g in fleet.group.tolist()]
+    return stop_bills(bills, until, start_day, monthly)
 
 
 def _statements(

@@ -263,3 +263,22 @@ def test_a_listed_move_of_a_site_not_in_service_is_said_not_dropped(tmp_path, sc
     life = fleet_lifecycle(s, 3)
     assert not next(x for x in life.sites if x.site == "b-00004").moves
     assert not any(x.site.endswith("-m1") for x in life.sites)
+
+
+def test_last_month_billed_pro_rata_of_the_days_in_service():
+    from sim.billing import fleet_bills
+    from sim.changes import stop_bills
+
+    # site 0: in service from 2026-03-11, terminated on 2026-03-21 (10 days of March's 31): 300 € × 10/31
+    # = 96.77 €; site 1: from 2026-01-01, terminated on 2026-03-01: January and February, whole.
+    rng = np.random.default_rng(0)
+    starts = [date(2026, 3, 11), date(2026, 1, 1)]
+    b = fleet_bills(rng, [0, 1], starts, [Decimal("300.00")] * 2, [Decimal("0")] * 2, date(2027, 1, 1))
+    out = stop_bills(b, [date(2026, 3, 21), date(2026, 3, 1)], starts, [Decimal("300.00")] * 2)
+    rows = list(zip(out.site.tolist(), out.month.tolist(), out.recurring_cents.tolist(), strict=True))
+    m = Month.containing
+    assert rows == [
+        (0, m(date(2026, 3, 1)), 9677),
+        (1, m(date(2026, 1, 1)), 30000),
+        (1, m(date(2026, 2, 1)), 30000),
+    ]
