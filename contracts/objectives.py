@@ -154,13 +154,14 @@ def _replacement(profile: Profile, inc: Incidents):
     target = np.full(n, np.nan)
     if obj is None:
         return status, hours, target, _NO_OBJECTIVE
-    if inc.replaced_at is None or inc.diagnosed_at is None:
-        status[:] = _NM  # the file does not say what was replaced, or from when
+    if inc.replaced_at is None:
+        status[:] = _NM  # the file does not say what was replaced
         return status, hours, target, obj.clause
     replaced = inc.replaced_at != NAT  # empty replaced_at in a file that has the column: nothing replaced
-    measured = replaced & (inc.diagnosed_at != NAT)
+    diagnosed = np.full(n, NAT, dtype=np.int64) if inc.diagnosed_at is None else inc.diagnosed_at
+    measured = replaced & (diagnosed != NAT)  # the clock starts at the diagnosis (« constatation »)
     idx = np.flatnonzero(measured)
-    hours[idx] = (inc.replaced_at[idx] - inc.diagnosed_at[idx]) / 3600
+    hours[idx] = (inc.replaced_at[idx] - diagnosed[idx]) / 3600
     if inc.under_warranty is None:
         warranty = np.full(n, -1, dtype=np.int8)
     else:
