@@ -18,6 +18,7 @@ class Cause(StrEnum):
     maintenance = "maintenance"  # planned
     operator = "operator"  # local-loop / upstream telecom operator
     third_party = "third_party"  # e.g. a cable cut by road works
+    move = "move"  # the announced interruption of a site move (000 §3.5); appended last: codes are int8
 
 
 CAUSES: tuple[str, ...] = tuple(c.value for c in Cause)

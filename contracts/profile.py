@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -38,6 +38,7 @@ PROFILE_DIR = Path(__file__).with_name("profiles")
 BUILTIN_PROFILES = ("alleo", "allset", "progetcom", "allocloud")
 
 ChoiceValue = str | bool | int | float
+JOUR_OUVRABLE = "mon_sat"  # default of the `jour_ouvrable` choice for a profile that does not declare it
 
 
 class ChoiceSpec(BaseModel):
@@ -122,6 +123,19 @@ class InstallDelaySpec(BaseModel):
     business_days: Annotated[StrictInt, Field(ge=0, le=3660)]
 
 
+FEE_KEYS = ("cancellation_eur", "move_initial_eur", "link_fees_eur")
+
+
+class FeeSpec(BaseModel):
+    """A fee the seeds leave to « tarifs standards »: an amount (a placeholder until a real tariff is
+    written in), and the clause that makes it due (read by contracts/fees.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: Euros
+    placeholder: StrictBool
+    clause: str
+
+
 class Rule(BaseModel):
     """One rule restated in words with its clause (printed by `centrex contract show`)."""
 
@@ -154,6 +168,9 @@ class Profile(BaseModel):
     rules: list[Rule] = Field(default_factory=list)
     termination: dict[str, Any] = Field(default_factory=dict)
     billing: dict[str, Any] = Field(default_factory=dict)
+    fees: dict[Literal["cancellation_eur", "move_initial_eur", "link_fees_eur"], FeeSpec] = Field(
+        default_factory=dict
+    )
     channels: dict[str, Any] = Field(default_factory=dict)
     fair_use: dict[str, Any] = Field(default_factory=dict)
     usage: dict[str, Any] = Field(default_factory=dict)
@@ -280,6 +297,14 @@ class Profile(BaseModel):
         """The business calendar of a site of this profile (département decides Alsace-Moselle)."""
         window = weekly_window(self.calendar_spec.window)
         return _calendar(window, self.holidays_off(), self.is_alsace_moselle(departement))
+
+    def jours_ouvrables(self, departement: str | None = None) -> BusinessCalendar:
+        """The « jour ouvrable » of porting (ARCEP 2013-0830), per the `jour_ouvrable` choice: Monday to
+        Saturday with public holidays off (`mon_sat`, the legal meaning), or the profile's business days
+        (`business_days`). Use its `add_business_days`; only its days matter, not its hours."""
+        if _norm(self.choices.get("jour_ouvrable", JOUR_OUVRABLE)) == "business_days":
+            return self.calendar(departement)
+        return _calendar(((0, 1440),) * 6 + (None,), True, self.is_alsace_moselle(departement))
 
     def clock_calendar(self, departement: str | None = None) -> BusinessCalendar:
         """The calendar the restoration clock runs on: the business window, or every minute (wallclock)."""

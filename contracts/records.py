@@ -39,13 +39,30 @@ class Incidents:
     answered_at: np.ndarray | None = None
     departement: list[str] | None = None
     line: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Optional columns (None when the file has no such column), for 001 §4 / 002 §4:
+    provider_detected: np.ndarray | None = None  # bool: caught by the provider's supervision
+    diagnosed_at: np.ndarray | None = None  # epoch s, NAT = none: « constatation » of the equipment failure
+    replaced_at: np.ndarray | None = None  # epoch s, NAT = nothing replaced
+    under_warranty: np.ndarray | None = None  # int8: 1 under warranty, 0 not, -1 unknown
 
     def __len__(self) -> int:
         return len(self.ticket)
 
 
 INCIDENT_COLUMNS = ("ticket", "site", "notified_at", "restored_at", "cause")
-INCIDENT_OPTIONAL = ("pending_since", "answered_at", "departement")
+INCIDENT_OPTIONAL = (
+    "pending_since",
+    "answered_at",
+    "departement",
+    "detected_by",
+    "diagnosed_at",
+    "replaced_at",
+    "under_warranty",
+)
+DETECTED_BY = ("customer", "provider", "")  # read case-blind; empty = customer
+_WARRANTY = {**{t: 1 for t in _TRUE}, **{f: 0 for f in _FALSE}, "": -1}
+_WARRANTY_WORDS = tuple(_WARRANTY)
+_WARRANTY_CODES = np.array([_WARRANTY[w] for w in _WARRANTY_WORDS], dtype=np.int8)
 
 
 def _times(b: Batch, name: str, *, file: str, allow_empty: bool) -> np.ndarray:
@@ -105,20 +122,50 @@ class _FirstError:
 
 
 def _cause_codes(b: Batch, *, file: str) -> np.ndarray:
-    fast = codes(b.cells["cause"], CAUSES)
+    """Causes read without regard to case (`Network` is `network`); any other unknown value is located."""
+    fast = codes(b.cells["cause"], CAUSES, fold_case=True)
     if fast is not None:
         return fast
     raw = b.values("cause")
     try:
-        return np.fromiter(map(CAUSE_CODE.__getitem__, raw), dtype=np.int8, count=len(raw))
+        return np.fromiter(map(_cause_code, raw), dtype=np.int8, count=len(raw))
     except KeyError:
-        i = next(i for i, c in enumerate(raw) if c not in CAUSE_CODE)
+        i = next(i for i, c in enumerate(raw) if c.lower() not in CAUSE_CODE)
         raise InputError(
             f"unknown cause {raw[i]!r}; one of {', '.join(CAUSES)}",
             file=file,
             line=int(b.lines[i]),
             field="cause",
         ) from None
+
+
+def _cause_code(text: str) -> int:
+    code = CAUSE_CODE.get(text)
+    return CAUSE_CODE[text.lower()] if code is None else code
+
+
+def _words(b: Batch, name: str, words: tuple[str, ...], *, file: str, expected: str) -> np.ndarray:
+    """Index in `words` (lower case) of each cell, case-blind: on the bytes when plain, else by value."""
+    fast = codes(b.cells[name], words, fold_case=True)
+    if fast is not None:
+        return fast
+    index = {w: i for i, w in enumerate(words)}
+    raw = b.values(name)
+    out = np.fromiter((index.get(v.lower(), -1) for v in raw), dtype=np.int8, count=len(raw))
+    if (out < 0).any():
+        i = int(np.flatnonzero(out < 0)[0])
+        raise InputError(f"expected {expected}, got {raw[i]!r}", file=file, line=int(b.lines[i]), field=name)
+    return out
+
+
+def _detected(b: Batch, *, file: str) -> np.ndarray:
+    code = _words(b, "detected_by", DETECTED_BY, file=file, expected="customer or provider (or empty)")
+    return code == 1
+
+
+def _warranty(b: Batch, *, file: str) -> np.ndarray:
+    code = _words(b, "under_warranty", _WARRANTY_WORDS, file=file, expected="true, false or empty")
+    return _WARRANTY_CODES[code]
 
 
 def _order(first: np.ndarray, then: np.ndarray, b: Batch, *, file: str, field: str, reason: str) -> None:
@@ -138,11 +185,14 @@ def read_incidents(path: str | Path, columns: ColumnMap | None = None) -> Incide
         path, INCIDENT_COLUMNS, optional=INCIDENT_OPTIONAL, name="incidents", columns=columns
     ) as t:
         optional, answered_col, dep_col = t.has("pending_since"), t.has("answered_at"), t.has("departement")
+        new_cols = [c for c in ("detected_by", "diagnosed_at", "replaced_at", "under_warranty") if t.has(c)]
         tickets: list[str] = []
         sites: list[str] = []
         deps: list[str] = []
         interned: dict[str, str] = {}
-        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("cause", "n", "r", "p", "a", "line")}
+        parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("cause", "n", "r", "p", "a", "line", *INCIDENT_OPTIONAL[3:])
+        }
         for b in t.batches([*INCIDENT_COLUMNS, *INCIDENT_OPTIONAL]):
             tk, st = b.values("ticket"), b.values("site")
             err.run(1, _first_empty, tk, b, file=f, field="ticket")
@@ -182,6 +232,7 @@ def read_incidents(path: str | Path, columns: ColumnMap | None = None) -> Incide
                     )
                 parts["p"].append(pending)
                 parts["a"].append(answered)
+            _optional_columns(err, b, new_cols, notified, parts, file=f)
             tickets.extend(tk)
             sites.extend(map(interned.setdefault, st, st))  # one string per distinct site
             if dep_col:
@@ -199,6 +250,13 @@ def read_incidents(path: str | Path, columns: ColumnMap | None = None) -> Incide
     def joined(key: str, dtype: type) -> np.ndarray:
         return np.concatenate(parts[key]) if parts[key] else np.zeros(0, dtype=dtype)
 
+    dtypes = {
+        "detected_by": bool,
+        "diagnosed_at": np.int64,
+        "replaced_at": np.int64,
+        "under_warranty": np.int8,
+    }
+    extra = {c: joined(c, dtypes[c]) if c in new_cols else None for c in dtypes}
     return Incidents(
         f,
         tickets,
@@ -210,7 +268,33 @@ def read_incidents(path: str | Path, columns: ColumnMap | None = None) -> Incide
         joined("a", np.int64) if optional else None,
         deps if dep_col else None,
         lines,
+        provider_detected=extra["detected_by"],
+        diagnosed_at=extra["diagnosed_at"],
+        replaced_at=extra["replaced_at"],
+        under_warranty=extra["under_warranty"],
     )
+
+
+def _optional_columns(err: _FirstError, b: Batch, cols: list[str], notified, parts, *, file: str) -> None:
+    """`detected_by`, `diagnosed_at`, `replaced_at`, `under_warranty` of a batch, checked in that order."""
+    diagnosed = None
+    if "detected_by" in cols:
+        parts["detected_by"].append(err.run(11, _detected, b, file=file))
+    if "diagnosed_at" in cols:
+        diagnosed = err.run(12, _times, b, "diagnosed_at", file=file, allow_empty=True)
+        if diagnosed is not None and notified is not None:
+            reason = "diagnosed before notified"
+            err.run(13, _order, notified, diagnosed, b, file=file, field="diagnosed_at", reason=reason)
+        parts["diagnosed_at"].append(diagnosed)
+    if "replaced_at" in cols:
+        replaced = err.run(14, _times, b, "replaced_at", file=file, allow_empty=True)
+        for rank, first, what in ((15, notified, "notified"), (16, diagnosed, "diagnosed")):
+            if replaced is not None and first is not None:
+                reason = f"replaced before {what}"
+                err.run(rank, _order, first, replaced, b, file=file, field="replaced_at", reason=reason)
+        parts["replaced_at"].append(replaced)
+    if "under_warranty" in cols:
+        parts["under_warranty"].append(err.run(17, _warranty, b, file=file))
 
 
 @dataclass
@@ -343,4 +427,8 @@ def subset(inc: Incidents, idx: np.ndarray) -> Incidents:
         None if inc.answered_at is None else inc.answered_at[idx],
         None if inc.departement is None else [inc.departement[i] for i in pick],
         inc.line[idx],
+        provider_detected=None if inc.provider_detected is None else inc.provider_detected[idx],
+        diagnosed_at=None if inc.diagnosed_at is None else inc.diagnosed_at[idx],
+        replaced_at=None if inc.replaced_at is None else inc.replaced_at[idx],
+        under_warranty=None if inc.under_warranty is None else inc.under_warranty[idx],
     )

@@ -398,9 +398,10 @@ def _cells(chunked) -> Cells:
     return Cells(None, (buf, st, en), arr)
 
 
-def codes(cells: Cells, names: Sequence[str]) -> np.ndarray | None:
-    """Index in `names` (a short list: the causes) of every cell, compared on its bytes; None when some
-    cell is none of them, or the bytes are not at hand (then the caller words the error from the texts)."""
+def codes(cells: Cells, names: Sequence[str], *, fold_case: bool = False) -> np.ndarray | None:
+    """Index in `names` (a short list: the causes) of every cell, compared on its bytes (ASCII letters
+    folded to lower case when `fold_case`: `names` are then lower case); None when some cell is none of
+    them, or the bytes are not at hand (then the caller words the error from the texts)."""
     if cells.raw is None:
         return None
     buf, st, en = cells.raw
@@ -409,7 +410,10 @@ def codes(cells: Cells, names: Sequence[str]) -> np.ndarray | None:
     if len(st) == 0 or int(length.max()) > w or w > PAD:
         return None if len(st) else np.zeros(0, dtype=np.int8)
     mat = np.lib.stride_tricks.sliding_window_view(buf, w)[st] * (np.arange(w) < length[:, None])
-    words = mat.astype(np.uint8).view("<u8")
+    mat = mat.astype(np.uint8)
+    if fold_case:
+        mat |= ((mat >= 0x41) & (mat <= 0x5A)).astype(np.uint8) << 5  # A-Z → a-z
+    words = mat.view("<u8")
     out = np.full(len(st), -1, dtype=np.int8)
     for i, name in enumerate(names):
         b = name.encode()

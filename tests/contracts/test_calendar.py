@@ -151,3 +151,21 @@ def test_add_business_minutes_never_goes_back_in_time():
     got = cal.add_business_minutes(saturday, 1e-300)
     assert got >= saturday
     assert got == datetime(2026, 1, 5, 8, 0, tzinfo=PARIS)
+
+
+def test_jour_ouvrable_is_one_choice_and_one_calendar():
+    """ARCEP 2013-0830 « jour ouvrable »: Monday-Saturday, holidays off (mon_sat) or the jours ouvrés."""
+    from contracts.profile import load_profile
+
+    for name in ("alleo", "allset", "progetcom", "allocloud"):
+        j = load_profile(name).jours_ouvrables()
+        assert j.add_business_days(date(2026, 1, 2), 1) == date(2026, 1, 3)  # Friday → Saturday
+        assert j.add_business_days(date(2026, 1, 3), 1) == date(2026, 1, 5)  # Saturday → Monday
+        assert j.add_business_days(date(2026, 4, 30), 1) == date(2026, 5, 2)  # 1 May is off
+        jo = load_profile(name, {"jour_ouvrable": "business_days"}).jours_ouvrables()
+        assert jo.add_business_days(date(2026, 1, 2), 1) == date(2026, 1, 5)  # Friday → Monday
+    alleo = load_profile("alleo")
+    assert alleo.jours_ouvrables("57").add_business_days(date(2026, 4, 2), 1) == date(
+        2026, 4, 4
+    )  # Good Friday
+    assert alleo.jours_ouvrables("75").add_business_days(date(2026, 4, 2), 1) == date(2026, 4, 3)

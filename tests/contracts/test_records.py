@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from contracts.errors import InputError
@@ -233,3 +234,60 @@ def test_as_of_instant(text, ok):
         with pytest.raises(InputError) as exc:
             parse_instant(text)
         assert exc.value.field == "--as-of"
+
+
+def test_causes_are_read_without_regard_to_case(tmp_path, monkeypatch):
+    from contracts.choices import CAUSES
+
+    body = "".join(
+        f"T{i},S,2026-03-02T08:00,,{c}\n" for i, c in enumerate(["Network", "ROUTER", " Move ", "move"])
+    )
+    for block in (None, 1):  # the column-wise byte path and the value-by-value path agree
+        if block:
+            monkeypatch.setattr(tables, "BLOCK", block)
+        inc = read_incidents(write(tmp_path, HEAD + body))
+        assert [CAUSES[c] for c in inc.cause] == ["network", "router", "move", "move"]
+    with pytest.raises(InputError) as exc:
+        read_incidents(write(tmp_path, HEAD + body + "T9,S,2026-03-02T08:00,,Lightning\n"))
+    assert exc.value.line == 6 and exc.value.field == "cause" and "'Lightning'" in exc.value.reason
+
+
+def test_ticket_columns_detected_by_diagnosis_replacement_warranty(tmp_path, monkeypatch):
+    head = HEAD.strip() + ",detected_by,diagnosed_at,replaced_at,under_warranty\n"
+    body = (
+        "A,S,2026-03-02T08:00,,network,Provider,2026-03-02T09:00,2026-03-03T09:00,TRUE\n"
+        "B,S,2026-03-02T08:00,,network,,,,\n"
+        "C,S,2026-03-02T08:00,,router,customer,2026-03-02T10:00,,no\n"
+    )
+    for block in (None, 1):
+        if block:
+            monkeypatch.setattr(tables, "BLOCK", block)
+        inc = read_incidents(write(tmp_path, head + body))
+        assert inc.provider_detected.tolist() == [True, False, False]
+        assert inc.diagnosed_at[0] == inc.notified[0] + 3600 and inc.diagnosed_at[1] == NAT
+        assert inc.replaced_at[0] - inc.diagnosed_at[0] == 86400 and inc.replaced_at[2] == NAT
+        assert inc.under_warranty.tolist() == [1, -1, 0]
+    plain = read_incidents(write(tmp_path, HEAD + "A,S,2026-03-02T08:00,,network\n"))
+    assert plain.provider_detected is None and plain.replaced_at is None and plain.under_warranty is None
+    from contracts.records import subset
+
+    sub = subset(inc, np.array([2, 0]))
+    assert sub.provider_detected.tolist() == [False, True] and sub.under_warranty.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "cells,field,reason",
+    [
+        ("robot,,,", "detected_by", "expected customer or provider"),
+        ("provider,2026-03-02T07:00,,", "diagnosed_at", "diagnosed before notified"),
+        ("provider,2026-03-02T09:00,2026-03-02T08:30,", "replaced_at", "replaced before diagnosed"),
+        ("provider,,2026-03-02T07:30,", "replaced_at", "replaced before notified"),
+        ("provider,,,maybe", "under_warranty", "expected true, false or empty"),
+    ],
+)
+def test_bad_ticket_columns(tmp_path, cells, field, reason):
+    head = HEAD.strip() + ",detected_by,diagnosed_at,replaced_at,under_warranty\n"
+    ok = "T0,S,2026-03-02T08:00,,network,,,,\n"
+    with pytest.raises(InputError) as exc:
+        read_incidents(write(tmp_path, head + ok + f"T1,S,2026-03-02T08:00,,network,{cells}\n"))
+    assert exc.value.field == field and reason in exc.value.reason and exc.value.line == 3
