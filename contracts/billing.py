@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from contracts.errors import InputError
+from contracts.fees import fees_of
 from contracts.money import money, money_up
 from contracts.month import Month, add_months
 from contracts.profile import Profile
@@ -45,6 +46,16 @@ class PeriodRule(BaseModel):
     extra_clause: str | None = None
 
 
+class BeforeStart(BaseModel):
+    """What a termination before service start costs: only the link fees (000 §6.4), the whole initial
+    period (002 §5.3 « avant la fin de la Période Initiale »), or nothing computable (`refuse`: the clause
+    is silent, named in the error)."""
+
+    model_config = ConfigDict(extra="forbid")
+    rule: Literal["link_fees_only", "whole_initial_period", "refuse"]
+    clause: str
+
+
 class TerminationRules(BaseModel):
     """The `termination:` section of a profile."""
 
@@ -64,6 +75,7 @@ class TerminationRules(BaseModel):
     handset_clause: str | None = None
     link_fees_clause: str | None = None
     procedure_penalty_clause: str | None = None
+    before_service_start: BeforeStart | None = None  # None: refused, naming `clause`
     base: str = "monthly fixed fees"
 
     @model_validator(mode="after")
@@ -171,12 +183,12 @@ class TerminationFee:
     """An early-termination fee with its derivation."""
 
     contract: str
-    service_start: date
+    service_start: date | None  # None: not yet in service
     terminate_on: date
     effective_on: date
     period: str
-    period_start: date
-    period_end: date
+    period_start: date | None  # None before service start
+    period_end: date | None
     months_left: Fraction
     fee_eur: Decimal
     lines: list[Line]
@@ -237,23 +249,26 @@ def _current_period(
 def early_termination_fee(
     profile: Profile,
     *,
-    service_start: date,
+    service_start: date | None,
     terminate_on: date,
     monthly_fees: Decimal | str | int,
     initial_months: int | None = None,
     handsets: int = 0,
-    link_fees: Decimal | str | int = 0,
+    link_fees: Decimal | str | int | None = None,
     order_form_amount: Decimal | str | int = 0,
     procedure_penalty: Decimal | str | int = 0,
 ) -> TerminationFee:
     """Return the early-termination fee of one site under `profile`, with a line per component.
 
     `terminate_on` is the date the termination takes effect (the first day without service), before any
-    shift the profile applies (ALLOcloud: the end of the current billing month).
+    shift the profile applies (ALLOcloud: the end of the current billing month). `service_start` None, or
+    after `terminate_on`, is a termination before service start (the profile's `before_service_start`).
+    `link_fees` None takes the profile's link fees (`fees_of`, a placeholder amount until one is given).
     """
     rules = termination_rules(profile)
     fees = _money(monthly_fees, "monthly_fees")
-    links = _money(link_fees, "link_fees")
+    notes: list[str] = []
+    links = _link_fees(profile, rules, link_fees, notes)
     order_form = _money(order_form_amount, "order_form_amount")
     penalty = _money(procedure_penalty, "procedure_penalty")
     if handsets < 0:
@@ -261,9 +276,9 @@ def early_termination_fee(
     months_i = rules.initial_months if initial_months is None else initial_months
     if months_i <= 0:
         raise InputError(f"must be a positive number of months, got {months_i}", field="initial_months")
-    if terminate_on < service_start:
-        raise InputError(
-            f"termination {terminate_on} is before service start {service_start}", field="terminate_on"
+    if service_start is None or terminate_on < service_start:
+        return _before_service_start(
+            profile, rules, service_start, terminate_on, fees, months_i, links, order_form, notes
         )
     if "partial_month" in profile.choices:
         partial = str(profile.choices["partial_month"])
@@ -271,7 +286,6 @@ def early_termination_fee(
     else:
         partial = rules.partial_month or "up"
         partial_clause = rules.partial_month_clause or rules.clause
-    notes: list[str] = []
     effective = terminate_on
     if rules.effective == "end_of_billing_month" and terminate_on.day != 1:
         y, m = divmod(terminate_on.month, 12)
@@ -313,16 +327,7 @@ def early_termination_fee(
             )
         else:
             notes.append("handsets_on_site_termination=false: no handset fee for a whole-site termination")
-    if rules.link_fees_clause and links > 0:
-        lines.append(
-            Line(
-                "access / backup link early-interruption fees (always due)",
-                None,
-                None,
-                money(links),
-                rules.link_fees_clause,
-            )
-        )
+    lines += _link_line(rules, links)
     if rules.procedure_penalty_clause and penalty > 0:
         lines.append(
             Line(
@@ -344,6 +349,83 @@ def early_termination_fee(
         period_end=p_end,
         months_left=left,
         fee_eur=total,
+        lines=lines,
+        notes=notes,
+        provenance=profile.provenance(),
+    )
+
+
+def _link_fees(profile: Profile, rules: TerminationRules, given: Any, notes: list[str]) -> Decimal:
+    """The link fees given, else the profile's (`fees.link_fees_eur`), said when a placeholder."""
+    if given is not None:
+        return _money(given, "link_fees")
+    fee = fees_of(profile).link_fees
+    if fee is None:
+        return Decimal("0")
+    if fee.placeholder and rules.link_fees_clause:
+        notes.append(
+            f"link fees: placeholder amount {fee.amount} € (profile fees.link_fees_eur; give the real "
+            "amount with --link-fees)"
+        )
+    return fee.amount
+
+
+def _link_line(rules: TerminationRules, links: Decimal) -> list[Line]:
+    if not (rules.link_fees_clause and links > 0):
+        return []
+    what = "access / backup link early-interruption fees (always due)"
+    return [Line(what, None, None, money(links), rules.link_fees_clause)]
+
+
+def _before_service_start(
+    profile: Profile,
+    rules: TerminationRules,
+    service_start: date | None,
+    terminate_on: date,
+    fees: Decimal,
+    months_i: int,
+    links: Decimal,
+    order_form: Decimal,
+    notes: list[str],
+) -> TerminationFee:
+    """A termination before service start, as the profile's termination clause says (or refused)."""
+    spec = rules.before_service_start
+    if spec is None or spec.rule == "refuse":
+        clause = spec.clause if spec is not None else rules.clause
+        raise InputError(
+            f"profile {profile.name}: the termination clause is silent before service start ({clause}); "
+            "no fee can be computed",
+            field="service_start",
+        )
+    lines: list[Line] = []
+    left = Fraction(0)
+    if spec.rule == "link_fees_only":  # 000 §6.4
+        lines += _link_line(rules, links)
+        notes.append(
+            f"before service start: only the link fees are due, nothing for the months ({spec.clause})"
+        )
+    else:  # whole_initial_period: the initial period has not begun, all of it is left
+        left = Fraction(months_i)
+        end = add_months(terminate_on, months_i)
+        lines += _tier_lines(rules.initial, fees, terminate_on, terminate_on, end, "up", rules.clause)
+        if rules.initial.extra_input == "order_form_amount" and order_form > 0:
+            what = "amount set by the order form"
+            lines.append(
+                Line(what, None, None, money(order_form), rules.initial.extra_clause or rules.clause)
+            )
+        notes.append(
+            f"before service start: the whole initial period of {months_i} months is left ({spec.clause})"
+        )
+    return TerminationFee(
+        contract=profile.name,
+        service_start=service_start,
+        terminate_on=terminate_on,
+        effective_on=terminate_on,
+        period="before service start",
+        period_start=None,
+        period_end=None,
+        months_left=left,
+        fee_eur=sum((ln.amount for ln in lines), Decimal("0.00")),
         lines=lines,
         notes=notes,
         provenance=profile.provenance(),

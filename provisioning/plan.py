@@ -9,16 +9,9 @@ from __future__ import annotations
 import phonenumbers
 
 from contracts.errors import InputError
+from contracts.zones import ZONE_OF_DEPARTEMENT
 from provisioning.choices import ALLOWED_ZONES
 
-_ZONE_DEPARTEMENTS = {
-    "01": "75 77 78 91 92 93 94 95",
-    "02": "14 50 61 27 76 22 29 35 56 44 49 53 72 85 18 28 36 37 41 45 974 976",
-    "03": "59 62 02 60 80 08 10 51 52 54 55 57 88 67 68 25 39 70 90 21 58 71 89",
-    "04": "01 07 26 38 42 69 73 74 03 15 43 63 04 05 06 13 83 84 11 30 34 48 66 2A 2B",
-    "05": "24 33 40 47 64 09 12 31 32 46 65 81 82 19 23 87 16 17 79 86 971 972 973 975",
-}
-ZONE_OF_DEPARTEMENT = {d: zone for zone, deps in _ZONE_DEPARTEMENTS.items() for d in deps.split()}
 
 
 def parse_number(text: str, *, field: str = "number") -> int:

@@ -58,6 +58,28 @@ class InstallOutcome(StrEnum):
     terminated = "terminated"  # major non-conformity after the 3rd appointment, or 3 missed appointments
 
 
+class AppointmentDays(StrEnum):
+    """Which days of the 5–10 calendar-day window (000 §3.3) an install appointment may fall on."""
+
+    business = "business"  # a business day of the profile's calendar: no technician works on other days
+    any = "any"  # any calendar day, as the window is written
+
+
+class MoveNumbers(StrEnum):
+    """What an ALLEO site's numbers become when it moves (000 §2.3 « dans certains cas de déménagement »)."""
+
+    keep_in_zone = "keep_in_zone"  # kept when the new site is in the same numbering zone, else a new block
+    new_block = "new_block"  # always a new block; the old one goes to quarantine
+
+
+class LifeEvent(StrEnum):
+    """An event of lifecycle.csv."""
+
+    cancellation = "cancellation"
+    move = "move"
+    termination = "termination"
+
+
 class PortingOutcome(StrEnum):
     """Outcome of a site's portability mandate (the `outcome` column of porting.csv)."""
 

@@ -8,7 +8,7 @@ A replication's tables travel as columns (numpy arrays and lists), never as row 
 | text      | list of str                         | ""         |
 | cause     | list of str                         | —          |
 | minutes   | float64 array                       | NaN        |
-| money     | int64 array of cents                | —          |
+| money     | int64 array of cents                | NAT        |
 | instant   | int64 array of epoch seconds        | NAT        |
 | date      | list of date or None                | None       |
 | flag      | int8 array of 0/1                   | -1         |
@@ -56,7 +56,12 @@ def text_of(kind: Kind, values: Any) -> list[str]:
     if kind is Kind.minutes:
         return ["" if x != x else f"{x:.2f}" for x in np.asarray(values, dtype=float).tolist()]
     if kind is Kind.money:
-        return _cents(np.asarray(values, dtype=np.int64))
+        c = np.asarray(values, dtype=np.int64)
+        empty = c == NAT
+        out = _cents(np.where(empty, 0, c))
+        for k in np.flatnonzero(empty).tolist():
+            out[k] = ""
+        return out
     if kind is Kind.instant:
         s = np.asarray(values, dtype=np.int64)
         empty = s == NAT
@@ -153,6 +158,9 @@ def _arrow_text(kind: Kind, values: Any):
         return text
     if kind is Kind.money:
         c = np.asarray(values, dtype=np.int64)
+        empty = c == NAT
+        if empty.any():
+            return pa.array(_cents(np.where(empty, 0, c)), pa.string(), mask=empty)
         if (c < 0).any():
             return pa.array(_cents(c), pa.string())
         return _decimal_text(c)
@@ -211,6 +219,12 @@ def _arrow_column(kind: Kind, values: Any):
         words = np.empty((len(c), 2), dtype="<i8")  # decimal128: 16-byte little-endian two's complement
         words[:, 0] = c
         words[:, 1] = np.where(c < 0, -1, 0)
+        empty = c == NAT
+        if empty.any():  # an optional amount: null
+            valid = pa.array(~empty).buffers()[1]
+            return pa.Array.from_buffers(
+                typ, len(c), [valid, pa.py_buffer(words.tobytes())], null_count=int(empty.sum())
+            )
         return pa.Array.from_buffers(typ, len(c), [None, pa.py_buffer(words.tobytes())])
     if kind is Kind.instant:
         s = np.asarray(values, dtype=np.int64)

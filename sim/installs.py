@@ -1,24 +1,37 @@
-"""The ALLEO install lifecycle (000 §3): indicative date, audit, install date, postponement, appointments.
+"""The install lifecycle (ALLEO 000 §3): indicative date, audit, install date, postponement, appointments,
+cancellations. ProgetCom's install appointment (002 §3) goes through the same steps.
 
-Days, not minutes: every step is dated to the day; the service starts at noon of its day. The install
-credit itself (000 §5.2) is computed by the SLA engine from installs.csv; here we only record what
-happened and whether the delay was the customer's.
+Days, not minutes: every step is dated to the day; appointments are at 09:00 and the service starts at
+noon of its day. The install credit itself (000 §5.2) is computed by the SLA engine from installs.csv and
+a cancellation's charge by `contracts.fees.cancellation_charge`; here we only record what happened and
+whether the delay was the customer's.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from contracts.calendar import BusinessCalendar, local_epoch
-from sim.choices import DurationLaw, InstallOutcome
+from contracts.calendar import PARIS, BusinessCalendar, local_epoch
+from sim.choices import AppointmentDays, DurationLaw, InstallOutcome
 from sim.scenario import Duration, Installs
 
 SERVICE_START_MINUTE = 12 * 60  # installs are done in the morning; calls work from noon
+APPOINTMENT_MINUTE = 9 * 60  # an install appointment starts at 09:00 local time
 MAX_APPOINTMENTS = 3  # 000 §3.3
+POSTPONE_WITHIN_BUSINESS_DAYS = 3  # 000 §3.3: « dans les trois (3) jours ouvrés suivant l'envoi »
+MAX_CANCELLATIONS = 3  # a bound of the model (not a clause): a customer cancels at most 3 times
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """The customer cancelled the appointment of `appointment_at` at `cancelled_at` (Paris instants)."""
+
+    appointment_at: datetime
+    cancelled_at: datetime
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,32 @@ class Install:
     appointments: int
     outcome: InstallOutcome
     reservations: bool = False
+    cancellations: tuple[Cancellation, ...] = ()
+    postpone_refused: bool = False  # the customer asked too late: the date stood (000 §3.3)
+
+
+def _minutes(rng: np.random.Generator, d: Duration) -> float:
+    return d.mean_minutes if d.law is DurationLaw.fixed else float(rng.exponential(d.mean_minutes))
 
 
 def _days(rng: np.random.Generator, d: Duration) -> int:
-    minutes = d.mean_minutes if d.law is DurationLaw.fixed else rng.exponential(d.mean_minutes)
-    return math.ceil(minutes / 1440)
+    return math.ceil(_minutes(rng, d) / 1440)
+
+
+def appointment_day(
+    rng: np.random.Generator, email: date, days: AppointmentDays, cal: BusinessCalendar
+) -> date:
+    """The install date, 5 to 10 calendar days after the e-mail (000 §3.3), drawn uniformly among the
+    window's business days of `cal` under `days: business` (the first business day after the window if it
+    had none), among all its days under `any`."""
+    window = [email + timedelta(days=k) for k in range(5, 11)]
+    if days is AppointmentDays.business:
+        window = [d for d in window if cal.is_business_day(d)] or [cal.add_business_days(window[-1], 1)]
+    return window[int(rng.integers(len(window)))]
+
+
+def _at(d: date, minute: int) -> datetime:
+    return datetime(d.year, d.month, d.day, minute // 60, minute % 60, tzinfo=PARIS)
 
 
 def simulate_install(
@@ -52,11 +86,14 @@ def simulate_install(
     handsets: int,
     signed: date,
     late_after_business_days: int = 20,
+    cancel_rng: np.random.Generator | None = None,
 ) -> Install:
     """Run one site through 000 §3 and return its record.
 
     `late_after_business_days` (000 §5.2, from the profile) only decides `customer_caused`: the delay is
     the customer's when, without the days the customer caused, service would have started in time.
+    `cancel_rng` draws the cancellations (its own stream, so the other draws do not move with
+    `p.cancel`); without it nothing is cancelled.
     """
     customer_days = 0
     # 000 §3.1: an indicative service-start date once the signed documents are received.
@@ -71,20 +108,36 @@ def simulate_install(
     delivered = cal.add_business_days(signed, math.ceil(rng.exponential(p.link_delivery_business_days)))
     ready = max(ready, delivered)
     email = cal.add_business_days(ready, p.email_business_days)
-    # 000 §3.3: install date 5 to 10 calendar days after the e-mail.
-    when = email + timedelta(days=int(rng.integers(5, 11)))
-    # 000 §3.3: postponement asked within 3 business days of the e-mail; new date at most 8 business
-    # days after the first one.
+    when = appointment_day(rng, email, p.appointment_days, cal)
+    # 000 §3.3: a postponement asked within 3 business days of the e-mail gives a new date at most 8
+    # business days after the first one; asked later, the date is deemed accepted and stands. The
+    # customer asks 1 to 5 business days after the e-mail.
+    refused = False
     if rng.random() < p.postpone:
+        asked = cal.add_business_days(email, int(rng.integers(1, 6)))
         new = cal.add_business_days(when, int(rng.integers(1, 9)))
-        customer_days += (new - when).days
-        when = new
+        if asked <= cal.add_business_days(email, POSTPONE_WITHIN_BUSINESS_DAYS):
+            customer_days += (new - when).days
+            when = new
+        else:
+            refused = True
     appointments = 0
     missed_in_a_row = 0
     start: date | None = None
     reservations = False
     outcome = InstallOutcome.terminated
+    cancelled: list[Cancellation] = []
     while appointments < MAX_APPOINTMENTS:
+        if cancel_rng is not None and len(cancelled) < MAX_CANCELLATIONS:
+            u, lead = cancel_rng.random(), _minutes(cancel_rng, p.cancel_before)
+            if u < p.cancel:
+                # 000 §7.3 (iv), 002 §3: the customer cancels `lead` minutes before; booked again later.
+                at = _at(when, APPOINTMENT_MINUTE)
+                cancelled.append(Cancellation(at, at - timedelta(minutes=lead)))
+                nxt = cal.add_business_days(when, p.rebook_business_days)
+                customer_days += (nxt - when).days
+                when = nxt
+                continue
         appointments += 1
         u = rng.random()
         if u < p.missed_appointment:
@@ -125,6 +178,8 @@ def simulate_install(
         appointments,
         outcome,
         reservations,
+        tuple(cancelled),
+        refused,
     )
 
 

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from contracts.calendar import french_holidays
 from contracts.choices import RejectionReason
 from sim.choices import PortingOutcome
 from sim.scenario import Porting
@@ -37,19 +36,11 @@ class Port:
     resubmitted_at: date | None = None
 
 
-def add_working_days(d: date, n: int) -> date:
-    """Add `n` jours ouvrables (Monday–Saturday, public holidays off): the ARCEP porting unit."""
-    while n > 0:
-        d += timedelta(days=1)
-        if d.weekday() != 6 and d not in french_holidays(d.year, False):
-            n -= 1
-    return d
-
-
 def simulate_port(
     rng: np.random.Generator,
     p: Porting,
     add_business_days,
+    add_jours_ouvrables,
     *,
     site: str,
     service_start: date,
@@ -58,7 +49,8 @@ def simulate_port(
 ) -> Port:
     """Submit the mandate after service start and follow it to its outcome.
 
-    `add_business_days(d, n)` is the site's business calendar (jours ouvrés). Porting only takes effect
+    `add_business_days(d, n)` is the site's business calendar (jours ouvrés), `add_jours_ouvrables(d, n)`
+    the ARCEP porting unit (`Profile.jours_ouvrables`, the `jour_ouvrable` choice). Porting only takes effect
     after the service-start date (000 §2.3). The mandate, signed at order (`signed`), lists `numbers`
     numbers; a list can only be non-exhaustive when it has a number to leave out (2 or more).
     """
@@ -83,10 +75,12 @@ def simulate_port(
                 submitted,
                 PortingOutcome.resubmitted_ported,
                 reason,
-                add_working_days(again, 1),
+                add_jours_ouvrables(again, 1),
                 resubmitted_at=again,
                 **common,
             )
         return Port(site, mandate, submitted, PortingOutcome.rejected, reason, None, **common)
     # ARCEP 2013-0830: a fixed-number port takes effect within 1 jour ouvrable of the eligibility check.
-    return Port(site, mandate, submitted, PortingOutcome.ported, "", add_working_days(submitted, 1), **common)
+    return Port(
+        site, mandate, submitted, PortingOutcome.ported, "", add_jours_ouvrables(submitted, 1), **common
+    )

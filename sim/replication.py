@@ -12,14 +12,14 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from contracts.calendar import BusinessCalendar, local_epoch
+from contracts.calendar import BusinessCalendar, local_epoch, to_epoch
 from contracts.choices import CAUSES, Cause
 from contracts.money import money
 from contracts.month import Month
@@ -27,7 +27,19 @@ from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute
 from sim.billing import Bills, end_date, fleet_bills
-from sim.choices import SITE_KINDS, InstallOutcome, Kind, RepairWindow
+from sim.changes import (
+    NO_MOVE_CLAUSE,
+    Change,
+    Charge,
+    draw_changes,
+    leave_service,
+    move_charge,
+    stop_bills,
+    termination_charge,
+    until_days,
+    with_move_tickets,
+)
+from sim.choices import SITE_KINDS, InstallOutcome, Kind, LifeEvent, RepairWindow
 from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
 from sim.installs import Install, service_start_minute, simulate_install
@@ -37,7 +49,17 @@ from sim.porting import Port, simulate_port
 from sim.rundir import Detail, tables_of
 from sim.scenario import Scenario
 
-STREAMS = ("installs", "first_failures", "dynamics", "notification", "porting", "billing")
+# New streams go at the end: a child's seed depends on its position only, so the others keep their draws.
+STREAMS = (
+    "installs",
+    "first_failures",
+    "dynamics",
+    "notification",
+    "porting",
+    "billing",
+    "appointments",  # install cancellations
+    "changes",  # moves and terminations
+)
 _CAUSE_CODE = {c: i for i, c in enumerate(CAUSES)}
 
 
@@ -65,6 +87,7 @@ class Context:
     end: date
     _calendars: dict[tuple[str, str], BusinessCalendar] = field(default_factory=dict, repr=False)
     _adders: dict[tuple[str, str], Callable[[date, int], date]] = field(default_factory=dict, repr=False)
+    _jours: dict[tuple[str, str], Callable[[date, int], date]] = field(default_factory=dict, repr=False)
     _lookups: Lookups | None = field(default=None, repr=False)
 
     def calendar(self, profile: str, departement: str) -> BusinessCalendar:
@@ -84,6 +107,15 @@ class Context:
             add = self._adders[key] = lru_cache(maxsize=4096)(
                 self.calendar(profile, departement).add_business_days
             )
+        return add
+
+    def add_jours_ouvrables(self, profile: str, departement: str) -> Callable[[date, int], date]:
+        """`Profile.jours_ouvrables(departement).add_business_days` (ARCEP 2013-0830), remembered."""
+        key = (profile, departement)
+        add = self._jours.get(key)
+        if add is None:
+            cal = self.profiles[profile].jours_ouvrables(departement)
+            add = self._jours[key] = lru_cache(maxsize=4096)(cal.add_business_days)
         return add
 
     def lookups(self) -> Lookups:
@@ -155,27 +187,38 @@ class Result:
 
 @dataclass(frozen=True)
 class Lifecycle:
-    """A replication's installs and porting mandates, as its run directory records them."""
+    """A replication's installs, moves, terminations and porting mandates, as its run directory records
+    them."""
 
     installs: dict[int, Install]  # fleet site index -> its install (sites with `install: true`)
     ports: list[Port]  # in site order; `ported_at` is None when it falls after the scenario's end
     service_start: list[date | None]  # fleet site index -> first day in service (None: never)
+    changes: list[Change] = field(default_factory=list)  # by site, then day
+    until: list[date | None] = field(default_factory=list)  # fleet site index -> first day out of service
 
 
 def lifecycle(s: Scenario, seed: int, index: int = 0) -> Lifecycle:
-    """The installs and ports of replication `index`: the same draws as `run_replication`'s."""
+    """The installs, changes and ports of replication `index`: the same draws as `run_replication`'s."""
     ctx = context(s)
     rngs = replication_rngs(seed, index)
-    installs = _installs(ctx, rngs["installs"])
-    start_day = _start_days(ctx, installs)
-    return Lifecycle(installs, _ports(ctx, rngs["porting"], start_day, installs), start_day)
+    installs, start_day, changes, until = _life(ctx, rngs)
+    return Lifecycle(installs, _ports(ctx, rngs["porting"], start_day, installs), start_day, changes, until)
 
 
-def _start_days(ctx: Context, installs: dict[int, Install]) -> list[date | None]:
+def _life(ctx: Context, rngs: dict[str, np.random.Generator]):
+    """Installs, first days in service, moves and terminations, last days in service.
+
+    A site terminated before its install's service start is never in service (000 §6.4)."""
+    installs = _installs(ctx, rngs["installs"], rngs["appointments"])
     start_day: list[date | None] = [ctx.s.start] * len(ctx.fleet)
     for i, ins in installs.items():
         start_day[i] = ins.service_start
-    return start_day
+    changes = draw_changes(ctx.s, ctx.fleet, rngs["changes"], start_day, ctx.end)
+    until = until_days(changes, len(ctx.fleet))
+    for i, d in enumerate(until):
+        if d is not None and start_day[i] is not None and d <= start_day[i]:
+            start_day[i] = None
+    return installs, start_day, changes, until
 
 
 def run_replication(
@@ -192,12 +235,12 @@ def run_replication(
     fleet = ctx.fleet
     rngs = replication_rngs(seed, index)
 
-    installs = _installs(ctx, rngs["installs"])
-    start_day = _start_days(ctx, installs)
+    installs, start_day, changes, until = _life(ctx, rngs)
     active = np.zeros(len(fleet))
-    for i, ins in installs.items():
-        active[i] = service_start_minute(ins.service_start, ctx.origin)
+    for i in installs:
+        active[i] = service_start_minute(start_day[i], ctx.origin)
     active[active >= ctx.horizon] = np.inf
+    gone = _until_minutes(ctx, until)
 
     t0, c0 = time.perf_counter(), time.process_time()
     raw = FleetModel(s, fleet, active, ctx.clocks, rngs["first_failures"], rngs["dynamics"]).run()
@@ -205,14 +248,18 @@ def run_replication(
     sw = sweep(fleet, active, raw)
     delays = duration_draws(rngs["notification"], s.notification, unplanned(sw))
     tks = tickets(sw, delays, ctx.horizon, index)
+    if changes:  # after the draws, so every other site's draws are those of a run without changes
+        raw, sw, tks = leave_service(fleet, raw, sw, tks, gone)
+        tks = with_move_tickets(tks, changes, ctx.origin, ctx.horizon, index)
     tt = ticket_times(ctx, tks)
     rest = _restorations(ctx, tks, tt)
+    life = _life_charges(ctx, installs, changes, start_day)
     if not full:
-        metrics = _metrics(ctx, active, raw, sw, tks, rest, {}, installs)
+        metrics = _metrics(ctx, active, gone, raw, sw, tks, rest, {}, installs, life)
         return Result(index, metrics, raw.events, sim_seconds, time.process_time() - cpu0, sim_cpu)
-    bills = _bills(ctx, rngs["billing"], start_day)
+    bills = _bills(ctx, rngs["billing"], start_day, until)
     statements = _statements(ctx, tks, tt, bills, installs)
-    metrics = _metrics(ctx, active, raw, sw, tks, rest, statements, installs)
+    metrics = _metrics(ctx, active, gone, raw, sw, tks, rest, statements, installs, life)
     res = Result(index, metrics, raw.events, sim_seconds, sim_cpu_seconds=sim_cpu)
     wanted = {t.name for t in tables_of(detail, index)}
     builders = {
@@ -220,6 +267,7 @@ def run_replication(
         "incidents": lambda: _incidents_columns(ctx, tks, tt),
         "billing": lambda: _billing_columns(ctx, bills),
         "installs": lambda: _installs_columns(installs),
+        "lifecycle": lambda: _lifecycle_columns(ctx, life),
         "porting": lambda: _porting_columns(_ports(ctx, rngs["porting"], start_day, installs)),
         "restorations": lambda: _restorations_columns(ctx, tks, tt, rest),
     }
@@ -231,7 +279,7 @@ def run_replication(
 
 
 # ----- lifecycle ------------------------------------------------------------------------------------
-def _installs(ctx: Context, rng: np.random.Generator) -> dict[int, Install]:
+def _installs(ctx: Context, rng: np.random.Generator, cancel_rng: np.random.Generator) -> dict[int, Install]:
     s, fleet = ctx.s, ctx.fleet
     out: dict[int, Install] = {}
     for i, site in enumerate(fleet.sites):
@@ -250,15 +298,138 @@ def _installs(ctx: Context, rng: np.random.Generator) -> dict[int, Install]:
             handsets=g.handsets,
             signed=signed,
             late_after_business_days=late,
+            cancel_rng=cancel_rng,
         )
     return out
 
 
-def _bills(ctx: Context, rng: np.random.Generator, start_day: list[date | None]) -> Bills:
+def _until_minutes(ctx: Context, until: list[date | None]) -> np.ndarray:
+    """Per site: the simulation minute it leaves service (inf: never)."""
+    out = np.full(len(ctx.fleet), np.inf)
+    for i, d in enumerate(until):
+        if d is not None:
+            out[i] = (local_epoch(d) - ctx.origin) / 60.0
+    return out
+
+
+@dataclass(frozen=True)
+class LifeRow:
+    """One row of lifecycle.csv: a cancellation, move or termination with what it bills and why."""
+
+    site: int  # fleet site index
+    profile: str
+    event: LifeEvent
+    on: date
+    appointment_at: datetime | None
+    billed: bool
+    fee_eur: Decimal | None
+    clause: str
+    new_departement: str | None = None
+    keeps_numbers: bool | None = None
+
+
+def _life_charges(
+    ctx: Context, installs: dict[int, Install], changes: list[Change], start_day: list[date | None]
+) -> list[LifeRow]:
+    """Every cancellation, move and termination of the replication with its charge, by site then day."""
+    from contracts.fees import cancellation_charge, fees_of
+
+    s, fleet = ctx.s, ctx.fleet
+    rows: list[LifeRow] = []
+    for i, ins in installs.items():
+        if not ins.cancellations:
+            continue
+        g = fleet.groups[fleet.group[i]]
+        prof = ctx.profiles[g.profile]
+        fees = fees_of(prof, _fee_overrides(s, g.profile))
+        cal = ctx.calendar(g.profile, g.departement)
+        for c in ins.cancellations:
+            ch = cancellation_charge(prof, cal, c.appointment_at, c.cancelled_at, fees)
+            fee = ch.amount_eur if ch.billed else None
+            rows.append(
+                LifeRow(
+                    i,
+                    g.profile,
+                    LifeEvent.cancellation,
+                    c.cancelled_at.date(),
+                    c.appointment_at,
+                    ch.billed,
+                    fee,
+                    ch.clause,
+                )
+            )
+    for c in changes:
+        g = fleet.groups[fleet.group[c.site]]
+        prof = ctx.profiles[g.profile]
+        over = _fee_overrides(s, g.profile)
+        if c.event is LifeEvent.termination:
+            started = start_day[c.site]
+            ch = termination_charge(
+                prof,
+                service_start=started if started is not None and started < c.on else None,
+                on=c.on,
+                monthly_fees=g.recurring_eur,
+                handsets=g.handsets,
+                fees_overrides=over,
+            )
+        elif c.window_minutes > 0:
+            ch = move_charge(prof, over)
+        else:
+            ch = Charge(False, None, NO_MOVE_CLAUSE.format(profile=g.profile))
+        rows.append(
+            LifeRow(
+                c.site,
+                g.profile,
+                c.event,
+                c.on,
+                None,
+                ch.billed,
+                ch.fee_eur,
+                ch.clause,
+                c.departement,
+                c.keeps_numbers,
+            )
+        )
+    rows.sort(key=lambda r: (r.site, r.on, r.event.value))
+    return rows
+
+
+def _fee_overrides(s: Scenario, profile: str) -> dict[str, Any]:
+    ps = s.profiles.get(profile)
+    return dict(ps.fees) if ps is not None else {}
+
+
+def _lifecycle_columns(ctx: Context, rows: list[LifeRow]) -> dict[str, Any]:
+    """lifecycle.csv: cancellations, moves and terminations of the replication, by site then day."""
+    sites = ctx.fleet.sites
+    return {
+        "site": [sites[r.site] for r in rows],
+        "profile": [r.profile for r in rows],
+        "event": [r.event.value for r in rows],
+        "on": [r.on for r in rows],
+        "appointment_at": np.array(
+            [to_epoch(r.appointment_at) if r.appointment_at else NAT for r in rows], dtype=np.int64
+        ),
+        "billed": np.array([r.billed for r in rows], dtype=np.int8),
+        "fee_eur": np.array(
+            [NAT if r.fee_eur is None else int(r.fee_eur.scaleb(2)) for r in rows], dtype=np.int64
+        ),
+        "clause": [r.clause for r in rows],
+        "new_departement": [r.new_departement or "" for r in rows],
+        "keeps_numbers": np.array(
+            [-1 if r.keeps_numbers is None else r.keeps_numbers for r in rows], np.int8
+        ),
+    }
+
+
+def _bills(
+    ctx: Context, rng: np.random.Generator, start_day: list[date | None], until: list[date | None]
+) -> Bills:
+    """The fleet's bills; a site out of service stops being billed from its day (pro rata temporis)."""
     fleet = ctx.fleet
     sites = [i for i, d in enumerate(start_day) if d is not None and d < ctx.end]
     groups = [fleet.groups[fleet.group[i]] for i in sites]
-    return fleet_bills(
+    bills = fleet_bills(
         rng,
         sites,
         [start_day[i] for i in sites],
@@ -266,6 +437,7 @@ def _bills(ctx: Context, rng: np.random.Generator, start_day: list[date | None])
         [g.usage_eur for g in groups],
         ctx.end,
     )
+    return stop_bills(bills, until, start_day) if any(d is not None for d in until) else bills
 
 
 def _statements(ctx: Context, tks: Tickets, tt: TicketTimes, bills: Bills, installs: dict[int, Install]):
@@ -382,22 +554,24 @@ def _restorations(ctx: Context, tks: Tickets, tt: TicketTimes) -> Restorations:
 def _metrics(
     ctx: Context,
     active: np.ndarray,
+    gone: np.ndarray,
     raw: RawRun,
     sw: Sweep,
     tks: Tickets,
     rest: Restorations,
     statements,
     installs,
+    life: list[LifeRow],
 ) -> dict:
     horizon = ctx.horizon
     prof_of = _site_profiles(ctx)
     topo_of = _site_topologies(ctx)
     up_min: dict[str, float] = defaultdict(float)
     topo_min: dict[str, float] = defaultdict(float)
-    for i, a in enumerate(active.tolist()):
-        if a < horizon:
-            up_min[prof_of[i]] += horizon - a
-            topo_min[topo_of[i]] += horizon - a
+    for i, (a, b) in enumerate(zip(active.tolist(), np.minimum(gone, horizon).tolist(), strict=True)):
+        if a < b:
+            up_min[prof_of[i]] += b - a
+            topo_min[topo_of[i]] += b - a
     down: dict[str, float] = defaultdict(float)
     tdown: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
@@ -410,8 +584,9 @@ def _metrics(
     avail = {p: (float(100.0 * (1 - down[p] / up_min[p])) if up_min[p] else None) for p in names}
     tavail = {t: float(100.0 * (1 - tdown[t] / topo_min[t])) for t in sorted(topo_min)}
     within: dict[str, list[bool]] = defaultdict(list)
-    planned = Cause.maintenance.value  # announced works are not failures measured against the objective
-    for k in np.flatnonzero((rest.within >= 0) & (tks.cause != planned)).tolist():
+    # announced works and moves (000 §3.5) are not failures measured against the objective
+    planned = np.isin(tks.cause, [Cause.maintenance.value, Cause.move.value])
+    for k in np.flatnonzero((rest.within >= 0) & ~planned).tolist():
         within[prof_of[int(tks.site[k])]].append(bool(rest.within[k]))
     owed, claimed, inst = {}, {}, Decimal(0)
     for p in names:
@@ -438,7 +613,35 @@ def _metrics(
         "installs_in_service": len(done),
         "installs_terminated": sum(1 for x in installs.values() if x.outcome is InstallOutcome.terminated),
         "down_minutes_by_kind": _down_by_kind(ctx, raw),
+        **_life_metrics(names, life),
     }
+
+
+LIFE_METRICS = (
+    "terminations",
+    "termination_fees_eur",
+    "moves",
+    "move_fees_eur",
+    "cancellations",
+    "cancellations_billed",
+    "cancellation_fees_eur",
+)
+
+
+def _life_metrics(names: list[str], life: list[LifeRow]) -> dict[str, dict[str, float]]:
+    """Per profile: counts and fees (euros) of terminations, moves and cancellations (LIFE_METRICS)."""
+    out: dict[str, dict[str, float]] = {k: dict.fromkeys(names, 0) for k in LIFE_METRICS}
+    fees: dict[str, dict[str, Decimal]] = {k: dict.fromkeys(names, Decimal(0)) for k in LIFE_METRICS}
+    for r in life:
+        kind = {LifeEvent.termination: "termination", LifeEvent.move: "move"}.get(r.event, "cancellation")
+        out[f"{kind}s"][r.profile] += 1
+        if r.event is LifeEvent.cancellation and r.billed:
+            out["cancellations_billed"][r.profile] += 1
+        if r.billed and r.fee_eur is not None:
+            fees[f"{kind}_fees_eur"][r.profile] += r.fee_eur
+    for k in ("termination_fees_eur", "move_fees_eur", "cancellation_fees_eur"):
+        out[k] = {p: float(money(v)) for p, v in fees[k].items()}
+    return out
 
 
 def _down_by_kind(ctx: Context, raw: RawRun) -> dict[str, list[float]]:
@@ -626,8 +829,9 @@ def _ports(
             continue
         add = ctx.add_business_days(g.profile, g.departement)
         signed = installs[i].signed if i in installs else s.start
+        jo = ctx.add_jours_ouvrables(g.profile, g.departement)
         p: Port = simulate_port(
-            rng, s.porting, add, site=site, service_start=d, signed=signed, numbers=g.ported_numbers
+            rng, s.porting, add, jo, site=site, service_start=d, signed=signed, numbers=g.ported_numbers
         )
         if p.submitted_at >= ctx.end:
             continue

@@ -187,8 +187,26 @@ RESTORATIONS = Table(
     every_replication=True,
 )
 
+LIFECYCLE = Table(
+    "lifecycle",
+    (
+        _REP_READ,
+        _c("site", Kind.text),
+        _c("profile", Kind.text),
+        _c("event", Kind.text),  # cancellation | move | termination (sim.choices.LifeEvent)
+        _c("on", Kind.date),  # the day of the cancellation, of the move, or the termination's effect
+        _c("appointment_at", Kind.instant, optional=True),  # the cancelled appointment
+        _c("billed", Kind.flag),
+        _c("fee_eur", Kind.money, optional=True),  # empty: nothing computed (the clause says why)
+        _c("clause", Kind.text),
+        _c("new_departement", Kind.text, optional=True),  # a move's destination
+        _c("keeps_numbers", Kind.flag, optional=True),  # a move: the site keeps its numbers (000 §2.3)
+    ),
+    every_replication=False,
+)
+
 #: The tables in the order they are written and read.
-TABLES: tuple[Table, ...] = (EVENTS, INCIDENTS, BILLING, INSTALLS, PORTING, RESTORATIONS)
+TABLES: tuple[Table, ...] = (EVENTS, INCIDENTS, BILLING, INSTALLS, PORTING, RESTORATIONS, LIFECYCLE)
 BY_NAME = {t.name: t for t in TABLES}
 
 SUMMARY = "summary.json"

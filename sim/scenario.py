@@ -20,7 +20,7 @@ from contracts.choices import Cause
 from contracts.errors import InputError
 from contracts.instants import paris
 from contracts.profile import Profile, load_profile
-from sim.choices import Distribution, DurationLaw, Kind, RepairWindow
+from sim.choices import AppointmentDays, Distribution, DurationLaw, Kind, MoveNumbers, RepairWindow
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -29,6 +29,14 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 MAX_COMPONENTS = 5_000_000  # links, routers and handsets of the whole fleet (memory: ~100 bytes each)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _DEPARTEMENT = re.compile(r"^(\d{2}|2A|2B|97\d)$")
+
+
+def _departement(v: Any) -> str:
+    """A département code as text ("75", "2A", "971"); 7 → "07"."""
+    v = f"{v:02d}" if isinstance(v, int) else str(v)
+    if not _DEPARTEMENT.match(v):
+        raise ValueError(f"{v!r} is not a French département code")
+    return v
 
 
 class _Model(BaseModel):
@@ -117,7 +125,8 @@ class Repair(_Model):
 
 
 class Installs(_Model):
-    """Parameters of the ALLEO install process (000 §3) for groups with `install: true`."""
+    """Parameters of the install process (ALLEO 000 §3; ProgetCom's appointment 002 §3 goes through the
+    same steps) for groups with `install: true`."""
 
     wave_days: Annotated[int, Field(ge=0)] = 90
     indicative_business_days: Annotated[int, Field(ge=0)] = 25
@@ -131,6 +140,60 @@ class Installs(_Model):
     major_nonconformity: Probability = 0.05
     retest_business_days: Annotated[int, Field(gt=0)] = 5
     missed_appointment: Probability = 0.05
+    # 000 §3.3 counts the 5–10 day window in calendar days; the appointment itself falls on a business day
+    # of the profile's calendar (`business`, no technician works on other days) or any day (`any`).
+    appointment_days: AppointmentDays = AppointmentDays.business
+    cancel: Probability = 0.0  # the customer cancels a booked appointment (000 §7.3 (iv), 002 §3)
+    cancel_before: Duration = Duration(mean_minutes=72 * 60)  # how long before the appointment (wall clock)
+    rebook_business_days: Annotated[int, Field(gt=0)] = 5  # a cancelled appointment is booked again then
+
+
+class MoveEvent(_Model):
+    """One move of a named site on `day` (to `departement`, default its own)."""
+
+    site: str
+    day: date  # (not `on`: YAML reads a bare `on` as true)
+    departement: str | None = None
+
+    @field_validator("departement", mode="before")
+    @classmethod
+    def _dep(cls, v: Any) -> str | None:
+        return None if v is None else _departement(v)
+
+
+class Moves(_Model):
+    """Site moves (ALLEO 000 §3.5; under the other profiles a termination followed by a new order).
+
+    `rate_per_year` per profile: moves per site per year (a site moves at most once in a run);
+    `departements`: where a drawn move goes (uniformly; empty: within the site's own département);
+    `interruption`: the estimated interruption window of the move order (000 §3.5);
+    `numbers`: the named choice for the site's numbers (000 §2.3).
+    """
+
+    rate_per_year: dict[str, NonNegative] = {}
+    departements: list[str] = []
+    interruption: Duration = Duration(law=DurationLaw.fixed, mean_minutes=8 * 60)
+    numbers: MoveNumbers = MoveNumbers.keep_in_zone
+    events: list[MoveEvent] = []
+
+    @field_validator("departements", mode="before")
+    @classmethod
+    def _deps(cls, v: Any) -> list[str]:
+        return [_departement(x) for x in v] if isinstance(v, list) else v
+
+
+class TerminationEvent(_Model):
+    """One termination of a named site, effective on `day` (its first day without service)."""
+
+    site: str
+    day: date
+
+
+class Terminations(_Model):
+    """Whole-site terminations: a rate per site per year for each profile, and/or a list of events."""
+
+    rate_per_year: dict[str, NonNegative] = {}
+    events: list[TerminationEvent] = []
 
 
 class Porting(_Model):
@@ -206,9 +269,11 @@ class NumberZone(StrEnum):
 
 
 class ProfileSettings(_Model):
-    """Choices of a contract profile flipped for this scenario (`--set key=value`)."""
+    """Choices of a contract profile flipped for this scenario (`--set key=value`), and the amounts of
+    its « tarifs standards » fees (`contracts.fees`: `cancellation_eur: "120.00"`)."""
 
     set: dict[str, Any] = {}
+    fees: dict[str, Any] = {}
 
 
 class SiteGroup(_Model):
@@ -262,10 +327,7 @@ class SiteGroup(_Model):
     @field_validator("departement", mode="before")
     @classmethod
     def _dep(cls, v: Any) -> str:
-        v = f"{v:02d}" if isinstance(v, int) else str(v)
-        if not _DEPARTEMENT.match(v):
-            raise ValueError(f"{v!r} is not a French département code")
-        return v
+        return _departement(v)
 
 
 class Scenario(_Model):
@@ -288,6 +350,8 @@ class Scenario(_Model):
     installs: Installs = Installs()
     porting: Porting | None = Porting()
     numbering: Numbering | None = None
+    moves: Moves | None = None
+    terminations: Terminations | None = None
 
     @field_validator("start")
     @classmethod
@@ -327,7 +391,32 @@ class Scenario(_Model):
             for r in s.regions:
                 if r not in self.repair.crews:
                     raise _PathError(("storms", i, "regions"), f"unknown region {r!r}")
+        self._check_life()
         return self
+
+    def _check_life(self) -> None:
+        """Moves and terminations name used profiles, existing sites and days inside the scenario."""
+        counts = {g.name: g.count for g in self.site_groups}
+        end = self.start.toordinal() + self.duration_days
+        used = set(self.profile_names)
+        for key in ("moves", "terminations"):
+            section = getattr(self, key)
+            if section is None:
+                continue
+            for p in section.rate_per_year:
+                if p not in used:
+                    raise _PathError((key, "rate_per_year", p), "no site group uses this profile")
+            seen: set[str] = set()
+            for i, ev in enumerate(section.events):
+                group, _, number = ev.site.rpartition("-")
+                ok = group in counts and len(number) == 5 and number.isdigit()
+                if not ok or not 1 <= int(number) <= counts[group]:
+                    raise _PathError((key, "events", i, "site"), f"no site {ev.site!r} in the site groups")
+                if not self.start.toordinal() <= ev.day.toordinal() < end:
+                    raise _PathError((key, "events", i, "day"), "outside the scenario's period")
+                if ev.site in seen:
+                    raise _PathError((key, "events", i, "site"), f"{ev.site} is listed twice")
+                seen.add(ev.site)
 
     @property
     def profile_names(self) -> list[str]:
@@ -441,6 +530,8 @@ def _check_profiles(scenario: Scenario, source: str, root: yaml.Node) -> None:
             wrong = ("channels", f"{profile.name}'s limit comes from its counted users (004 §11.d)")
         elif g.lease_months is not None and profile.name != "alleo":
             wrong = ("lease_months", "a lease length only applies to ALLEO equipment (000 §2.7)")
+        elif g.install and profile.name not in INSTALL_CLAUSES:
+            wrong = ("install", f"{profile.name}'s seed has no install clause (only {_install_seeds()})")
         if wrong is not None:
             path = ("site_groups", i, wrong[0])
             raise InputError(wrong[1], file=source, line=_line_of(root, path), field=".".join(map(str, path)))
@@ -454,12 +545,30 @@ def _check_profiles(scenario: Scenario, source: str, root: yaml.Node) -> None:
                 field=f"profiles.{name}",
             )
         try:
-            load_profile(name, ps.set)
+            profile = load_profile(name, ps.set)
         except InputError as exc:
             path = ("profiles", name, "set", exc.field or "")
             raise InputError(
                 exc.reason, file=source, line=_line_of(root, path), field=".".join(map(str, path))
             ) from None
+        if ps.fees:
+            from contracts.fees import fees_of
+
+            try:
+                fees_of(profile, ps.fees)
+            except InputError as exc:
+                path = ("profiles", name, "fees", exc.field or "")
+                raise InputError(
+                    exc.reason, file=source, line=_line_of(root, path), field=".".join(map(str, path))
+                ) from None
+
+
+#: The seeds with an install appointment clause: their groups may have `install: true`.
+INSTALL_CLAUSES = {"alleo": "000 §3.3", "progetcom": "002 §3"}
+
+
+def _install_seeds() -> str:
+    return ", ".join(f"{p} {c}" for p, c in INSTALL_CLAUSES.items())
 
 
 def has_channel_allowance(profile: Profile) -> bool:

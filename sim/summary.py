@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.replication import Result
+from sim.replication import LIFE_METRICS, Result
 
 
 def mean_ci(
@@ -71,6 +71,8 @@ def summarize(
                 "tickets": m["tickets"],
                 "installs_in_service": m["installs_in_service"],
                 "installs_terminated": m["installs_terminated"],
+                # moves, terminations, install cancellations per profile (counts, euros)
+                **{k: {p: m[k][p] for p in profiles} for k in LIFE_METRICS},
             }
         )
     agg: dict[str, Any] = {
@@ -93,6 +95,8 @@ def summarize(
                 m, lo, hi = mean_ci(vals, bounds=(0.0, 1.0))
                 agg[key][p] = {"mean": _r(m), "ci95": [_r(lo), _r(hi)]}
     agg["install_credits_eur"] = percentiles([x["install_credits_eur"] for x in per])
+    for k in LIFE_METRICS:  # P50/P95 per profile (`percentiles` rounds to the cent: counts stay whole)
+        agg[k] = {p: percentiles([x[k][p] for x in per]) for p in profiles}
     return {
         "scenario": name,
         "seed": seed,

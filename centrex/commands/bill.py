@@ -36,13 +36,20 @@ def _date(value: str, name: str) -> date:
 @app.command("etf")
 def etf(
     contract: str = _CONTRACT,
-    service_start: str = typer.Option(..., "--service-start", help="Date de Mise en Service (YYYY-MM-DD)."),
+    service_start: str | None = typer.Option(
+        None,
+        "--service-start",
+        help="Date de Mise en Service (YYYY-MM-DD); omit it, or give a date after --terminate-on, for a "
+        "site not yet in service (000 §6.4).",
+    ),
     terminate_on: str = typer.Option(..., "--terminate-on", help="Date the termination takes effect."),
     monthly_fees: str = typer.Option(..., "--monthly-fees", help="Monthly fixed fees of the site, € HT."),
     initial_months: int | None = typer.Option(None, "--initial-months", help="Initial period (order form)."),
     handsets: int = typer.Option(0, "--handsets", help="Handsets terminated (ALLEO: 90 € each, 000 §6.3)."),
-    link_fees: str = typer.Option(
-        "0", "--link-fees", help="ALLEO access/backup link interruption fees (000 §6.4)."
+    link_fees: str | None = typer.Option(
+        None,
+        "--link-fees",
+        help="ALLEO access/backup link interruption fees (000 §6.4); default: the profile's placeholder.",
     ),
     order_form_amount: str = typer.Option(
         "0", "--order-form-amount", help="ProgetCom order-form amount (002 §5 b)."
@@ -57,6 +64,8 @@ def etf(
 
     Example: centrex bill etf --contract alleo --service-start 2025-01-15 --terminate-on 2025-06-20
     --monthly-fees 100 --handsets 3 --link-fees 250 --format json
+
+    Before service start (no --service-start): ALLEO owes the link fees only (000 §6.4).
     """
     from contracts import billing
     from contracts.profile import load_profile
@@ -64,7 +73,7 @@ def etf(
     profile = load_profile(contract, set_)
     fee = billing.early_termination_fee(
         profile,
-        service_start=_date(service_start, "--service-start"),
+        service_start=None if service_start is None else _date(service_start, "--service-start"),
         terminate_on=_date(terminate_on, "--terminate-on"),
         monthly_fees=monthly_fees,
         initial_months=initial_months,
@@ -78,8 +87,9 @@ def etf(
         emit(data, fmt)
         return
     rows = [*data["lines"], {"what": "total early-termination fee", "amount": data["fee_eur"]}]
+    span = "" if data["period_start"] is None else f" period {data['period_start']} → {data['period_end']}"
     title = (
-        f"{data['contract']}: {data['period']} period {data['period_start']} → {data['period_end']}, "
+        f"{data['contract']}: {data['period']}{span}, "
         f"effective {data['effective_on']}, {data['months_left']} months left"
     )
     prov = profile.provenance() + "; " + title + "".join(f"; {n}" for n in data["notes"])

@@ -51,7 +51,33 @@ def test_etf_csv_has_lines_and_total_and_set_flips_a_choice():
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("# profile=alleo") and "partial_month=prorata" in r.stdout.splitlines()[0]
     rows = list(csv.DictReader(io.StringIO(r.stdout.split("\n", 1)[1])))
-    assert rows[-1]["what"] == "total early-termination fee" and rows[-1]["amount"] == "3083.87"
+    # 3,083.87 € for the months + the 300.00 € placeholder link fees (000 §6.4, no --link-fees given)
+    assert rows[-2]["clause"].startswith("000 §6.4") and rows[-2]["amount"] == "300.00"
+    assert rows[-1]["what"] == "total early-termination fee" and rows[-1]["amount"] == "3383.87"
+    assert "placeholder amount 300.00" in r.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("contract", "start", "extra", "fee"),
+    [
+        ("alleo", [], ["--link-fees", "250", "--handsets", "3"], 250.0),  # 000 §6.4 only
+        ("alleo", ["--service-start", "2026-04-01"], [], 300.0),  # the placeholder link fees
+        ("progetcom", [], [], 3420.0),  # 002 §5.3 a): 36 × 95 % × 100 €
+    ],
+)
+def test_etf_before_service_start(contract, start, extra, fee):
+    args = ("bill", "etf", "--contract", contract, "--terminate-on", "2026-03-01", "--monthly-fees", "100")
+    r = run(*args, *start, *extra, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert (
+        data["fee_eur"] == fee and data["period"] == "before service start" and data["period_start"] is None
+    )
+
+
+def test_etf_before_service_start_refused_where_the_clause_is_silent():
+    r = run("bill", "etf", "--contract", "allset", "--terminate-on", "2026-03-01", "--monthly-fees", "100")
+    assert r.returncode == 2 and r.stdout == "" and "001 §5" in r.stderr and "silent" in r.stderr
 
 
 def test_etf_table_prints_the_derivation():
@@ -62,7 +88,6 @@ def test_etf_table_prints_the_derivation():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--terminate-on", "2024-12-01"], "before service start"),
         (["--terminate-on", "2025-06-01", "--link-fees", "-3"], "link_fees"),
         (["--terminate-on", "2025-13-01"], "--terminate-on"),
         (["--terminate-on", "2025-06-01", "--set", "partial_month=sometimes"], "partial_month"),

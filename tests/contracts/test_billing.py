@@ -73,15 +73,26 @@ def test_alleo_prorata_choice_and_no_handset_fee_choice():
         date(2025, 6, 20),
         handsets=3,
         sets=["partial_month=prorata", "handsets_on_site_termination=false"],
+        link_fees="0",
     )
     # 30 + 26/31 months × 100 € = 3,083.870… → 3,083.87
     assert r.fee_eur == Decimal("3083.87")
     assert len(r.lines) == 1
 
 
+def test_alleo_link_fees_default_to_the_profiles_placeholder():
+    # 000 §6.4 link fees « dans tous les cas »: no --link-fees → fees.link_fees_eur (300.00, a placeholder)
+    r = fee("alleo", date(2028, 6, 1))
+    assert amounts(r) == [(8, Decimal("800.00")), (None, Decimal("300.00"))] and r.fee_eur == Decimal(
+        "1100.00"
+    )
+    assert r.lines[1].clause.startswith("000 §6.4") and any("placeholder amount 300.00" in n for n in r.notes)
+    assert fee("allset", date(2025, 6, 20)).fee_eur == Decimal("1900.00")  # no link fees in 001
+
+
 def test_alleo_renewal_period_counts_to_the_end_of_the_renewal_year():
     # renewal 1: 2028-01-15 → 2029-01-15; from 2028-06-01: 7 months 14 days → 8 months
-    r = fee("alleo", date(2028, 6, 1))
+    r = fee("alleo", date(2028, 6, 1), link_fees=0)
     assert r.period == "renewal 1" and r.period_end == date(2029, 1, 15)
     assert r.fee_eur == Decimal("800.00")
 
@@ -167,10 +178,37 @@ def test_allocloud_after_the_minimum_period_is_free():
 # ----- bad input -------------------------------------------------------------------------------------------
 
 
-def test_termination_before_service_start_is_an_input_error():
-    with pytest.raises(InputError, match="before service start") as exc:
-        fee("alleo", date(2024, 12, 31))
-    assert exc.value.field == "terminate_on"
+def test_alleo_before_service_start_owes_the_link_fees_only():
+    # 000 §6.4 « y compris lorsque la fin … intervient avant la Mise en Service »: 250 € of link fees,
+    # nothing for the months, no handset fee (« nonobstant 6.2 et 6.3 »)
+    for start in (START, None):
+        r = early_termination_fee(
+            load_profile("alleo"),
+            service_start=start,
+            terminate_on=date(2024, 12, 31),
+            monthly_fees="100",
+            handsets=3,
+            link_fees="250",
+        )
+        assert r.period == "before service start" and r.months_left == 0
+        assert amounts(r) == [(None, Decimal("250.00"))] and r.lines[0].clause.startswith("000 §6.4")
+        assert r.fee_eur == Decimal("250.00") and r.as_dict()["period_start"] is None
+
+
+def test_progetcom_before_service_start_owes_the_whole_initial_period():
+    # 002 §5.3 « avant la fin de la Période Initiale »: 36 months × 95 % × 100 € = 3,420 € + order form 500 €
+    r = fee("progetcom", date(2024, 12, 31), order_form_amount="500")
+    assert amounts(r) == [(36, Decimal("3420.00")), (None, Decimal("500.00"))] and r.fee_eur == Decimal(
+        "3920.00"
+    )
+    assert r.lines[0].clause == "002 §5.3 a)" and "002 §5.3" in r.notes[-1]
+
+
+@pytest.mark.parametrize("name,clause", [("allset", "001 §5"), ("allocloud", "003 §3")])
+def test_a_silent_clause_before_service_start_is_an_input_error(name, clause):
+    with pytest.raises(InputError, match="silent before service start") as exc:
+        fee(name, date(2024, 12, 31))
+    assert exc.value.field == "service_start" and clause in exc.value.reason
 
 
 @pytest.mark.parametrize(

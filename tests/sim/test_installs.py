@@ -59,12 +59,18 @@ def test_install_date_5_to_10_calendar_days_after_the_email():
     assert seen <= set(range(5, 11)) and len(seen) >= 4
 
 
-def test_postponement_at_most_8_business_days():
+def test_postponement_at_most_8_business_days_or_refused_when_asked_late():
+    outcomes = set()
     for seed in range(40):
         base = _run(seed, postpone=0, missed_appointment=0, major_nonconformity=0, prerequisites_fail=0)
         moved = _run(seed, postpone=1.0, missed_appointment=0, major_nonconformity=0, prerequisites_fail=0)
         gap = CAL.business_days_between(base.service_start, moved.service_start)
-        assert 1 <= gap <= 8  # 000 §3.3
+        if moved.postpone_refused:  # asked after 3 business days: the date is deemed accepted (000 §3.3)
+            assert gap == 0 and not base.postpone_refused
+        else:
+            assert 1 <= gap <= 8  # 000 §3.3
+        outcomes.add(moved.postpone_refused)
+    assert outcomes == {True, False}
 
 
 def test_three_missed_appointments_terminate_and_blame_the_customer():
