@@ -13,7 +13,6 @@ from contracts.zones import ZONE_OF_DEPARTEMENT
 from provisioning.choices import ALLOWED_ZONES
 
 
-
 def parse_number(text: str, *, field: str = "number") -> int:
     """Return the E.164 digits of a valid French fixed number (zones 01–05, 09) as an integer."""
     raw = text.strip()

@@ -52,10 +52,11 @@ class RepairWindow(StrEnum):
 
 
 class InstallOutcome(StrEnum):
-    """How an ALLEO install ends (000 §3.3)."""
+    """How an install ends (000 §3.3)."""
 
     in_service = "in_service"
     terminated = "terminated"  # major non-conformity after the 3rd appointment, or 3 missed appointments
+    cancelled = "cancelled"  # the contract was terminated before the service start (000 §6.4)
 
 
 class AppointmentDays(StrEnum):

@@ -218,6 +218,8 @@ def _life(ctx: Context, rngs: dict[str, np.random.Generator]):
     for i, d in enumerate(until):
         if d is not None and start_day[i] is not None and d <= start_day[i]:
             start_day[i] = None
+            if i in installs:
+                installs[i] = replace(installs[i], service_start=None, outcome=InstallOutcome.cancelled)
     return installs, start_day, changes, until
 
 
