@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from proc import timed
 from rss_sla_5m import write_inputs
 
 CSV_PASS = "import csv, sys\nfor _ in csv.reader(open(sys.argv[1], newline='')): pass\n"
@@ -29,18 +28,6 @@ ARROW_READ = (
     "{'notified_at': pa.timestamp('s', 'UTC'), 'restored_at': pa.timestamp('s', 'UTC')}))\n"
 )
 IMPORTS = "import centrex.cli, contracts.sla, contracts.records, contracts.tables, pyarrow.csv\n"
-
-
-def run(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the child) of one whole process, stdout to /dev/null."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{err.decode()[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime
 
 
 def bench(n: int, contract: str, rounds: int = 3) -> None:
@@ -59,7 +46,7 @@ def bench(n: int, contract: str, rounds: int = 3) -> None:
         times: dict[str, list[tuple[float, float]]] = {k: [] for k in cmds}
         for _ in range(rounds):  # interleaved: each round runs every command once
             for name, cmd in cmds.items():
-                times[name].append(run(cmd))
+                times[name].append(timed(cmd))
         wall = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
         cpu = {k: statistics.median(c for _, c in v) for k, v in times.items()}
         print(

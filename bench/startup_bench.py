@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from proc import timed
 
 INCIDENTS = (
     "ticket,site,notified_at,restored_at,cause\n"
@@ -24,19 +23,6 @@ INCIDENTS = (
     "T2,paris-hq,2026-03-12T14:00:00+01:00,2026-03-12T14:30:00+01:00,router\n"
 )
 BILLING = "site,month,recurring_fees,usage_charges\nparis-hq,2026-03,400,80\nparis-hq,2026-02,400,70\n"
-
-
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """Wall-clock seconds and CPU seconds (user + system) of one whole process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    elapsed = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if r.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {r.stderr.decode()[-400:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed, cpu
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from contracts.money import ZERO, money
 from contracts.month import Month
 from contracts.profile import Profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow, subset
-from contracts.sla import SlaResult, compute
+from contracts.sla import SlaResult, compute, counted_incidents
 from contracts.tables import ColumnMap, open_table
 
 
@@ -69,6 +69,7 @@ def explain(
     ccal = profile.clock_calendar("57" if line.alsace_moselle else None)
     out.append("2. Incidents of the site (CONTRACTS §2 causes):")
     ends = res.effective_end
+    counted = counted_incidents(terms, inc)
     shown = 0
     for j in range(len(inc)):
         s, e = int(inc.notified[j]), int(ends[j])
@@ -80,7 +81,7 @@ def explain(
         if not touches:
             continue
         shown += 1
-        counts = terms.counts(cause)
+        counts = bool(counted[j])
         tail = (
             "open, counted up to --as-of"
             if inc.restored[j] == NAT
@@ -90,7 +91,10 @@ def explain(
             tail += f"; deemed resolved at {_t(e)} ({terms.non_response_clause})"
         desc = f"   - {inc.ticket[j]} (line {int(inc.line[j])}): {cause}, notified {_t(s)}, {tail}: "
         if not counts:
-            out.append(desc + f"EXCLUDED ({profile.cause_clause(cause)})")
+            why = profile.cause_clause(cause)
+            if terms.counts(cause):  # its cause counts: excluded as the provider's own detection
+                why = f"provider-detected, provider_detected_counts=false; {terms.provider_detected_clause}"
+            out.append(desc + f"EXCLUDED ({why})")
             continue
         if kind == SlaKind.per_incident:
             secs = ccal.business_seconds_array(np.array([s]), np.array([e]))[0]

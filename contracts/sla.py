@@ -248,9 +248,18 @@ def _counted_spans(terms: SlaTerms, incidents: Incidents, as_of_s: int) -> tuple
     return start, end, is_open
 
 
+def counted_incidents(terms: SlaTerms, incidents: Incidents) -> np.ndarray:
+    """Per incident: whether it counts as a failure (its cause, CONTRACTS §2; and its origin)."""
+    counted = np.array(terms.counted_mask, dtype=bool)[incidents.cause]
+    if not terms.provider_detected_counts and incidents.provider_detected is not None:
+        # 001 §4 « calculé sur la base des Notifications de Défaillance du Client » (provider_detected_counts)
+        counted &= ~incidents.provider_detected
+    return counted
+
+
 def _downtime(profile, terms, incidents, fleet, start, end, is_open, sm):
     """Counted seconds per (site, month) of the counted causes, and the site-months an open one touches."""
-    counted = np.array(terms.counted_mask, dtype=bool)[incidents.cause]
+    counted = counted_incidents(terms, incidents)
     sidx = np.fromiter(map(fleet.index.__getitem__, incidents.site), dtype=np.int64, count=len(incidents))
 
     def clock(variant: bool):

@@ -27,6 +27,7 @@ OVERLAP = "merge"  # overlapping incidents of a site count once
 USAGE_MEAN = "present"  # mean usage over the previous months present in the billing file
 CAP_WINDOW = "days"  # the cap window is calendar days
 NON_RESPONSE_RESTORES_AT = "request"  # 002 §4: deemed resolved at the unanswered request
+PROVIDER_DETECTED_COUNTS = True  # a ticket the provider opened on detection counts like the customer's
 WARRANTY_SPLIT_HOURS = 96.0  # 001 §4 `equipment_replacement_hours=warranty_split`: warranty is not simulated
 
 
@@ -97,6 +98,8 @@ class SlaTerms:
     overlap: str
     usage_mean: str
     cap_window: str
+    provider_detected_counts: bool  # 001 §4: provider-detected tickets in the availability
+    provider_detected_clause: str
     objectives: Objectives
 
     def counts(self, cause: str) -> bool:
@@ -142,6 +145,12 @@ def build(profile: Profile, choices: Mapping[str, Any]) -> SlaTerms:
         overlap=str(p.choices.get("overlap", OVERLAP)),
         usage_mean=str(p.choices.get("usage_mean", USAGE_MEAN)),
         cap_window=str(p.choices.get("cap_window", CAP_WINDOW)),
+        provider_detected_counts=bool(p.choices.get("provider_detected_counts", PROVIDER_DETECTED_COUNTS)),
+        provider_detected_clause=(
+            p.choice_specs["provider_detected_counts"].clause
+            if "provider_detected_counts" in p.choice_specs
+            else ""
+        ),
         objectives=_objectives(p, sla.clock, sla.objective_pct if avail else None),
     )
 

@@ -289,3 +289,20 @@ def test_fast_and_csv_readers_agree(tmp_path):
         assert other.ticket == plain.ticket, name
         assert (other.notified == plain.notified).all() and (other.restored == plain.restored).all(), name
         assert (other.cause == plain.cause).all(), name
+
+
+@pytest.mark.parametrize("counts,down,pct,eur", [("true", 1080, 10, 10.0), ("false", 600, 5, 5.0)])
+def test_allset_provider_detected_counts(tmp_path, counts, down, pct, eur):
+    """001 §4: a customer's 10 h notification and an 8 h provider-detected ticket in March (44,640 min).
+    true: 1 − 1,080/44,640 = 97.58 % → 10 %; false: only the customer's, 1 − 600/44,640 = 98.66 % → 5 %."""
+    rows = [
+        inc("C1", "2026-03-02T08:00", "2026-03-02T18:00", detected_by="customer"),
+        inc("P1", "2026-03-10T08:00", "2026-03-10T16:00", detected_by="provider"),
+    ]
+    res = run(tmp_path, "allset", rows, ["S,2026-03,100,0"], [f"provider_detected_counts={counts}"])
+    r = res.rows[0]
+    assert r["downtime_minutes"] == down and r["credit_pct"] == pct and r["credit_eur"] == eur
+    # the other profiles have no such choice: a provider-detected ticket counts like the customer's
+    assert (
+        run(tmp_path, "progetcom", rows, ["S,2026-03,100,0"]).rows[0]["downtime_minutes"] == 540 + 420
+    )  # 09-18, 09-16
