@@ -130,8 +130,14 @@ class Exhausted(_Strict):
     reason: str
 
 
+class MoveFigures(_Strict):
+    kept_numbers: int
+    new_numbers: int
+    refused: list[Exhausted]
+
+
 class Provisioning(_Strict):
-    """provisioning.json: the run's inventory figures."""
+    """provisioning.json: the run's inventory figures (`sites`, `moves`: issue 16 on)."""
 
     ranges: list[RangeUse]
     zones: dict[str, ZoneUse]
@@ -140,6 +146,8 @@ class Provisioning(_Strict):
     rejections: list[Rejection]
     ports_completed: int
     exhausted: list[Exhausted]
+    sites: dict[str, int] | None = None
+    moves: MoveFigures | None = None
 
 
 class TenantCheck(_Strict):

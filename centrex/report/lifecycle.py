@@ -1,0 +1,317 @@
+"""The fleet's life and its tickets as the provider records them (issue 16): moves, terminations with
+their fees, cancelled install appointments, provider-detected tickets, 48-hour non-responses, objectives.
+
+Replication 0's events come from `lifecycle.csv` and `incidents.csv` (through `sim.rundir`'s schema);
+the figures over replications from `summary.json` (P50/P95 per profile, `sim.summary`). The fees and
+clauses are the simulation's, computed by `contracts` (`centrex bill etf`'s function, `contracts.fees`):
+nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from centrex import plots
+from centrex.report.common import SMALL, Section, Table, eur, pct
+from centrex.report.rundir import Run
+from contracts.profile import Profile
+
+#: Rows of the lifecycle table shown in full; a longer table says how many it leaves out.
+EVENT_ROWS = 200
+
+#: summary.json keys per profile (sim.summary), in the order the tables show them: (key, label, money).
+LIFE_FIGURES = (
+    ("terminations", "terminations", False),
+    ("termination_fees_eur", "early-termination fees", True),
+    ("moves", "moves", False),
+    ("move_fees_eur", "move initial fees", True),
+    ("cancellations", "cancelled appointments", False),
+    ("cancellations_billed", "cancellations billed", False),
+    ("cancellation_fees_eur", "cancellation fees", True),
+)
+TICKET_FIGURES = (
+    ("tickets_provider_detected", "tickets opened on detection", False),
+    ("non_responses", "48-hour non-responses", False),
+)
+EVENTS = ("cancellation", "move", "termination")
+
+
+def _value(x: Any, money: bool) -> str:
+    if x is None:
+        return "—"
+    return eur(float(x)) if money else f"{float(x):,.0f}" if float(x).is_integer() else f"{float(x):,.2f}"
+
+
+def figure_rows(run: Run, figures: tuple[tuple[str, str, bool], ...]) -> list[list[str]]:
+    """One row per profile and figure: replication 0's value, then the mean, P50 and P95 over the
+    replications (summary.json); a figure the summary does not have is left out."""
+    first = run.summary["per_replication"][0]
+    agg = run.summary["aggregate"]
+    rows = []
+    for name in run.profiles:
+        for key, label, money in figures:
+            per_profile = first.get(key)
+            if not isinstance(per_profile, dict) or name not in per_profile:
+                continue
+            stats = (agg.get(key) or {}).get(name) or {}
+            rows.append(
+                [name, label, _value(per_profile[name], money)]
+                + [_value(stats.get(k), money) for k in ("mean", "p50", "p95")]
+            )
+    return rows
+
+
+def _event_row(r: dict[str, Any]) -> list[str]:
+    fee = r.get("fee_eur")
+    if r["event"] == "move":
+        where = r.get("new_departement") or ""
+        keeps = r.get("keeps_numbers")
+        numbers = "" if keeps is None else ("kept" if keeps else "new block")
+    else:
+        where, numbers = "", ""
+    appointment = r.get("appointment_at")
+    return [
+        r["site"],
+        r["profile"],
+        r["event"],
+        r["on"].isoformat(),
+        appointment.strftime("%Y-%m-%d %H:%M") if appointment is not None else "",
+        "yes" if r["billed"] else "no",
+        "—" if fee is None else eur(float(fee)),
+        where,
+        numbers,
+        r["clause"],
+    ]
+
+
+def lifecycle(run: Run, _profiles: dict[str, Profile]) -> Section:
+    """Moves, terminations with their fees and cancelled install appointments, per profile."""
+    events = run.lifecycle
+    counts = Counter((r["profile"], r["event"]) for r in events)
+    billed = Counter(r["profile"] for r in events if r["event"] == "cancellation" and r["billed"])
+    names = [p for p in run.profiles if any(counts[(p, e)] for e in EVENTS)]
+    grid = []
+    if names:
+        series = {
+            "cancellations billed": [billed[p] for p in names],
+            "cancellations not billed": [counts[(p, "cancellation")] - billed[p] for p in names],
+            "moves": [counts[(p, "move")] for p in names],
+            "terminations": [counts[(p, "termination")] for p in names],
+        }
+        grid.append(
+            plots.bar_chart(
+                "plot-lifecycle-events",
+                names,
+                series,
+                title="Lifecycle events in replication 0",
+                y_label="events",
+                stacked=True,
+                height=260,
+                width=SMALL,
+            )
+        )
+    agg = run.summary["aggregate"].get("termination_fees_eur") or {}
+    fee_names = [p for p in run.profiles if (agg.get(p) or {}).get("p95")]
+    if fee_names:
+        grid.append(
+            plots.bar_chart(
+                "plot-termination-fees",
+                fee_names,
+                {k.upper(): [float(agg[p][k]) for p in fee_names] for k in ("p50", "p95")},
+                title="Early-termination fees per replication",
+                y_label="euros",
+                fmt=lambda v: f"{v:,.0f} €",
+                height=260,
+                width=SMALL,
+            )
+        )
+    if not grid:
+        grid.append(
+            plots.empty_chart(
+                "plot-lifecycle-events",
+                "Lifecycle events",
+                "no move, termination or cancelled appointment in this run",
+                width=SMALL,
+            )
+        )
+    shown = events[:EVENT_ROWS]
+    more = (
+        f" The table lists the first {EVENT_ROWS} of {len(events):,} events."
+        if len(events) > EVENT_ROWS
+        else ""
+    )
+    fees = sum(float(r["fee_eur"]) for r in events if r["billed"] and r.get("fee_eur") is not None)
+    intro = (
+        f"Replication 0 has {counts_total(counts, 'move')} moves, {counts_total(counts, 'termination')} "
+        f"terminations and {counts_total(counts, 'cancellation')} cancelled install appointments "
+        f"({sum(billed.values())} billed, less than 48 business hours before the appointment: 000 §7.3 (iv), "
+        f"002 §3), {eur(fees)} billed in all. An ALLEO move's announced interruption is a ticket of cause "
+        "`move`, not counted (000 §3.5); under the other profiles a move is a termination and a new order. "
+        "Early-termination fees come from the function `centrex bill etf` uses, handsets included; the "
+        "amounts the seeds leave to « tarifs standards » are the profiles' placeholder fees unless the "
+        "scenario sets them. The figures table gives the mean, P50 and P95 over the replications." + more
+    )
+    return Section(
+        "lifecycle",
+        "Moves, terminations and cancellations",
+        intro,
+        [],
+        [
+            Table(
+                "table-lifecycle-figures",
+                "Per profile, over the replications",
+                ["profile", "figure", "replication 0", "mean", "P50", "P95"],
+                figure_rows(run, LIFE_FIGURES),
+                {2, 3, 4, 5},
+            ),
+            Table(
+                "table-lifecycle-events",
+                "Events of replication 0",
+                [
+                    "site",
+                    "profile",
+                    "event",
+                    "on",
+                    "appointment",
+                    "billed",
+                    "fee",
+                    "to département",
+                    "numbers",
+                    "clause",
+                ],
+                [_event_row(r) for r in shown],
+                {6},
+            ),
+        ],
+        grid=grid,
+    )
+
+
+def counts_total(counts: Counter, event: str) -> int:
+    """How many events of one kind, over every profile."""
+    return sum(n for (_, e), n in counts.items() if e == event)
+
+
+def _share(stats: Any) -> str:
+    if not isinstance(stats, dict) or stats.get("mean") is None:
+        return "—"
+    text = pct(100 * float(stats["mean"]), 1)
+    ci = stats.get("ci95")
+    if ci and ci[0] is not None:
+        text += f" ({100 * float(ci[0]):.1f}–{100 * float(ci[1]):.1f})"
+    return text
+
+
+def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
+    """Who opened the tickets, the ones the provider waited on the customer for, and the objectives."""
+    by_profile = Counter()
+    detected = Counter()
+    waiting = Counter()
+    unanswered = Counter()
+    for r in run.incidents:
+        name = r.get("profile") or run.site_profile.get(r["site"], "?")
+        by_profile[name] += 1
+        if (r.get("detected_by") or "customer").lower() == "provider":
+            detected[name] += 1
+        if r.get("pending_since") is not None:
+            waiting[name] += 1
+            if r.get("answered_at") is None:
+                unanswered[name] += 1
+    names = [p for p in run.profiles if by_profile[p]]
+    grid = []
+    if names:
+        grid.append(
+            plots.bar_chart(
+                "plot-tickets-detected",
+                names,
+                {
+                    "opened on detection": [detected[p] for p in names],
+                    "reported by the customer": [by_profile[p] - detected[p] for p in names],
+                },
+                title="Tickets of replication 0 by who opened them",
+                y_label="tickets",
+                stacked=True,
+                height=260,
+                width=SMALL,
+            )
+        )
+    if any(waiting.values()):
+        wait_names = [p for p in names if waiting[p]]
+        grid.append(
+            plots.bar_chart(
+                "plot-tickets-pending",
+                wait_names,
+                {
+                    "answered": [waiting[p] - unanswered[p] for p in wait_names],
+                    "never answered": [unanswered[p] for p in wait_names],
+                },
+                title="Tickets waiting for the customer (replication 0)",
+                y_label="tickets",
+                stacked=True,
+                height=260,
+                width=SMALL,
+            )
+        )
+    if not grid:
+        grid.append(
+            plots.empty_chart("plot-tickets-detected", "Tickets", "no ticket in this run", width=SMALL)
+        )
+    rows = [
+        [p, f"{by_profile[p]:,}", f"{detected[p]:,}", f"{waiting[p]:,}", f"{unanswered[p]:,}"] for p in names
+    ]
+    agg = run.summary["aggregate"]
+    objectives = [
+        [
+            p,
+            _share(agg.get("restoration_within_objective", {}).get(p)),
+            _share(agg.get("replacement_within_objective", {}).get(p)),
+        ]
+        for p in run.profiles
+    ]
+    choice = profiles["allset"].sla_terms().provider_detected_counts if "allset" in profiles else None
+    counted = (
+        ""
+        if choice is None
+        else f" Under ALLSET, provider-detected tickets {'count' if choice else 'do not count'} towards "
+        "availability (`provider_detected_counts`, 001 §4)."
+    )
+    intro = (
+        "Tickets as providers record them: a share of failures is caught by supervision and its ticket "
+        "opens at detection (001 §4 (i), 002 §4), the others at the customer's call. ProgetCom tickets the "
+        "provider waits on the customer for carry `pending_since`/`answered_at`; without an answer within 48 "
+        "hours the engine deems them resolved (002 §4, `non_response_restores_at`)."
+        + counted
+        + " Objectives met are the shares of tickets restored (or equipment replaced) within the "
+        "profile's objective, from `contracts.objectives.check_objectives` (mean over the replications, "
+        "95 % interval)."
+    )
+    return Section(
+        "tickets",
+        "Tickets: detection, 48-hour rule, objectives",
+        intro,
+        [],
+        [
+            Table(
+                "table-tickets-figures",
+                "Per profile, over the replications",
+                ["profile", "figure", "replication 0", "mean", "P50", "P95"],
+                figure_rows(run, TICKET_FIGURES),
+                {2, 3, 4, 5},
+            ),
+            Table(
+                "table-tickets",
+                "Tickets of replication 0",
+                ["profile", "tickets", "opened on detection", "waiting for the customer", "never answered"],
+                rows,
+                {1, 2, 3, 4},
+            ),
+            Table(
+                "table-objectives",
+                "Objectives met",
+                ["profile", "restoration within objective", "replacement within objective"],
+                objectives,
+            ),
+        ],
+        grid=grid,
+    )
