@@ -230,22 +230,29 @@ class _Sites:
         return cls(names, index, dep, alsace_list, np.array(alsace_list, dtype=bool))
 
 
-def _counted_spans(terms: SlaTerms, incidents: Incidents, as_of_s: int) -> tuple[np.ndarray, ...]:
-    """Per incident: start, the end used (open ones up to `as_of`) and whether it is still open."""
-    start = incidents.notified
-    is_open = incidents.restored == NAT
-    end = np.where(is_open, np.maximum(as_of_s, start), incidents.restored)
+def deemed_restoration(terms: SlaTerms, incidents: Incidents, as_of_s: int | None = None) -> np.ndarray:
+    """Per incident: the restoration the engine uses, `restored_at` or the 48-hour rule's (NAT = open);
+    with `as_of_s`, an open ticket is deemed resolved only before it."""
+    end = incidents.restored
+    upto = end if as_of_s is None else np.where(end == NAT, np.maximum(as_of_s, incidents.notified), end)
     if terms.non_response_hours is not None and incidents.pending_since is not None:
         # 002 §4: no answer within 48 h to a pending request → the failure is deemed resolved
         lim = int(terms.non_response_hours * 3600)
         p, a = incidents.pending_since, incidents.answered_at
         unanswered = (p != NAT) & ((a == NAT) | (a - p > lim))
         deemed = p if terms.non_response_restores_at == "request" else p + lim
-        deemed = np.maximum(deemed, start)
-        hit = unanswered & (deemed < end)
+        deemed = np.maximum(deemed, incidents.notified)
+        hit = unanswered & ((upto == NAT) | (deemed < upto))
         end = np.where(hit, deemed, end)
-        is_open = is_open & ~hit
-    return start, end, is_open
+    return end
+
+
+def _counted_spans(terms: SlaTerms, incidents: Incidents, as_of_s: int) -> tuple[np.ndarray, ...]:
+    """Per incident: start, the end used (open ones up to `as_of`) and whether it is still open."""
+    start = incidents.notified
+    restored = deemed_restoration(terms, incidents, as_of_s)
+    is_open = restored == NAT
+    return start, np.where(is_open, np.maximum(as_of_s, start), restored), is_open
 
 
 def counted_incidents(terms: SlaTerms, incidents: Incidents) -> np.ndarray:

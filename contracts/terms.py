@@ -28,7 +28,6 @@ USAGE_MEAN = "present"  # mean usage over the previous months present in the bil
 CAP_WINDOW = "days"  # the cap window is calendar days
 NON_RESPONSE_RESTORES_AT = "request"  # 002 §4: deemed resolved at the unanswered request
 PROVIDER_DETECTED_COUNTS = True  # a ticket the provider opened on detection counts like the customer's
-WARRANTY_SPLIT_HOURS = 96.0  # 001 §4 `equipment_replacement_hours=warranty_split`: warranty is not simulated
 
 
 @dataclass(frozen=True)
@@ -64,13 +63,35 @@ class Objective:
 
 
 @dataclass(frozen=True)
+class Replacement:
+    """Equipment replacement objective: wall-clock hours from the diagnosis (« constatation ») to the
+    replacement, for equipment under warranty and otherwise (None: no objective outside the warranty)."""
+
+    under_warranty_hours: float
+    otherwise_hours: float | None
+    clause: str
+
+    @property
+    def needs_warranty(self) -> bool:
+        """Whether the target depends on the equipment's warranty state (unknown → not measurable)."""
+        return self.otherwise_hours != self.under_warranty_hours
+
+
+@dataclass(frozen=True)
 class Objectives:
     """What the provider aims at without crediting it: restoration time, equipment replacement time
-    (wall-clock hours after diagnosis) and monthly availability in percent."""
+    and monthly availability in percent."""
 
     restoration: Objective | None = None
-    replacement_hours: float | None = None
+    replacement: Replacement | None = None
     availability_pct: Decimal | None = None
+
+    @property
+    def replacement_hours(self) -> float | None:
+        """The replacement target when it does not depend on the warranty, else None (see
+        `contracts.objectives.check_objectives`, which reads the warranty state of each incident)."""
+        r = self.replacement
+        return None if r is None or r.needs_warranty else r.under_warranty_hours
 
 
 @dataclass(frozen=True)
@@ -181,9 +202,23 @@ def _objectives(p: Profile, clock: Clock, availability: Any) -> Objectives:
     replacement = None
     spec = obj.get("equipment_replacement_hours")
     if spec is not None:
-        v = _value(p, spec)
-        replacement = WARRANTY_SPLIT_HOURS if str(v) == "warranty_split" else float(v)
+        replacement = _replacement(p, spec)
     return Objectives(restoration, replacement, None if availability is None else Decimal(str(availability)))
+
+
+def _replacement(p: Profile, spec: Mapping[str, Any]) -> Replacement:
+    """`{value|choice, clause[, warranty_split: {under_warranty: h, otherwise: h}][, under_warranty_only:
+    bool|{choice: k}]}`: a value `warranty_split` takes the split (001 §4); `under_warranty_only` leaves
+    equipment out of warranty without an objective (002 §4 « si la période de garantie est toujours en
+    cours »)."""
+    v = _value(p, spec)
+    clause = str(spec.get("clause", ""))
+    if str(v) == "warranty_split":
+        split = spec["warranty_split"]
+        return Replacement(float(split["under_warranty"]), float(split["otherwise"]), clause)
+    hours = float(v)
+    only = bool(p.resolve(spec.get("under_warranty_only", False)))
+    return Replacement(hours, None if only else hours, clause)
 
 
 def _value(p: Profile, spec: Mapping[str, Any]) -> Any:

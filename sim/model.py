@@ -43,7 +43,8 @@ class RawRun:
 
     intervals: list[tuple[int, float, float, str]] = field(default_factory=list)  # comp, down, up, cause
     platform: list[tuple[float, float, str]] = field(default_factory=list)  # down, up, cause
-    replacements: list[tuple[int, float, float]] = field(default_factory=list)  # comp, diagnosed, replaced
+    # comp, diagnosed, replaced, the index in `intervals` of the failure (its down instant, its cause)
+    replacements: list[tuple[int, float, float, int]] = field(default_factory=list)
     events: int = 0  # SimPy events processed
 
 
@@ -324,7 +325,7 @@ class FleetModel:
                     now = now + delay
                 crew.release()
                 if spare:
-                    replaced.append((cid, diagnosed, now))
+                    replaced.append((cid, diagnosed, now, len(out)))  # its interval is appended next
             busy.discard(cid)
             out.append((cid, down, now, c))
             t = now + ttf()

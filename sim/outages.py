@@ -7,7 +7,7 @@ outage's cause is that of the failure that made the site go down.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -45,6 +45,8 @@ class Sweep:
     kind: np.ndarray  # object: the kind of that component ("platform" for the platform)
     comp_total: np.ndarray  # per RawRun.intervals entry: 1 when the site was down meanwhile
     platform_total: np.ndarray  # per RawRun.platform entry
+    interval: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # that failure's
+    # index in RawRun.intervals (-1: the platform)
 
     @property
     def outages(self) -> list[Outage]:
@@ -147,6 +149,7 @@ def sweep(fleet: Fleet, active_from: np.ndarray, raw: RawRun) -> Sweep:
         np.where(plat, "platform", c_kind).astype(object),
         comp_total,
         plat_total,
+        np.where(plat, -1, r).astype(np.int64),
     )
 
 
@@ -161,30 +164,46 @@ class Tickets:
 
     ticket: list[str]
     site: np.ndarray  # int64 fleet site index
-    notified: np.ndarray  # float minutes
+    notified: np.ndarray  # float minutes: when the ticket opened
     restored: np.ndarray  # float minutes, NaN: still open at the end of the scenario
     cause: np.ndarray  # object: cause codes
     kind: np.ndarray  # object: kind of the component whose failure made the site go down
+    provider: np.ndarray  # bool: opened by the provider (caught by supervision, or its planned works)
+    interval: np.ndarray  # int64: that failure's index in RawRun.intervals (-1: the platform)
+    pending_since: np.ndarray  # float minutes, NaN: the provider never waited for the customer (002 §4)
+    answered_at: np.ndarray  # float minutes, NaN: no answer (yet) at the end of the scenario
 
     def __len__(self) -> int:
         return len(self.ticket)
 
 
-def tickets(sw: Sweep, delays, horizon: float, replication: int) -> Tickets:
+def tickets(
+    sw: Sweep, delays, horizon: float, replication: int, detected: np.ndarray | None = None
+) -> Tickets:
     """The customer notifies `delays[k]` minutes after the site goes down (k-th unplanned outage); no
     ticket if it came back first.
 
-    Planned maintenance is announced by the provider, so its ticket opens at its start (and takes no
-    delay). A ticket still open at the end of the scenario has no restoration time.
+    001 §4 (i), 002 §4: the provider's supervision catches the k-th unplanned outage `detected[k]` minutes
+    after it starts (NaN: not caught). The ticket opens at whichever comes first, the detection or the
+    call, and records who opened it. Planned maintenance is announced by the provider, so its ticket
+    opens at its start (and takes no delay). A ticket still open at the end of the scenario has no
+    restoration time.
     """
     start, end = sw.start, sw.end
     planned = sw.cause == Cause.maintenance.value
     notified = start.copy()
+    provider = planned.copy()
     unplanned = np.flatnonzero(~planned)
-    notified[unplanned] = start[unplanned] + np.asarray(delays, dtype=float)[: len(unplanned)]
+    call = start[unplanned] + np.asarray(delays, dtype=float)[: len(unplanned)]
+    if detected is not None:
+        seen = start[unplanned] + np.where(np.isnan(detected), np.inf, detected)[: len(unplanned)]
+        provider[unplanned] = seen <= call
+        call = np.minimum(call, seen)
+    notified[unplanned] = call
     keep = np.flatnonzero((notified < end) & (notified < horizon))
     prefix = f"R{replication:03d}-"
     restored = np.where(end[keep] <= horizon, end[keep], np.nan)
+    none = np.full(len(keep), np.nan)
     return Tickets(
         [f"{prefix}{k:06d}" for k in range(1, len(keep) + 1)],
         sw.site[keep],
@@ -192,7 +211,49 @@ def tickets(sw: Sweep, delays, horizon: float, replication: int) -> Tickets:
         restored,
         sw.cause[keep],
         sw.kind[keep],
+        provider[keep],
+        sw.interval[keep] if len(sw.interval) else np.full(len(keep), -1, np.int64),
+        none,
+        none.copy(),
     )
+
+
+def wait_for_customer(
+    tks: Tickets, eligible: np.ndarray, draws: PendingDraws, horizon: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(pending_since, answered_at) of every ticket, in minutes (NaN: none), for ProgetCom's rule (002 §4).
+
+    Ticket k of the `eligible` ones (a profile with the non-response rule, not planned works) waits for
+    the customer when `draws.u_wait[k]` falls under the share: the request goes out `draws.after[k]`
+    minutes after the ticket opens, if the site is still down then; the customer answers `draws.answer[k]`
+    minutes later unless `draws.u_never[k]` falls under the never-answers share. An answer after the end of
+    the scenario is not yet on the ticket. The engine applies the 48-hour rule to these columns.
+    """
+    n = len(tks)
+    since = np.full(n, np.nan)
+    answered = np.full(n, np.nan)
+    if draws.share == 0 or n == 0:
+        return since, answered
+    t = tks.notified + draws.after[:n]
+    still_down = np.where(np.isnan(tks.restored), horizon, tks.restored)
+    waits = eligible & (draws.u_wait[:n] < draws.share) & (t < still_down)
+    since[waits] = t[waits]
+    a = t + draws.answer[:n]
+    answers = waits & (draws.u_never[:n] >= draws.never) & (a <= horizon)
+    answered[answers] = a[answers]
+    return since, answered
+
+
+@dataclass(frozen=True)
+class PendingDraws:
+    """One draw of each per ticket, in ticket order, from the tickets' own streams (`sim.replication`)."""
+
+    share: float
+    never: float
+    u_wait: np.ndarray
+    after: np.ndarray
+    answer: np.ndarray
+    u_never: np.ndarray
 
 
 def unplanned(sw: Sweep) -> int:

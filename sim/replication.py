@@ -23,6 +23,7 @@ from contracts.calendar import BusinessCalendar, local_epoch, to_epoch
 from contracts.choices import CAUSES, Cause
 from contracts.money import money
 from contracts.month import Month
+from contracts.objectives import check_objectives
 from contracts.profile import Profile, load_profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow
 from contracts.sla import compute
@@ -44,10 +45,21 @@ from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
 from sim.installs import Install, service_start_minute, simulate_install
 from sim.model import FleetModel, RawRun, duration_draws
-from sim.outages import Sweep, Tickets, sweep, tickets, unplanned
+from sim.outages import Sweep, Tickets, sweep, tickets, unplanned, wait_for_customer
 from sim.porting import Port, simulate_port
 from sim.rundir import Detail, tables_of
 from sim.scenario import Scenario
+from sim.ticketing import (
+    Replacements,
+    detections,
+    first_after,
+    pending_draws,
+    replacement_incidents,
+    replacements,
+    ticket_rngs,
+    waiting_profiles,
+    within_share,
+)
 
 # New streams go at the end: a child's seed depends on its position only, so the others keep their draws.
 STREAMS = (
@@ -59,6 +71,7 @@ STREAMS = (
     "billing",
     "appointments",  # install cancellations
     "changes",  # moves and terminations
+    "tickets",  # detections and requests awaiting the customer (`sim.ticketing`)
 )
 _CAUSE_CODE = {c: i for i, c in enumerate(CAUSES)}
 
@@ -67,6 +80,11 @@ def replication_rngs(seed: int, index: int) -> dict[str, np.random.Generator]:
     """Independent generators of replication `index` (child `index` of SeedSequence(seed), whatever N)."""
     children = np.random.SeedSequence(seed, spawn_key=(index,)).spawn(len(STREAMS))
     return {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
+
+
+def stream(seed: int, index: int, name: str) -> np.random.SeedSequence:
+    """The seed sequence of stream `name` of replication `index` (what `replication_rngs` draws from)."""
+    return np.random.SeedSequence(seed, spawn_key=(index, STREAMS.index(name)))
 
 
 def scenario_profiles(s: Scenario) -> dict[str, Profile]:
@@ -248,20 +266,24 @@ def run_replication(
     raw = FleetModel(s, fleet, active, ctx.clocks, rngs["first_failures"], rngs["dynamics"]).run()
     sim_seconds, sim_cpu = time.perf_counter() - t0, time.process_time() - c0
     sw = sweep(fleet, active, raw)
-    delays = duration_draws(rngs["notification"], s.notification, unplanned(sw))
-    tks = tickets(sw, delays, ctx.horizon, index)
+    tks, reps = _tickets(ctx, raw, sw, rngs["notification"], stream(seed, index, "tickets"), installs, index)
     if changes:  # after the draws, so every other site's draws are those of a run without changes
         raw, sw, tks = leave_service(fleet, raw, sw, tks, gone)
         tks = with_move_tickets(tks, changes, ctx.origin, ctx.horizon, index)
+        tks.provider[tks.cause == Cause.move.value] = True  # the provider announces a move's window
+        reps = reps.before(gone)  # nothing is replaced at a site out of service
     tt = ticket_times(ctx, tks)
-    rest = _restorations(ctx, tks, tt)
+    incs = _profile_incidents(ctx, tks, tt)
     life = _life_charges(ctx, installs, changes, start_day)
     if not full:
-        metrics = _metrics(ctx, active, gone, raw, sw, tks, rest, {}, installs, life)
+        rest = _restorations(ctx, tks, tt, incs, None)
+        metrics = _metrics(ctx, active, gone, raw, sw, tks, rest, {}, installs, life, reps, None)
         return Result(index, metrics, raw.events, sim_seconds, time.process_time() - cpu0, sim_cpu)
     bills = _bills(ctx, rngs["billing"], start_day, until)
-    statements = _statements(ctx, tks, tt, bills, installs)
-    metrics = _metrics(ctx, active, gone, raw, sw, tks, rest, statements, installs, life)
+    statements, ends = _statements(ctx, incs, bills, installs)
+    rest = _restorations(ctx, tks, tt, incs, ends)
+    nonresp = _non_responses(ctx, tt, incs, ends)
+    metrics = _metrics(ctx, active, gone, raw, sw, tks, rest, statements, installs, life, reps, nonresp)
     res = Result(index, metrics, raw.events, sim_seconds, sim_cpu_seconds=sim_cpu)
     wanted = {t.name for t in tables_of(detail, index)}
     builders = {
@@ -442,27 +464,17 @@ def _bills(
     return stop_bills(bills, until, start_day) if any(d is not None for d in until) else bills
 
 
-def _statements(ctx: Context, tks: Tickets, tt: TicketTimes, bills: Bills, installs: dict[int, Install]):
-    """The SLA engine's statement rows per profile (the engine does every contract computation)."""
-    as_of = ctx.origin + round(ctx.horizon * 60)
+def _statements(
+    ctx: Context, incs: dict[str, tuple[np.ndarray, Incidents]], bills: Bills, installs: dict[int, Install]
+) -> tuple[dict[str, list[dict]], dict[str, np.ndarray]]:
+    """The SLA engine's statement rows per profile (the engine does every contract computation), and the
+    restoration it used for each of the profile's tickets (002 §4: a ticket deemed resolved ends early)."""
+    as_of = _as_of(ctx)
     out: dict[str, list[dict]] = {}
+    ends: dict[str, np.ndarray] = {}
     rows = _billing_rows(ctx, bills)
-    lookup = ctx.lookups()
-    site = tks.site
-    prof_of = lookup.profile[site]
-    ticket = np.array(tks.ticket, dtype=object)
-    cause = np.fromiter(map(_CAUSE_CODE.__getitem__, tks.cause.tolist()), dtype=np.int8, count=len(tks))
     for name, prof in ctx.profiles.items():
-        ks = np.flatnonzero(prof_of == name)
-        inc = Incidents(
-            file="<simulation>",
-            ticket=ticket[ks].tolist(),
-            site=lookup.site[site[ks]].tolist(),
-            notified=tt.notified[ks],
-            restored=tt.restored[ks],
-            cause=cause[ks],
-            line=np.arange(2, len(ks) + 2, dtype=np.int64),
-        )
+        inc = incs[name][1]
         billing = rows[name]
         ins = [
             InstallRow(x.site, x.handsets, x.indicative_date, x.service_start, x.customer_caused, k + 2)
@@ -470,7 +482,48 @@ def _statements(ctx: Context, tks: Tickets, tt: TicketTimes, bills: Bills, insta
             if x.profile == name and x.service_start is not None and x.service_start < ctx.end
         ]
         use_installs = ins if prof.install_delay is not None else None
-        out[name] = compute(prof, inc, billing, use_installs, as_of).rows
+        res = compute(prof, inc, billing, use_installs, as_of)
+        out[name] = res.rows
+        ends[name] = res.effective_end
+    return out, ends
+
+
+def _as_of(ctx: Context) -> int:
+    """The statements' --as-of: the end of the scenario (open tickets are counted up to it)."""
+    return ctx.origin + round(ctx.horizon * 60)
+
+
+def _profile_incidents(
+    ctx: Context, tks: Tickets, tt: TicketTimes
+) -> dict[str, tuple[np.ndarray, Incidents]]:
+    """Per profile: its tickets' indices and the engine's incident rows of them (the incidents.csv rows)."""
+    lookup = ctx.lookups()
+    site = tks.site
+    prof_of = lookup.profile[site]
+    ticket = np.array(tks.ticket, dtype=object)
+    cause = np.fromiter(map(_CAUSE_CODE.__getitem__, tks.cause.tolist()), dtype=np.int8, count=len(tks))
+    out = {}
+    for name in ctx.profiles:
+        ks = np.flatnonzero(prof_of == name)
+        out[name] = (
+            ks,
+            Incidents(
+                file="<simulation>",
+                ticket=ticket[ks].tolist(),
+                site=lookup.site[site[ks]].tolist(),
+                notified=tt.notified[ks],
+                restored=tt.restored[ks],
+                cause=cause[ks],
+                pending_since=tt.pending_since[ks],
+                answered_at=tt.answered_at[ks],
+                departement=lookup.departement[site[ks]].tolist(),
+                line=np.arange(2, len(ks) + 2, dtype=np.int64),
+                provider_detected=tks.provider[ks],
+                diagnosed_at=tt.diagnosed_at[ks],
+                replaced_at=tt.replaced_at[ks],
+                under_warranty=tt.under_warranty[ks],
+            ),
+        )
     return out
 
 
@@ -495,39 +548,98 @@ def _billing_rows(ctx: Context, bills: Bills) -> dict[str, list[BillingRow]]:
     return out
 
 
+# ----- tickets --------------------------------------------------------------------------------------
+def _tickets(
+    ctx: Context,
+    raw: RawRun,
+    sw: Sweep,
+    notification: np.random.Generator,
+    ticket_stream: np.random.SeedSequence,
+    installs: dict[int, Install],
+    index: int,
+) -> tuple[Tickets, Replacements]:
+    """The tickets as the provider records them, and the replacements with their warranty state.
+
+    The customers' calls draw from the notification stream as they always did; detections and requests
+    awaiting the customer from the tickets' own streams (`sim.ticketing`)."""
+    s = ctx.s
+    n = unplanned(sw)
+    delays = duration_draws(notification, s.notification, n)
+    rngs = ticket_rngs(ticket_stream)
+    delivered = np.zeros(len(ctx.fleet), dtype=np.int64)  # the order day: the inventory's delivery
+    for i, ins in installs.items():
+        delivered[i] = (ins.signed - s.start).days
+    reps = replacements(s, ctx.fleet, ctx.profiles, raw, delivered, ctx.origin)
+    detected = detections(s.tickets, rngs["detection"], n)
+    tks = tickets(sw, delays, ctx.horizon, index, detected, reps.fixes(len(raw.intervals)))
+    waits = waiting_profiles(ctx.profiles)
+    eligible = np.isin(ctx.lookups().profile[tks.site], list(waits)) & (tks.cause != Cause.maintenance.value)
+    draws = pending_draws(s.tickets, rngs["pending"], len(tks))
+    tks.pending_since, tks.answered_at = wait_for_customer(tks, eligible, draws, ctx.horizon)
+    return tks, reps
+
+
 # ----- metrics --------------------------------------------------------------------------------------
-def _replacements(ctx: Context, raw: RawRun) -> dict[str, float | None]:
-    """Per profile: share of equipment replacements done within the objective after diagnosis."""
-    site_prof = _site_profiles(ctx)
-    comp_site = ctx.fleet.comp_site
-    done: dict[str, list[bool]] = defaultdict(list)
-    for cid, diagnosed, replaced in raw.replacements:
-        p = site_prof[int(comp_site[cid])]
-        hours = ctx.profiles[p].sla_terms().objectives.replacement_hours
-        if hours is not None:
-            done[p].append(replaced - diagnosed <= hours * 60)
-    return {p: (sum(done[p]) / len(done[p]) if done[p] else None) for p in sorted(ctx.profiles)}
+def _replacements(ctx: Context, reps: Replacements) -> dict[str, float | None]:
+    """Per profile: share of equipment replacements done within the objective (001 §4, 002 §4), as the
+    kernel's `check_objectives` measures them: every replacement, whether or not the site went down."""
+    lookup = ctx.lookups()
+    prof_of = lookup.profile[reps.site]
+    out: dict[str, float | None] = {}
+    for name in sorted(ctx.profiles):
+        ks = np.flatnonzero(prof_of == name)
+        inc = replacement_incidents(
+            reps.take(ks),
+            lookup.site[reps.site[ks]],
+            lookup.departement[reps.site[ks]],
+            lambda m: _epochs(ctx, m),
+        )
+        out[name] = within_share(check_objectives(ctx.profiles[name], inc).replacement_status)
+    return out
+
+
+def _non_responses(
+    ctx: Context, tt: TicketTimes, incs: dict[str, tuple[np.ndarray, Incidents]], ends: dict[str, np.ndarray]
+) -> dict[str, int]:
+    """Per profile: tickets the engine deemed resolved because the customer did not answer (002 §4)."""
+    as_of = _as_of(ctx)
+    out = {}
+    for name in sorted(ctx.profiles):
+        ks = incs[name][0]
+        end = np.where(tt.restored[ks] == NAT, np.maximum(as_of, tt.notified[ks]), tt.restored[ks])
+        out[name] = int(((tt.pending_since[ks] != NAT) & (ends[name] < end)).sum())
+    return out
 
 
 @dataclass
 class Restorations:
-    """Per ticket (ticket order): business and wall-clock minutes to restore, the objective and whether
-    it was met; NaN / -1 for an open ticket or a profile without a restoration objective."""
+    """Per ticket (ticket order): business and wall-clock minutes to restore, and the kernel's restoration
+    objective (`contracts.objectives.check_objectives`): its target, met or missed; NaN / -1 for an open
+    ticket or one the objective does not apply to."""
 
     restored: np.ndarray  # bool
     business: np.ndarray
     wallclock: np.ndarray
     objective: np.ndarray
-    within: np.ndarray  # int8: 1, 0, or -1 (no objective, or open)
+    within: np.ndarray  # int8: 1 met, 0 missed, -1 open or not applicable
+    status: np.ndarray  # object: the kernel's restoration_status
 
 
-def _restorations(ctx: Context, tks: Tickets, tt: TicketTimes) -> Restorations:
-    """Restoration times of the restored tickets on the profile's calendar and objective clock."""
+def _restorations(
+    ctx: Context,
+    tks: Tickets,
+    tt: TicketTimes,
+    incs: dict[str, tuple[np.ndarray, Incidents]],
+    ends: dict[str, np.ndarray] | None,
+) -> Restorations:
+    """Restoration times of the restored tickets on the profile's calendar, and the objectives the kernel
+    checks on the same incident rows as the statements (with the engine's restorations, 002 §4)."""
     fleet = ctx.fleet
     n = len(tks)
     restored = tt.restored != NAT
     bus, wall, obj = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     within = np.full(n, -1, dtype=np.int8)
+    status = np.full(n, "open", dtype=object)
     group = fleet.group[tks.site]
     keys = [(g.profile, g.departement) for g in fleet.groups]
     key_code = np.array([keys.index(k) for k in keys], dtype=np.int64)
@@ -535,22 +647,17 @@ def _restorations(ctx: Context, tks: Tickets, tt: TicketTimes) -> Restorations:
     for c in np.unique(code[restored]).tolist():
         pname, dep = keys[c]
         ks = np.flatnonzero(restored & (code == c))
-        prof = ctx.profiles[pname]
         a, b = tt.notified[ks], tt.restored[ks]
         bus[ks] = ctx.calendar(pname, dep).business_seconds_array(a, b) / 60.0
         wall[ks] = (b - a) / 60.0
-        target = prof.sla_terms().objectives.restoration  # 000 §5.4, 001 §4, 002 §4
-        if target is None:
-            continue
-        o = target.minutes
-        measured = (
-            bus[ks]
-            if target.clock == "business"
-            else prof.clock_calendar(dep).business_seconds_array(a, b) / 60
-        )
-        obj[ks] = o
-        within[ks] = measured <= o
-    return Restorations(restored, bus, wall, obj, within)
+    for name, (ks, inc) in incs.items():
+        res = check_objectives(ctx.profiles[name], inc, None if ends is None else ends[name])
+        st = np.asarray(res.restoration_status, dtype=object)
+        status[ks] = st
+        measured = (st == "met") | (st == "missed")
+        obj[ks] = np.where(measured, res.restoration_target_minutes, np.nan)
+        within[ks] = np.where(st == "met", 1, np.where(st == "missed", 0, -1))
+    return Restorations(restored, bus, wall, obj, within, status)
 
 
 def _metrics(
@@ -564,6 +671,8 @@ def _metrics(
     statements,
     installs,
     life: list[LifeRow],
+    reps: Replacements,
+    non_responses: dict[str, int] | None,
 ) -> dict:
     horizon = ctx.horizon
     prof_of = _site_profiles(ctx)
@@ -585,11 +694,8 @@ def _metrics(
     names = sorted(ctx.profiles)
     avail = {p: (float(100.0 * (1 - down[p] / up_min[p])) if up_min[p] else None) for p in names}
     tavail = {t: float(100.0 * (1 - tdown[t] / topo_min[t])) for t in sorted(topo_min)}
-    within: dict[str, list[bool]] = defaultdict(list)
-    # announced works and moves (000 §3.5) are not failures measured against the objective
-    planned = np.isin(tks.cause, [Cause.maintenance.value, Cause.move.value])
-    for k in np.flatnonzero((rest.within >= 0) & ~planned).tolist():
-        within[prof_of[int(tks.site[k])]].append(bool(rest.within[k]))
+    ticket_prof = ctx.lookups().profile[tks.site]
+    detected = tks.provider & (tks.cause != Cause.maintenance.value) & (tks.cause != Cause.move.value)
     owed, claimed, inst = {}, {}, Decimal(0)
     for p in names:
         rows = statements.get(p, [])
@@ -605,11 +711,11 @@ def _metrics(
         "availability_by_topology": tavail,
         "credits_owed_eur": owed,
         "credits_claimed_eur": claimed,
-        "restoration_within_objective": {
-            p: (sum(within[p]) / len(within[p]) if within[p] else None) for p in names
-        },
+        "restoration_within_objective": {p: within_share(rest.status[ticket_prof == p]) for p in names},
         "install_credits_eur": float(money(inst)),
-        "replacement_within_objective": _replacements(ctx, raw),
+        "replacement_within_objective": _replacements(ctx, reps),
+        "tickets_provider_detected": {p: int((detected & (ticket_prof == p)).sum()) for p in names},
+        "non_responses": None if non_responses is None else non_responses,
         "outages": {p: count[p] for p in names},
         "tickets": len(tks),
         "installs_in_service": len(done),
@@ -736,19 +842,47 @@ class Lookups:
 
 @dataclass
 class TicketTimes:
-    """Epoch seconds of every ticket's notification and restoration (open: NAT)."""
+    """Epoch seconds of what every ticket records (NAT: none), as incidents.csv and the engine read it."""
 
     notified: np.ndarray
-    restored: np.ndarray
+    restored: np.ndarray  # NAT: open
+    pending_since: np.ndarray  # 002 §4: a request awaiting the customer's reply
+    answered_at: np.ndarray
+    diagnosed_at: np.ndarray  # the replaced equipment's diagnosis (001 §4, 002 §4)
+    replaced_at: np.ndarray
+    under_warranty: np.ndarray  # int8 1/0, -1: nothing replaced
+
+
+def _epochs_or_nat(ctx: Context, minutes: np.ndarray) -> np.ndarray:
+    """`_epochs`, NaN minutes as NAT."""
+    none = np.isnan(minutes)
+    out = _epochs(ctx, np.where(none, 0.0, minutes))
+    out[none] = NAT
+    return out
 
 
 def ticket_times(ctx: Context, tks: Tickets) -> TicketTimes:
-    """The tickets' times in whole epoch seconds, for the engine and the tables."""
+    """The tickets' times in whole epoch seconds, for the engine and the tables.
+
+    A replacement is on the ticket once diagnosed and done by the end of the scenario. The repair runs on
+    its own notification draw (common random numbers), so a diagnosis may come before the ticket opened:
+    the record dates it at the ticket's opening (a ticket cannot record a diagnosis before it exists), and
+    the replacement no earlier.
+    """
     n = _epochs(ctx, tks.notified)
-    is_open = np.isnan(tks.restored)
-    r = _epochs(ctx, np.where(is_open, tks.notified, tks.restored))
-    r[is_open] = NAT
-    return TicketTimes(n, r)
+    horizon = ctx.horizon
+    diag = np.where(tks.diagnosed > horizon, np.nan, tks.diagnosed)
+    repl = np.where(np.isnan(diag) | (tks.replaced > horizon), np.nan, tks.replaced)
+    d = first_after(_epochs_or_nat(ctx, diag), n)
+    return TicketTimes(
+        n,
+        _epochs_or_nat(ctx, tks.restored),
+        _epochs_or_nat(ctx, tks.pending_since),
+        _epochs_or_nat(ctx, tks.answered_at),
+        d,
+        first_after(_epochs_or_nat(ctx, repl), d),
+        np.where(np.isnan(repl), -1, tks.under_warranty).astype(np.int8),
+    )
 
 
 def _restorations_columns(ctx: Context, tks: Tickets, tt: TicketTimes, rest: Restorations):
@@ -783,6 +917,12 @@ def _incidents_columns(ctx: Context, tks: Tickets, tt: TicketTimes) -> dict[str,
         "cause": tks.cause.tolist(),
         "profile": lookup.profile[site].tolist(),
         "departement": lookup.departement[site].tolist(),
+        "detected_by": np.where(tks.provider, "provider", "customer").astype(object).tolist(),
+        "pending_since": tt.pending_since,
+        "answered_at": tt.answered_at,
+        "diagnosed_at": tt.diagnosed_at,
+        "replaced_at": tt.replaced_at,
+        "under_warranty": tt.under_warranty,
     }
 
 

@@ -120,6 +120,13 @@ INCIDENTS = Table(
         _c("cause", Kind.cause),
         _c("profile", Kind.text, required=False),
         _c("departement", Kind.text, required=False),
+        # who opened the ticket and what the provider recorded on it (001 §4, 002 §4; engine columns)
+        _c("detected_by", Kind.text, required=False),
+        _c("pending_since", Kind.instant, optional=True, required=False),
+        _c("answered_at", Kind.instant, optional=True, required=False),
+        _c("diagnosed_at", Kind.instant, optional=True, required=False),
+        _c("replaced_at", Kind.instant, optional=True, required=False),
+        _c("under_warranty", Kind.flag, optional=True, required=False),
     ),
     every_replication=False,
 )

@@ -268,6 +268,34 @@ class NumberZone(StrEnum):
     non_geographic = "non_geographic"
 
 
+class WarrantyOfReplacement(StrEnum):
+    """Whose warranty a replacement piece carries: its own from the day it is delivered, or the rest of the
+    piece it replaces (the seeds give warranties « à compter de leur livraison » and say no more)."""
+
+    new = "new"
+    original = "original"
+
+
+class Pending(_Model):
+    """002 §4: tickets on which the provider waits for the customer's reply (ProgetCom's 48-hour rule)."""
+
+    share: Probability = 0.0  # of the eligible tickets: a request awaiting the customer's reply
+    after: Duration = Duration(mean_minutes=60)  # from the ticket's opening to the request
+    answer: Duration = Duration(mean_minutes=600)  # from the request to the customer's answer
+    never_answers: Probability = 0.0  # share of requests the customer never answers
+
+
+class TicketRecording(_Model):
+    """How providers record tickets: failures caught by supervision (001 §4 (i), 002 §4), requests awaiting
+    the customer (002 §4) and the warranty of replacement pieces. Absent: every ticket opens at the
+    customer's call, none waits for the customer."""
+
+    provider_detected: Probability = 0.0  # share of failures the provider's supervision catches
+    detection: Duration = Duration(mean_minutes=5)  # from the site going down to the detection
+    pending: Pending = Pending()
+    replacement_warranty: WarrantyOfReplacement = WarrantyOfReplacement.new
+
+
 class ProfileSettings(_Model):
     """Choices of a contract profile flipped for this scenario (`--set key=value`), and the amounts of
     its « tarifs standards » fees (`contracts.fees`: `cancellation_eur: "120.00"`)."""
@@ -352,6 +380,7 @@ class Scenario(_Model):
     numbering: Numbering | None = None
     moves: Moves | None = None
     terminations: Terminations | None = None
+    tickets: TicketRecording = TicketRecording()
 
     @field_validator("start")
     @classmethod
@@ -512,6 +541,7 @@ def validate_data(data: dict[str, Any], source: str, root: yaml.Node | None) -> 
         field = ".".join(str(p) for p in path) or None
         raise InputError(reason, file=source, line=_line_of(root, path), field=field) from None
     _check_profiles(scenario, source, root)
+    _check_tickets(scenario, source, root)
     return scenario
 
 
@@ -569,6 +599,26 @@ INSTALL_CLAUSES = {"alleo": "000 §3.3", "progetcom": "002 §3"}
 
 def _install_seeds() -> str:
     return ", ".join(f"{p} {c}" for p, c in INSTALL_CLAUSES.items())
+
+
+def has_non_response_rule(profile: Profile) -> bool:
+    """True when the profile's contract deems a ticket resolved when the customer does not answer (002 §4)."""
+    return profile.sla.get("non_response_hours") is not None
+
+
+def _check_tickets(scenario: Scenario, source: str, root: yaml.Node) -> None:
+    """Requests awaiting the customer need a profile whose contract has the non-response rule (002 §4)."""
+    if scenario.tickets.pending.share == 0 or any(
+        has_non_response_rule(load_profile(p)) for p in scenario.profile_names
+    ):
+        return
+    path = ("tickets", "pending", "share")
+    raise InputError(
+        "no profile of the scenario has a non-response rule (ProgetCom 002 §4)",
+        file=source,
+        line=_line_of(root, path),
+        field=".".join(path),
+    )
 
 
 def has_channel_allowance(profile: Profile) -> bool:

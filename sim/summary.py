@@ -73,6 +73,7 @@ def summarize(
                 "installs_terminated": m["installs_terminated"],
                 # moves, terminations, install cancellations per profile (counts, euros)
                 **{k: {p: m[k][p] for p in profiles} for k in LIFE_METRICS},
+                **_ticket_counts(m, profiles),
             }
         )
     agg: dict[str, Any] = {
@@ -97,6 +98,7 @@ def summarize(
     agg["install_credits_eur"] = percentiles([x["install_credits_eur"] for x in per])
     for k in LIFE_METRICS:  # P50/P95 per profile (`percentiles` rounds to the cent: counts stay whole)
         agg[k] = {p: percentiles([x[k][p] for x in per]) for p in profiles}
+    agg.update(_ticket_percentiles(per, profiles))
     return {
         "scenario": name,
         "seed": seed,
@@ -106,6 +108,24 @@ def summarize(
         "aggregate": agg,
         "choices": choices,
     }
+
+
+TICKET_COUNTS = ("tickets_provider_detected", "non_responses")
+
+
+def _ticket_counts(m: dict[str, Any], profiles: list[str]) -> dict[str, Any]:
+    """Per profile: failures whose ticket the provider opened on detection (001 §4 (i), 002 §4), and tickets
+    the engine deemed resolved for want of the customer's answer (002 §4); None without the SLA engine."""
+    return {k: None if m.get(k) is None else {p: m[k][p] for p in profiles} for k in TICKET_COUNTS}
+
+
+def _ticket_percentiles(per: list[dict[str, Any]], profiles: list[str]) -> dict[str, Any]:
+    """The ticket counts' mean, P50 and P95 per profile across replications."""
+    out: dict[str, Any] = {}
+    for k in TICKET_COUNTS:
+        rows = [x[k] for x in per if x[k] is not None]
+        out[k] = {p: percentiles([r[p] for r in rows]) for p in profiles} if rows else None
+    return out
 
 
 def summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:

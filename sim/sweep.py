@@ -124,6 +124,8 @@ def probe_aggregate(profiles: list[str]) -> dict[str, Any]:
         "tickets": 0,
         "installs_in_service": 0,
         "installs_terminated": 0,
+        "tickets_provider_detected": {p: 0 for p in profiles},
+        "non_responses": {p: 0 for p in profiles},
     }
     probe = SimpleNamespace(index=0, metrics=metrics)  # all `summarize` reads of a result
     summary = summarize("probe", 0, [probe], dict.fromkeys(profiles, 1), {})  # type: ignore[list-item]

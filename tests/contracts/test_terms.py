@@ -40,12 +40,11 @@ def test_a_choice_changes_the_resolved_terms():
     assert (allset.clock, allset.denominator) == ("business", "business_window")
     assert allset.objectives.restoration.clock == "business"
     assert load_profile("allset").sla_terms().objectives.restoration.clock == "wallclock"
-    assert (
-        load_profile("allset", ["equipment_replacement_hours=warranty_split"])
-        .sla_terms()
-        .objectives.replacement_hours
-        == 96.0
-    )
+    split = load_profile("allset", ["equipment_replacement_hours=warranty_split"]).sla_terms().objectives
+    # 001 §4: 48 h under warranty, 96 h otherwise — no longer read as 96 h (the warranty state decides)
+    assert (split.replacement.under_warranty_hours, split.replacement.otherwise_hours) == (48.0, 96.0)
+    assert split.replacement.needs_warranty and split.replacement_hours is None
+    assert load_profile("allset").sla_terms().objectives.replacement_hours == 96.0
 
 
 def test_progetcom_terms():
@@ -58,7 +57,13 @@ def test_progetcom_terms():
         (None, 0.0),
     ]
     assert (t.gtr_max_pct, t.non_response_hours, t.non_response_restores_at) == (20.0, 48.0, "request")
-    assert t.objectives.replacement_hours == 72.0
+    # 002 §4 « (si la période de garantie est toujours en cours) »: 72 h under warranty, none otherwise
+    assert (t.objectives.replacement.under_warranty_hours, t.objectives.replacement.otherwise_hours) == (
+        72.0,
+        None,
+    )
+    every = load_profile("progetcom", ["replacement_under_warranty_only=false"]).sla_terms().objectives
+    assert every.replacement_hours == 72.0 and not every.replacement.needs_warranty
     assert load_profile("progetcom", ["gtr_subscribed=false"]).sla_terms().credited is False
 
 
