@@ -169,16 +169,31 @@ class Tickets:
     cause: np.ndarray  # object: cause codes
     kind: np.ndarray  # object: kind of the component whose failure made the site go down
     provider: np.ndarray  # bool: opened by the provider (caught by supervision, or its planned works)
-    interval: np.ndarray  # int64: that failure's index in RawRun.intervals (-1: the platform)
     pending_since: np.ndarray  # float minutes, NaN: the provider never waited for the customer (002 §4)
     answered_at: np.ndarray  # float minutes, NaN: no answer (yet) at the end of the scenario
+    diagnosed: np.ndarray  # float minutes, NaN: that failure's equipment was not replaced
+    replaced: np.ndarray  # float minutes, NaN: not replaced
+    under_warranty: np.ndarray  # int8 1/0, -1: not replaced
 
     def __len__(self) -> int:
         return len(self.ticket)
 
 
+class Fixes(NamedTuple):
+    """Per RawRun.intervals entry: the replacement of the failed equipment (NaN / -1: none)."""
+
+    diagnosed: np.ndarray
+    replaced: np.ndarray
+    under_warranty: np.ndarray  # int8
+
+
 def tickets(
-    sw: Sweep, delays, horizon: float, replication: int, detected: np.ndarray | None = None
+    sw: Sweep,
+    delays,
+    horizon: float,
+    replication: int,
+    detected: np.ndarray | None = None,
+    fixes: Fixes | None = None,
 ) -> Tickets:
     """The customer notifies `delays[k]` minutes after the site goes down (k-th unplanned outage); no
     ticket if it came back first.
@@ -187,7 +202,8 @@ def tickets(
     after it starts (NaN: not caught). The ticket opens at whichever comes first, the detection or the
     call, and records who opened it. Planned maintenance is announced by the provider, so its ticket
     opens at its start (and takes no delay). A ticket still open at the end of the scenario has no
-    restoration time.
+    restoration time. With `fixes`, a ticket records the replacement of the equipment whose failure made
+    the site go down.
     """
     start, end = sw.start, sw.end
     planned = sw.cause == Cause.maintenance.value
@@ -204,6 +220,12 @@ def tickets(
     prefix = f"R{replication:03d}-"
     restored = np.where(end[keep] <= horizon, end[keep], np.nan)
     none = np.full(len(keep), np.nan)
+    fix = Fixes(none, none, np.full(len(keep), -1, np.int8))
+    if fixes is not None and len(keep) and len(fixes.diagnosed):
+        iv = sw.interval[keep]
+        on = iv >= 0  # the platform's outages replace nothing
+        j = np.where(on, iv, 0)
+        fix = Fixes(*(np.where(on, f[j], e) for f, e in zip(fixes, (np.nan, np.nan, -1), strict=True)))
     return Tickets(
         [f"{prefix}{k:06d}" for k in range(1, len(keep) + 1)],
         sw.site[keep],
@@ -212,9 +234,11 @@ def tickets(
         sw.cause[keep],
         sw.kind[keep],
         provider[keep],
-        sw.interval[keep] if len(sw.interval) else np.full(len(keep), -1, np.int64),
-        none,
         none.copy(),
+        none.copy(),
+        fix.diagnosed.astype(float),
+        fix.replaced.astype(float),
+        fix.under_warranty.astype(np.int8),
     )
 
 

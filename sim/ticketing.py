@@ -9,17 +9,18 @@ and a change to the pending share leaves the detections alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from functools import lru_cache
 
 import numpy as np
 
+from contracts.choices import CAUSES
 from contracts.profile import Profile
 from contracts.records import NAT, Incidents
 from sim.fleet import Fleet
 from sim.model import RawRun, duration_draws
-from sim.outages import PendingDraws
+from sim.outages import Fixes, PendingDraws
 from sim.scenario import Scenario, TicketRecording, has_non_response_rule
 from sim.warranty import day_index, midnights, under_warranty
 
@@ -71,9 +72,28 @@ class Replacements:
     diagnosed: np.ndarray  # float minutes: « constatation » of the equipment's failure (001 §4, 002 §4)
     replaced: np.ndarray  # float minutes
     under_warranty: np.ndarray  # int8 1/0
+    cause: np.ndarray  # int8 cause code of the failure
 
     def __len__(self) -> int:
         return len(self.comp)
+
+    def take(self, idx: np.ndarray) -> Replacements:
+        """The replacements at `idx`."""
+        return Replacements(*(getattr(self, f.name)[idx] for f in fields(self)))
+
+    def before(self, gone: np.ndarray) -> Replacements:
+        """Those diagnosed before their site left service at minute `gone[site]` (as `RawRun`'s)."""
+        return self.take(np.flatnonzero(self.diagnosed < gone[self.site]))
+
+    def fixes(self, n_intervals: int) -> Fixes:
+        """Per RawRun.intervals entry: its replacement (NaN / -1: none), for `sim.outages.tickets`."""
+        out = Fixes(
+            np.full(n_intervals, np.nan), np.full(n_intervals, np.nan), np.full(n_intervals, -1, np.int8)
+        )
+        out.diagnosed[self.interval] = self.diagnosed
+        out.replaced[self.interval] = self.replaced
+        out.under_warranty[self.interval] = self.under_warranty
+        return out
 
 
 @lru_cache(maxsize=8)
@@ -98,7 +118,9 @@ def replacements(
     comp = np.array(cols[0], dtype=np.int64)
     diagnosed, replaced = np.array(cols[1], dtype=float), np.array(cols[2], dtype=float)
     interval = np.array(cols[3], dtype=np.int64)
-    failed = np.array([raw.intervals[k][1] for k in cols[3]], dtype=float)
+    failure = [raw.intervals[k] for k in cols[3]]  # its down interval: (comp, down, up, cause)
+    failed = np.array([f[1] for f in failure], dtype=float)
+    cause = np.array([CAUSES.index(f[3]) for f in failure], dtype=np.int8)
     site = fleet.comp_site[comp] if n else np.zeros(0, np.int64)
     months = np.array(
         [g.lease_months or profiles[g.profile].warranty_months for g in fleet.groups],  # 000 §2.6–2.7
@@ -118,21 +140,21 @@ def replacements(
         months,
         s.tickets.replacement_warranty,
     )
-    return Replacements(comp, site, interval, failed, diagnosed, replaced, warranty)
+    return Replacements(comp, site, interval, failed, diagnosed, replaced, warranty, cause)
 
 
 def replacement_incidents(
-    reps: Replacements, sites: np.ndarray, departement: np.ndarray, cause: np.ndarray, epochs
+    reps: Replacements, sites: np.ndarray, departement: np.ndarray, epochs
 ) -> Incidents:
     """The replacements as incident rows (one per replacement, from its failure), so the kernel's
-    `check_objectives` measures each against the replacement objective. `cause`: int8 codes."""
+    `check_objectives` measures each against the replacement objective."""
     return Incidents(
         file="<simulation: replacements>",
         ticket=[f"replacement-{k + 1}" for k in range(len(reps))],
         site=sites.tolist(),
         notified=epochs(reps.failed),
         restored=epochs(reps.replaced),
-        cause=cause,
+        cause=reps.cause,
         departement=departement.tolist(),
         line=np.arange(2, len(reps) + 2, dtype=np.int64),
         diagnosed_at=epochs(reps.diagnosed),

@@ -47,7 +47,6 @@ def test_the_ticket_opens_at_the_detection_or_the_call_whichever_comes_first():
     assert seen.notified.tolist() == [105.0, 330.0, 505.0, 600.0]
     assert seen.provider.tolist() == [True, False, True, True]
     assert seen.ticket == ["R000-000001", "R000-000002", "R000-000003", "R000-000004"]
-    assert seen.interval.tolist() == [0, 1, 2, 3]  # the failure each ticket records
     # not caught (NaN): the customer's call, as without supervision
     none = tickets(sw, calls, horizon=1000.0, replication=0, detected=np.full(3, np.nan))
     assert none.notified.tolist() == plain.notified.tolist()

@@ -203,7 +203,7 @@ def test_replacement_objective_follows_the_warranty_split():
             raw.intervals.append((cid, failed, failed + 60 + hours * 60, "router"))
     reps = replacements(s, fleet, ctx.profiles, raw, np.zeros(len(fleet), np.int64), ctx.origin)
     assert reps.under_warranty.tolist() == [1, 1, 0, 0] * 2
-    got = _replacements(ctx, raw, reps)
+    got = _replacements(ctx, reps)
     # ALLSET: 50 h under warranty misses 48 h, 80 h under warranty misses; out of warranty both meet 96 h
     # ProgetCom: 50 h meets 72 h, 80 h misses, whatever the warranty
     assert got == {"alleo": None, "allocloud": None, "allset": 0.5, "progetcom": 0.5}
