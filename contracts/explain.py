@@ -15,6 +15,7 @@ from contracts.choices import CAUSES, CreditKind, SlaKind
 from contracts.errors import InputError
 from contracts.money import ZERO, money
 from contracts.month import Month
+from contracts.objectives import ObjectiveResults, check_objectives
 from contracts.profile import Profile
 from contracts.records import NAT, BillingRow, Incidents, InstallRow, subset
 from contracts.sla import SlaResult, compute, counted_incidents
@@ -70,6 +71,7 @@ def explain(
     out.append("2. Incidents of the site (CONTRACTS §2 causes):")
     ends = res.effective_end
     counted = counted_incidents(terms, inc)
+    objectives = check_objectives(profile, inc, ends)
     shown = 0
     for j in range(len(inc)):
         s, e = int(inc.notified[j]), int(ends[j])
@@ -90,11 +92,13 @@ def explain(
         if e != (int(inc.restored[j]) if inc.restored[j] != NAT else e):
             tail += f"; deemed resolved at {_t(e)} ({terms.non_response_clause})"
         desc = f"   - {inc.ticket[j]} (line {int(inc.line[j])}): {cause}, notified {_t(s)}, {tail}: "
+        out_objectives = objective_lines(objectives, j)
         if not counts:
             why = profile.cause_clause(cause)
             if terms.counts(cause):  # its cause counts: excluded as the provider's own detection
                 why = f"provider-detected, provider_detected_counts=false; {terms.provider_detected_clause}"
             out.append(desc + f"EXCLUDED ({why})")
+            out += out_objectives
             continue
         if kind == SlaKind.per_incident:
             secs = ccal.business_seconds_array(np.array([s]), np.array([e]))[0]
@@ -105,6 +109,7 @@ def explain(
                 + f"counts ({profile.cause_clause(cause)}); restoration time {_min(secs)} {clock} minutes "
                 f"= {secs / 3600:.4g} h → GTR tier {pct:g} % ({terms.tiers_clause})"
             )
+            out += out_objectives
         else:
             secs = ccal.business_seconds_array(np.array([max(s, a)]), np.array([min(e, b)]))[0]
             start_note = ""
@@ -116,6 +121,7 @@ def explain(
                 + f"counts ({profile.cause_clause(cause)}){start_note}; "
                 + f"{_min(secs)} {clock} minutes in {month}"
             )
+            out += out_objectives
     if not shown:
         out.append("   (none in this month)")
     if kind == SlaKind.availability:
@@ -182,6 +188,30 @@ def explain(
             )
     out.append(f"Result: credit {money(line.granted)} €, lost to the cap {money(line.lost)} €.")
     return _renumber(out)
+
+
+def objective_lines(r: ObjectiveResults, j: int) -> list[str]:
+    """Incident `j`'s objectives in words: met or missed, the measured time and the target, the clause."""
+    st = r.restoration_status[j]
+    if st in ("met", "missed"):
+        what = (
+            f"{_min(r.restoration_minutes[j] * 60)} {r.restoration_clock} minutes, objective "
+            f"{_min(r.restoration_target_minutes[j] * 60)}: {st.upper()}"
+        )
+    elif st == "open":
+        what = f"OPEN, objective {_min(r.restoration_target_minutes[j] * 60)} {r.restoration_clock} minutes"
+    else:
+        what = "not applicable"
+    rest = f"     objective, restoration ({r.restoration_clause}): {what}"
+    st = r.replacement_status[j]
+    if st in ("met", "missed"):
+        hours, target = r.replacement_hours[j], r.replacement_target_hours[j]
+        what = f"{hours:g} h after diagnosis, objective {target:g} h: {st.upper()}"
+    elif st == "not_measurable":
+        what = "not measurable (no diagnosed_at / replaced_at, or the warranty state it needs)"
+    else:
+        what = "not applicable (nothing replaced, or outside the objective)"
+    return [rest, f"     objective, equipment replacement ({r.replacement_clause}): {what}"]
 
 
 def _renumber(lines: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ never a guess. Numpy over the incidents: a million tickets cost a few array pass
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,8 +20,9 @@ from contracts.profile import Profile
 from contracts.records import NAT, Incidents
 from contracts.sla import deemed_restoration
 
-MET, MISSED, OPEN = "met", "missed", "open"
-NOT_APPLICABLE, NOT_MEASURABLE = "not_applicable", "not_measurable"
+STATUSES = ("not_applicable", "met", "missed", "open", "not_measurable")  # the int8 codes, in order
+_NA, _MET, _MISSED, _OPEN, _NM = range(len(STATUSES))
+_WORDS = np.array(STATUSES, dtype=object)
 _NO_OBJECTIVE = "no objective in the profile"
 
 
@@ -38,6 +39,8 @@ class ObjectiveResults:
     replacement_hours: np.ndarray  # float, NaN when not measured
     replacement_target_hours: np.ndarray  # float, NaN when there is no target for the incident
     replacement_clause: str
+    restoration_code: np.ndarray = field(repr=False, default=None)  # int8 index into STATUSES
+    replacement_code: np.ndarray = field(repr=False, default=None)
 
     def __len__(self) -> int:
         return len(self.restoration_status)
@@ -82,11 +85,21 @@ def check_objectives(
     restored = deemed_restoration(terms, incidents)
     if effective_end is not None:
         restored = np.where(incidents.restored == NAT, restored, effective_end)
-    r_status, r_min, r_target, r_clock, r_clause = _restoration(profile, incidents, restored)
-    p_status, p_hours, p_target, p_clause = _replacement(profile, incidents)
-    assert len(r_status) == len(p_status) == n
+    r_code, r_min, r_target, r_clock, r_clause = _restoration(profile, incidents, restored)
+    p_code, p_hours, p_target, p_clause = _replacement(profile, incidents)
+    assert len(r_code) == len(p_code) == n
     return ObjectiveResults(
-        r_status, r_min, r_target, r_clock, r_clause, p_status, p_hours, p_target, p_clause
+        _WORDS[r_code],
+        r_min,
+        r_target,
+        r_clock,
+        r_clause,
+        _WORDS[p_code],
+        p_hours,
+        p_target,
+        p_clause,
+        r_code,
+        p_code,
     )
 
 
@@ -95,7 +108,7 @@ def _restoration(profile: Profile, inc: Incidents, restored: np.ndarray):
     n = len(inc)
     terms = profile.sla_terms()
     obj = terms.objectives.restoration
-    status = np.full(n, NOT_APPLICABLE, dtype=object)
+    status = np.full(n, _NA, dtype=np.int8)
     minutes = np.full(n, np.nan)
     target = np.full(n, np.nan)
     if obj is None:
@@ -103,7 +116,7 @@ def _restoration(profile: Profile, inc: Incidents, restored: np.ndarray):
     # a cause that does not count (maintenance, a move's announced window, …) is no failure to restore
     counted = np.array(terms.counted_mask, dtype=bool)[inc.cause]
     done = counted & (restored != NAT)
-    status[counted & ~done] = OPEN
+    status[counted & ~done] = _OPEN
     target[counted] = obj.minutes
     idx = np.flatnonzero(done)
     a, b = inc.notified[idx], restored[idx]
@@ -116,7 +129,7 @@ def _restoration(profile: Profile, inc: Incidents, restored: np.ndarray):
                 cal = profile.calendar("57" if v else None)
                 secs[sel] = cal.business_seconds_array(a[sel], b[sel])
     minutes[idx] = secs / 60
-    status[idx] = np.where(secs <= obj.minutes * 60, MET, MISSED)
+    status[idx] = np.where(secs <= obj.minutes * 60, _MET, _MISSED)
     return status, minutes, target, obj.clock, obj.clause
 
 
@@ -124,13 +137,13 @@ def _replacement(profile: Profile, inc: Incidents):
     """001 §4, 002 §4: wall-clock hours from the diagnosis to the replacement against the target."""
     n = len(inc)
     obj = profile.sla_terms().objectives.replacement
-    status = np.full(n, NOT_APPLICABLE, dtype=object)
+    status = np.full(n, _NA, dtype=np.int8)
     hours = np.full(n, np.nan)
     target = np.full(n, np.nan)
     if obj is None:
         return status, hours, target, _NO_OBJECTIVE
     if inc.replaced_at is None or inc.diagnosed_at is None:
-        status[:] = NOT_MEASURABLE  # the file does not say what was replaced, or from when
+        status[:] = _NM  # the file does not say what was replaced, or from when
         return status, hours, target, obj.clause
     replaced = inc.replaced_at != NAT  # empty replaced_at in a file that has the column: nothing replaced
     measured = replaced & (inc.diagnosed_at != NAT)
@@ -145,15 +158,15 @@ def _replacement(profile: Profile, inc: Incidents):
         target[:] = np.where(warranty == 1, obj.under_warranty_hours, np.where(warranty == 0, other, np.nan))
     else:
         target[:] = obj.under_warranty_hours
-    status[replaced] = NOT_MEASURABLE  # until a diagnosis time and a target are known
+    status[replaced] = _NM  # until a diagnosis time and a target are known
     out_of_scope = replaced & (warranty == 0) & (obj.otherwise_hours is None)  # 002 §4 under warranty only
-    status[out_of_scope] = NOT_APPLICABLE
+    status[out_of_scope] = _NA
     ok = measured & ~np.isnan(target)
-    status[ok] = np.where(hours[ok] <= target[ok], MET, MISSED)
+    status[ok] = np.where(hours[ok] <= target[ok], _MET, _MISSED)
     return status, hours, target, obj.clause
 
 
-_COUNTED = ("met", "missed", "open", "not_measurable")
+_COUNTED = (_MET, _MISSED, _OPEN, _NM)
 
 
 def _notified_months(incidents: Incidents) -> tuple[Month, np.ndarray, int]:
@@ -178,18 +191,15 @@ def objectives_by_site_month(
     lo, mi, n_m = _notified_months(incidents)
     key = site_idx * n_m + mi
     out: dict[tuple[str, Month], dict[str, int]] = {}
-    for name, status in (
-        ("restoration", results.restoration_status),
-        ("replacement", results.replacement_status),
-    ):
-        for word in _COUNTED:
-            sel = status == word
+    for name, code in (("restoration", results.restoration_code), ("replacement", results.replacement_code)):
+        for c in _COUNTED:
+            sel = code == c
             if not sel.any():
                 continue
             uk, cnt = np.unique(key[sel], return_counts=True)
-            for k, c in zip(uk.tolist(), cnt.tolist(), strict=True):
+            for k, count in zip(uk.tolist(), cnt.tolist(), strict=True):
                 cell = out.setdefault((site_names[k // n_m], Month(lo + k % n_m)), {})
-                cell[f"{name}_{word}"] = c
+                cell[f"{name}_{STATUSES[c]}"] = count
     return out
 
 

@@ -430,4 +430,5 @@ def describe(profile: Profile) -> dict[str, Any]:
         "cap": None if profile.cap is None else profile.cap.model_dump(),
         "objectives": profile.objectives,
         "warranty_months": profile.warranty_months,
+        "fees": {k: f.model_dump() for k, f in profile.fees.items()},
     }

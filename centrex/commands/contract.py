@@ -46,6 +46,16 @@ def show(
         }
         for k, v in data["choices"].items()
     ]
+    rows += [
+        {
+            "kind": "fee",
+            "key": k,
+            "value": f"{v['value']} €"
+            + (" (placeholder: the seed says « tarifs standards »)" if v["placeholder"] else ""),
+            "clause": v["clause"],
+        }
+        for k, v in data["fees"].items()
+    ]
     emit(
         rows,
         fmt,

@@ -61,11 +61,15 @@ def compute_cmd(
 
     Example: centrex sla compute --contract alleo --incidents inc.csv --billing billing.csv --format json
     """
+    from contracts.objectives import check_objectives
     from contracts.sla import compute
 
     profile, inc, bill, ins, at, _ = _load(contract, incidents, billing, installs, as_of, sets, columns)
     res = compute(profile, inc, bill, ins, at)
     for w in res.warnings:
+        warn(w)
+    objectives = check_objectives(profile, inc, res.effective_end)
+    for w in _add_objectives(res.rows, inc, objectives, detail=fmt is Format.json):
         warn(w)
     emit(
         res.rows,
@@ -74,6 +78,31 @@ def compute_cmd(
         provenance=profile.provenance(),
         title="SLA statement",
     )
+
+
+def _add_objectives(rows, inc, results, *, detail: bool) -> list[str]:
+    """Each row's objective counts (`objectives`: a dict in JSON, a short text in the table and CSV) and
+    in JSON each incident's objectives (`objective_incidents`), by site and month of the notification.
+    Returns a warning per site-month with incidents but no billing row (never dropped silently)."""
+    from contracts.month import Month
+    from contracts.objectives import by_site_month_incidents, objectives_by_site_month, short_text
+
+    counts = objectives_by_site_month(inc, results)
+    per_incident = by_site_month_incidents(inc, results) if detail else {}
+    seen = set()
+    for row in rows:
+        key = (row["site"], Month.parse(row["month"]))
+        seen.add(key)
+        c = counts.get(key, {})
+        row["objectives"] = c if detail else short_text(c)
+        if detail:
+            row["objective_incidents"] = per_incident.get(key, [])
+    return [
+        f"site {site} month {Month(m).text}: objectives of {sum(c.values())} incident(s) but the month is "
+        "absent from the billing file; no statement row"
+        for (site, m), c in sorted(counts.items())
+        if (site, m) not in seen
+    ]
 
 
 def _columns(rows, profile):
@@ -89,6 +118,7 @@ def _columns(rows, profile):
     ]
     if profile.install_delay is not None:
         cols.append("install_credit_eur")
+    cols.append("objectives")  # R met/measured (restoration), E (replacement): contracts/objectives.py
     return cols
 
 

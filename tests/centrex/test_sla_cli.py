@@ -116,6 +116,10 @@ def test_contract_show():
     assert data["choices"]["clock"]["value"] == "business"
     r = run("contract", "show", "alleo")
     assert r.returncode == 0 and "000 §5.3" in r.stdout and r.stdout.startswith("# profile=alleo")
+    r = run("contract", "show", "alleo", "-f", "csv")
+    fees = [ln for ln in r.stdout.splitlines() if ln.startswith("fee,")]
+    assert [ln.split(",")[1] for ln in fees] == ["cancellation_eur", "move_initial_eur", "link_fees_eur"]
+    assert all("placeholder" in ln for ln in fees) and "cause,move,excluded,000 §3.5" in r.stdout
 
 
 def test_a_french_export_reads_through_columns(tmp_path):
@@ -157,3 +161,84 @@ def test_a_french_export_reads_through_columns(tmp_path):
     assert theirs.stdout == ours.stdout
     typo = run("sla", "compute", "-c", "allset", *FILES, "--columns", "tiket=Numéro")
     assert typo.returncode == 2 and typo.stdout == "" and "tiket" in typo.stderr
+
+
+TICKETS = (
+    "ticket,site,notified_at,restored_at,cause,detected_by,diagnosed_at,replaced_at,under_warranty\n"
+    "A,S,2026-03-02T08:00,2026-03-02T12:00,network,Provider,,,\n"  # 4 h 00: met; nothing replaced
+    # 4 h 30: missed; replaced 49 h after diagnosis, under warranty: 48 h under warranty_split → missed
+    "B,S,2026-03-10T08:00,2026-03-10T12:30,router,customer,2026-03-10T09:00,2026-03-12T10:00,true\n"
+    # 72 h: missed; replaced 71 h after diagnosis, out of warranty: 96 h → met
+    "C,S,2026-03-20T08:00,2026-03-23T08:00,router,,2026-03-20T09:00,2026-03-23T08:00,false\n"
+)
+
+
+def _tickets(tmp_path: Path) -> list[str]:
+    i, b = tmp_path / "tickets.csv", tmp_path / "billing.csv"
+    i.write_text(TICKETS, encoding="utf-8")
+    b.write_text("site,month,recurring_fees,usage_charges\nS,2026-03,100,0\n", encoding="utf-8")
+    return ["--incidents", str(i), "--billing", str(b), "--set", "equipment_replacement_hours=warranty_split"]
+
+
+def test_compute_reports_the_objectives_of_real_tickets(tmp_path):
+    """001 §4: restoration 4 h wall-clock, replacement 48 h under warranty / 96 h otherwise."""
+    files = _tickets(tmp_path)
+    r = run("sla", "compute", "-c", "allset", *files, "-f", "json")
+    assert r.returncode == 0, r.stderr
+    (row,) = json.loads(r.stdout)
+    assert row["objectives"] == {
+        "restoration_met": 1,
+        "restoration_missed": 2,
+        "replacement_met": 1,
+        "replacement_missed": 1,
+    }
+    a, b, c = row["objective_incidents"]
+    assert (a["ticket"], a["restoration_objective"], a["replacement_objective"]) == (
+        "A",
+        "met",
+        "not_applicable",
+    )
+    assert b["restoration_objective_minutes"] == 270 and b["restoration_target_minutes"] == 240
+    assert (b["replacement_hours"], b["replacement_target_hours"], b["replacement_objective"]) == (
+        49,
+        48,
+        "missed",
+    )
+    assert (c["replacement_hours"], c["replacement_target_hours"], c["replacement_objective"]) == (
+        71,
+        96,
+        "met",
+    )
+    assert b["restoration_clause"] == "001 §4" and b["replacement_clause"].startswith("001 §4")
+    table = run("sla", "compute", "-c", "allset", *files)
+    assert table.returncode == 0 and "R 1/3; E 1/2" in table.stdout
+
+
+def test_explain_prints_each_objective_met_or_missed(tmp_path):
+    files = _tickets(tmp_path)
+    r = run("sla", "explain", "-c", "allset", *files, "--site", "S", "--month", "2026-03")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "objective, restoration (001 §4): 240 wallclock minutes, objective 240: MET" in out
+    assert "objective, restoration (001 §4): 270 wallclock minutes, objective 240: MISSED" in out
+    assert (
+        "49 h after diagnosis, objective 48 h: MISSED" in out
+        and "71 h after diagnosis, objective 96 h: MET" in out
+    )
+    r = run(
+        "sla",
+        "explain",
+        "-c",
+        "allset",
+        *files,
+        "--set",
+        "provider_detected_counts=false",
+        "--site",
+        "S",
+        "--month",
+        "2026-03",
+    )
+    assert (
+        "A (line 2): network" in r.stdout
+        and "EXCLUDED (provider-detected, provider_detected_counts=false; 001 §4" in r.stdout
+    )
