@@ -107,8 +107,8 @@ def lifecycle(run: Run, _profiles: dict[str, Profile]) -> Section:
     ]
     if names:
         series = {
-            "cancellations billed": [billed[p] for p in names],
-            "cancellations not billed": [counts[(p, "cancellation")] - billed[p] for p in names],
+            "cancelled, billed": [billed[p] for p in names],
+            "cancelled": [counts[(p, "cancellation")] - billed[p] for p in names],
             "moves": [counts[(p, "move")] for p in names],
             "terminations": [counts[(p, "termination")] for p in names],
         }
@@ -278,7 +278,8 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
     for r in run.incidents:
         name = r.get("profile") or run.site_profile.get(r["site"], "?")
         by_profile[name] += 1
-        if (r.get("detected_by") or "customer").lower() == "provider":
+        # a move's ticket is opened by the provider at the announced window: no failure it detected
+        if (r.get("detected_by") or "customer").lower() == "provider" and r["cause"] != "move":
             detected[name] += 1
         if r.get("pending_since") is not None:
             waiting[name] += 1
@@ -293,7 +294,7 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
                 names,
                 {
                     "opened on detection": [detected[p] for p in names],
-                    "reported by the customer": [by_profile[p] - detected[p] for p in names],
+                    "other tickets": [by_profile[p] - detected[p] for p in names],
                 },
                 title="Tickets of replication 0 by who opened them",
                 y_label="tickets",
