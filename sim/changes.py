@@ -37,6 +37,7 @@ from sim.outages import Sweep, Tickets
 from sim.scenario import NumberZone, Scenario
 
 NO_MOVE_CLAUSE = "{profile}: its seed has no move clause: a termination and a new order"
+NOT_IN_SERVICE = "not in service on that day: no move (000 §3.5 moves a Service in service)"
 MOVE_MINUTE = 8 * 60  # a move's interruption window opens at 08:00 local time on its day
 DAYS_PER_YEAR = 365.25
 
@@ -57,6 +58,7 @@ class Change:
     keeps_numbers: bool | None = None
     window_minutes: float = 0.0
     until: date | None = None
+    note: str = ""  # why a listed move did not happen (then nothing else of the move applies)
 
     @property
     def window(self) -> tuple[datetime, datetime]:
@@ -114,8 +116,10 @@ def draw_changes(
             moves[i] = (d, None)
     for i in np.flatnonzero(t_term < horizon).tolist():
         terms[i] = s.start + timedelta(days=int(t_term[i]))
+    listed = set()
     for ev in mv.events if mv else []:
         moves[index[ev.site]] = (ev.day, ev.departement)
+        listed.add(index[ev.site])
     for ev in tm.events if tm else []:
         terms[index[ev.site]] = ev.day
     out: list[Change] = []
@@ -123,7 +127,12 @@ def draw_changes(
         g = fleet.groups[fleet.group[i]]
         term = terms.get(i)
         move = moves.get(i)
-        if move is not None and (term is None or move[0] < term):
+        start = service_start[i]
+        if move is not None and (start is None or move[0] < start or (term is not None and move[0] >= term)):
+            if i in listed:  # a listed move the site cannot make: said in lifecycle.csv, never dropped
+                out.append(Change(i, LifeEvent.move, move[0], move[1], note=NOT_IN_SERVICE))
+            move = None
+        if move is not None:
             d, dep = move
             if dep is None:
                 deps = mv.departements or [g.departement]
@@ -266,7 +275,11 @@ def with_move_tickets(
 ) -> Tickets:
     """`tks` and, after them, one ticket per ALLEO move over its estimated interruption window (cause
     `move`, not counted: 000 §3.5), opened by the provider at the window's start."""
-    moves = [c for c in changes if c.event is LifeEvent.move and c.window_minutes > 0]
+    moves = [
+        c
+        for c in changes
+        if c.event is LifeEvent.move and c.until is None and c.window_minutes > 0 and not c.note
+    ]
     if not moves:
         return tks
     start = np.array([(local_epoch(c.on, MOVE_MINUTE) - origin) / 60.0 for c in moves])

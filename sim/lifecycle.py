@@ -84,7 +84,7 @@ def fleet_lifecycle(s: Scenario, seed: int, index: int = 0) -> FleetLifecycle:
         address = site_address(g, k)
         kept: list[SiteMove] = []
         for c in moves.get(i, []):
-            if c.event is not LifeEvent.move:
+            if c.event is not LifeEvent.move or c.note:
                 continue
             dest = Address(address.street, postcode(c.departement, k + 1), f"Commune {c.departement}")
             if c.until is None:  # ALLEO: the same contract at the new address

@@ -350,6 +350,7 @@ class LifeRow:
     clause: str
     new_departement: str | None = None
     keeps_numbers: bool | None = None
+    happened: bool = True  # False: a listed move the site could not make (said, not counted)
 
 
 def _life_charges(
@@ -396,7 +397,9 @@ def _life_charges(
                 handsets=g.handsets,
                 fees_overrides=over,
             )
-        elif c.window_minutes > 0:
+        elif c.note:
+            ch = Charge(False, None, c.note)
+        elif c.until is None:  # ALLEO: the same contract at the new site (000 §3.5)
             ch = move_charge(prof, over)
         else:
             ch = Charge(False, None, NO_MOVE_CLAUSE.format(profile=g.profile))
@@ -412,6 +415,7 @@ def _life_charges(
                 ch.clause,
                 c.departement,
                 c.keeps_numbers,
+                not c.note,
             )
         )
     rows.sort(key=lambda r: (r.site, r.on, r.event.value))
@@ -741,6 +745,8 @@ def _life_metrics(names: list[str], life: list[LifeRow]) -> dict[str, dict[str, 
     out: dict[str, dict[str, float]] = {k: dict.fromkeys(names, 0) for k in LIFE_METRICS}
     fees: dict[str, dict[str, Decimal]] = {k: dict.fromkeys(names, Decimal(0)) for k in LIFE_METRICS}
     for r in life:
+        if not r.happened:
+            continue
         kind = {LifeEvent.termination: "termination", LifeEvent.move: "move"}.get(r.event, "cancellation")
         out[f"{kind}s"][r.profile] += 1
         if r.event is LifeEvent.cancellation and r.billed:

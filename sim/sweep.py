@@ -27,7 +27,7 @@ from contracts.errors import InputError
 from sim.grid import Point, Vary, build_grid
 from sim.objectives import Objective, parse_objective, recommend
 from sim.outputs import RunWriter, default_out_dir
-from sim.replication import Result, scenario_profiles
+from sim.replication import LIFE_METRICS, Result, scenario_profiles
 from sim.run import check_writable, scenario_summary
 from sim.rundir import Detail, Outputs
 from sim.runner import Job, run_jobs
@@ -124,6 +124,7 @@ def probe_aggregate(profiles: list[str]) -> dict[str, Any]:
         "tickets": 0,
         "installs_in_service": 0,
         "installs_terminated": 0,
+        **{k: zero for k in LIFE_METRICS},
         "tickets_provider_detected": {p: 0 for p in profiles},
         "non_responses": {p: 0 for p in profiles},
     }

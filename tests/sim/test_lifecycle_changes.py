@@ -237,3 +237,29 @@ def test_new_keys_are_validated_with_their_location(tmp_path, scenario_dict, key
     assert e.value.field == field, e.value
     assert reason in e.value.reason
     assert e.value.line is not None and e.value.file.endswith("t.yaml")
+
+
+def test_a_listed_move_of_a_site_not_in_service_is_said_not_dropped(tmp_path, scenario_dict):
+    # b-00004 is an install site: on 2026-01-02 it is not in service yet; a-00002 is terminated before
+    s = _scenario(
+        tmp_path,
+        scenario_dict,
+        moves={
+            "events": [
+                {"site": "b-00004", "day": "2026-01-02", "departement": "75"},
+                {"site": "a-00002", "day": "2026-08-03", "departement": "75"},
+            ]
+        },
+        terminations={"events": [{"site": "a-00002", "day": "2026-07-01"}]},
+    )
+    rows = _rows(s)
+    for site in ("b-00004", "a-00002"):
+        m = rows[(site, "move")]
+        assert not m.billed and m.fee_eur is None and "not in service" in m.clause
+    assert rows[("a-00002", "termination")].billed
+    res = run_replication(s, 0, 3)
+    assert "move" not in res.parts["incidents"]["cause"]
+    assert res.metrics["moves"] == {"alleo": 0, "allocloud": 0, "allset": 0, "progetcom": 0}
+    life = fleet_lifecycle(s, 3)
+    assert not next(x for x in life.sites if x.site == "b-00004").moves
+    assert not any(x.site.endswith("-m1") for x in life.sites)

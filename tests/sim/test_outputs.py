@@ -23,7 +23,12 @@ def runs(tmp_path_factory):
     """The same 3-replication scenario in the csv/default, parquet/default, csv/all and csv/none layouts."""
     tmp = tmp_path_factory.mktemp("outputs")
     src = tmp / "out.yaml"
-    src.write_text(yaml.safe_dump({**BASE, "name": "out", "replications": 3}, sort_keys=False))
+    life = {  # every replication has lifecycle.csv rows: cancellations, moves, terminations
+        "installs": {"cancel": 0.5},
+        "moves": {"rate_per_year": {"alleo": 1.0, "allset": 0.5}},
+        "terminations": {"rate_per_year": {"allset": 0.5, "progetcom": 0.5}},
+    }
+    src.write_text(yaml.safe_dump({**BASE, **life, "name": "out", "replications": 3}, sort_keys=False))
     layouts = {
         "csv": (Outputs.csv, Detail.default),
         "parquet": (Outputs.parquet, Detail.default),

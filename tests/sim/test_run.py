@@ -46,6 +46,7 @@ def test_run_writes_every_file(run_dir):
         "installs.csv",
         "porting.csv",
         "restorations.csv",
+        "lifecycle.csv",
         "sla.json",
         "summary.json",
         "report.html",

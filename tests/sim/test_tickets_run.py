@@ -205,5 +205,25 @@ def test_replacement_objective_follows_the_warranty_split():
     assert reps.under_warranty.tolist() == [1, 1, 0, 0] * 2
     got = _replacements(ctx, reps)
     # ALLSET: 50 h under warranty misses 48 h, 80 h under warranty misses; out of warranty both meet 96 h
-    # ProgetCom: 50 h meets 72 h, 80 h misses, whatever the warranty
-    assert got == {"alleo": None, "allocloud": None, "allset": 0.5, "progetcom": 0.5}
+    # ProgetCom: 50 h meets 72 h, 80 h misses, within its warranty (002 §4 « si la période de garantie
+    # est toujours en cours »: out of it, no objective)
+    assert got == {"alleo": None, "allocloud": None, "allset": 0.5, "progetcom": 1 / 2}
+
+
+def test_alleo_leased_equipment_is_under_warranty_for_the_lease():
+    """000 §2.6: 24 months from delivery; 000 §2.7: a lessor's equipment, the lease length (36 months)."""
+    groups = [dict(g, lease_months=36) if g["profile"] == "alleo" else g for g in SCENARIO["site_groups"]]
+    for lease, expected in ((False, 0), (True, 1)):
+        s = parse_scenario(
+            json.dumps({**SCENARIO, "site_groups": groups if lease else SCENARIO["site_groups"]})
+        )
+        ctx = context(s)
+        fleet = ctx.fleet
+        cid = int(np.flatnonzero((fleet.comp_kind == 2) & (fleet.group[fleet.comp_site] == 1))[0])  # ALLEO
+        failed = 800 * 1440.0  # 2028-03-11: past 24 months from 2026-01-01, within 36
+        raw = RawRun(
+            intervals=[(cid, failed, failed + 3000, "router")],
+            replacements=[(cid, failed + 60, failed + 3000, 0)],
+        )
+        reps = replacements(s, fleet, ctx.profiles, raw, np.zeros(len(fleet), np.int64), ctx.origin)
+        assert reps.under_warranty.tolist() == [expected], lease
