@@ -22,6 +22,7 @@ from contracts.instants import NAT
 from contracts.objectives import check_objectives
 from contracts.profile import Profile
 from contracts.records import Incidents
+from contracts.sla import deemed_restoration
 
 #: Rows of the lifecycle table shown in full; a longer table says how many it leaves out.
 EVENT_ROWS = 200
@@ -243,6 +244,21 @@ def incidents_of(rows: list[dict[str, Any]], file: str) -> Incidents:
     )
 
 
+def profile_incidents(run: Run, name: str) -> Incidents | None:
+    """Replication 0's tickets of profile `name` as the engine's `Incidents` (None: it has none)."""
+    mine = [r for r in run.incidents if (r.get("profile") or run.site_profile.get(r["site"])) == name]
+    return incidents_of(mine, f"incidents.csv ({name})") if mine else None
+
+
+def _deemed(run: Run, profile: Profile, name: str) -> int:
+    """Replication 0's tickets of `name` the engine deems resolved for want of the customer's answer
+    (002 §4, `contracts.sla.deemed_restoration` under the profile's `non_response_restores_at`)."""
+    inc = profile_incidents(run, name)
+    if inc is None:
+        return 0
+    return int((deemed_restoration(profile.sla_terms(), inc) != inc.restored).sum())
+
+
 RESTORATION_STATES = ("met", "missed", "open")
 REPLACEMENT_STATES = ("met", "missed", "not_measurable")
 
@@ -253,10 +269,10 @@ def objective_rows(run: Run, profiles: dict[str, Profile]) -> list[list[str]]:
     not measurable) with the clause."""
     rows = []
     for name in run.profiles:
-        mine = [r for r in run.incidents if (r.get("profile") or run.site_profile.get(r["site"])) == name]
-        if not mine or name not in profiles:
+        inc = profile_incidents(run, name)
+        if inc is None or name not in profiles:
             continue
-        res = check_objectives(profiles[name], incidents_of(mine, f"incidents.csv ({name})"))
+        res = check_objectives(profiles[name], inc)
         rest = Counter(res.restoration_status.tolist())
         repl = Counter(res.replacement_status.tolist())
         rows.append(
@@ -286,6 +302,7 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
             if r.get("answered_at") is None:
                 unanswered[name] += 1
     names = [p for p in run.profiles if by_profile[p]]
+    deemed = {p: _deemed(run, profiles[p], p) for p in names if p in profiles}
     grid = []
     if names:
         grid.append(
@@ -325,7 +342,15 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
             plots.empty_chart("plot-tickets-detected", "Tickets", "no ticket in this run", width=SMALL)
         )
     rows = [
-        [p, f"{by_profile[p]:,}", f"{detected[p]:,}", f"{waiting[p]:,}", f"{unanswered[p]:,}"] for p in names
+        [
+            p,
+            f"{by_profile[p]:,}",
+            f"{detected[p]:,}",
+            f"{waiting[p]:,}",
+            f"{unanswered[p]:,}",
+            f"{deemed.get(p, 0):,}",
+        ]
+        for p in names
     ]
     agg = run.summary["aggregate"]
     objectives = [
@@ -371,9 +396,16 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
             Table(
                 "table-tickets",
                 "Tickets of replication 0",
-                ["profile", "tickets", "opened on detection", "waiting for the customer", "never answered"],
+                [
+                    "profile",
+                    "tickets",
+                    "opened on detection",
+                    "waiting for the customer",
+                    "never answered",
+                    "deemed resolved (48-hour rule)",
+                ],
                 rows,
-                {1, 2, 3, 4},
+                {1, 2, 3, 4, 5},
             ),
             Table(
                 "table-objectives-tickets",

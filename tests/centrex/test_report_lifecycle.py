@@ -17,6 +17,12 @@ from centrex.report.sections import profiles_in_force
 from contracts.errors import InputError
 
 
+def _hours(a: str, b: str) -> float:
+    from datetime import datetime
+
+    return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() / 3600
+
+
 def cells(html: str, table_id: str) -> list[list[str]]:
     """The body rows of a table of the page, as cell texts."""
     body = re.search(rf'<table[^>]*id="{table_id}".*?<tbody>(.*?)</tbody>', html, re.S)[1]
@@ -72,6 +78,16 @@ def test_tickets_section_counts_detection_and_waits(run_dir):
         str(sum(r["detected_by"] == "provider" for r in pgc)),
         str(sum(bool(r["pending_since"]) for r in pgc)),
         str(sum(bool(r["pending_since"]) and not r["answered_at"] for r in pgc)),
+        # 002 §4 under `non_response_restores_at: request` (the default): no answer within 48 h, the
+        # failure is deemed resolved at the request when that comes before the real restoration
+        str(
+            sum(
+                bool(r["pending_since"])
+                and (not r["answered_at"] or _hours(r["pending_since"], r["answered_at"]) > 48)
+                and r["pending_since"] < r["restored_at"]
+                for r in pgc
+            )
+        ),
     ]
     figures = {(r[0], r[1]): r for r in section.tables[0].rows}
     assert figures[("progetcom", "48-hour non-responses")][2] == "2"
@@ -149,6 +165,10 @@ def test_lifecycle_scenario_report_shows_each_kind_of_event(lifecycle_run):
     assert any(r[2] == "termination" and r[6].endswith("€") and "000 §6" in r[9] for r in events)
     with (lifecycle_run / "lifecycle.csv").open(encoding="utf-8") as fh:
         assert len(events) == min(200, sum(1 for _ in fh) - 1)
-    figures = {(r[0], r[1]): r for r in cells(html, "table-tickets-figures")}
-    assert ("progetcom", "48-hour non-responses") in figures
-    assert ("alleo", "tickets opened on detection") in figures
+    # replication 0's tickets agree with the summary the simulation wrote (the same engine functions)
+    figures = {(r[0], r[1]): r[2] for r in cells(html, "table-tickets-figures")}
+    for row in cells(html, "table-tickets"):
+        assert figures[(row[0], "tickets opened on detection")] == row[2], row
+        assert figures[(row[0], "48-hour non-responses")] == row[5], row
+    assert int(figures[("progetcom", "48-hour non-responses")]) > 0
+    assert int(figures[("alleo", "tickets opened on detection")]) > 0
