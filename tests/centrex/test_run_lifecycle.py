@@ -161,3 +161,33 @@ def test_a_move_to_a_zone_without_room_is_refused_not_the_run(tmp_path):
     assert set(_rows(path, "SELECT emergency_address FROM number_block WHERE state = 'allocated'")) == {
         ("2 quai Kléber, 92100 Boulogne",)
     }
+
+
+def test_terminated_sites_are_not_served_by_the_run_s_pbx(tmp_path):
+    """`centrex run --sip` after moves and terminations: every enabled account registers, no disabled one
+    is served, and ALLOcloud's limit is recounted from the users left (004 §11.d)."""
+    import json
+
+    from contracts.sizing import load_channel_contract, pbx_channel_limit
+
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "centrex.cli", "-q", "run", str(LIFECYCLE), "--replications", "1", "--sip"]
+    done = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    inv = out / "inventory.db"
+    enabled = dict(_rows(inv, "SELECT enabled, count(*) FROM sip_account GROUP BY enabled"))
+    assert enabled[0] > 0  # the terminated sites' accounts
+    sip = json.loads((out / "summary.json").read_text())["sip"]
+    assert sip == {
+        "accounts_registered": enabled[1],
+        "accounts_refused": 0,
+        "tenant_limits_held": 5,
+        "tenant_limits_broken": 0,
+    }
+    users = _rows(
+        inv,
+        "SELECT count(*) FROM sip_account a JOIN tenant t ON t.id = a.tenant_id "
+        "WHERE a.enabled AND t.name = 'allocloud-nantes'",
+    )[0][0]
+    limit = _rows(inv, "SELECT channel_limit FROM tenant WHERE name = 'allocloud-nantes'")[0][0]
+    assert limit == pbx_channel_limit(users, load_channel_contract("allocloud")) == 23  # 65 users left
