@@ -244,18 +244,17 @@ def incidents_of(rows: list[dict[str, Any]], file: str) -> Incidents:
     )
 
 
-def profile_incidents(run: Run, name: str) -> Incidents | None:
-    """Replication 0's tickets of profile `name` as the engine's `Incidents` (None: it has none)."""
-    mine = [r for r in run.incidents if (r.get("profile") or run.site_profile.get(r["site"])) == name]
-    return incidents_of(mine, f"incidents.csv ({name})") if mine else None
+def incidents_by_profile(run: Run) -> dict[str, Incidents]:
+    """Replication 0's tickets as the engine's `Incidents`, one per profile that has tickets (one pass)."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for r in run.incidents:
+        rows.setdefault(r.get("profile") or run.site_profile.get(r["site"], "?"), []).append(r)
+    return {name: incidents_of(mine, f"incidents.csv ({name})") for name, mine in rows.items()}
 
 
-def _deemed(run: Run, profile: Profile, name: str) -> int:
-    """Replication 0's tickets of `name` the engine deems resolved for want of the customer's answer
-    (002 §4, `contracts.sla.deemed_restoration` under the profile's `non_response_restores_at`)."""
-    inc = profile_incidents(run, name)
-    if inc is None:
-        return 0
+def deemed_count(profile: Profile, inc: Incidents) -> int:
+    """Tickets the engine deems resolved for want of the customer's answer (002 §4,
+    `contracts.sla.deemed_restoration` under the profile's `non_response_restores_at`)."""
     return int((deemed_restoration(profile.sla_terms(), inc) != inc.restored).sum())
 
 
@@ -263,13 +262,15 @@ RESTORATION_STATES = ("met", "missed", "open")
 REPLACEMENT_STATES = ("met", "missed", "not_measurable")
 
 
-def objective_rows(run: Run, profiles: dict[str, Profile]) -> list[list[str]]:
+def objective_rows(
+    run: Run, profiles: dict[str, Profile], incidents: dict[str, Incidents]
+) -> list[list[str]]:
     """Per profile, replication 0's tickets against its objectives, through the function `sla compute`
     and the simulation's summary use (`contracts.objectives.check_objectives`): met / missed / open (or
     not measurable) with the clause."""
     rows = []
     for name in run.profiles:
-        inc = profile_incidents(run, name)
+        inc = incidents.get(name)
         if inc is None or name not in profiles:
             continue
         res = check_objectives(profiles[name], inc)
@@ -302,7 +303,8 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
             if r.get("answered_at") is None:
                 unanswered[name] += 1
     names = [p for p in run.profiles if by_profile[p]]
-    deemed = {p: _deemed(run, profiles[p], p) for p in names if p in profiles}
+    incidents = incidents_by_profile(run)
+    deemed = {p: deemed_count(profiles[p], incidents[p]) for p in names if p in profiles}
     grid = []
     if names:
         grid.append(
@@ -421,7 +423,7 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
                     "not measurable",
                     "clause",
                 ],
-                objective_rows(run, profiles),
+                objective_rows(run, profiles, incidents),
                 {1, 2, 3, 5, 6, 7},
             ),
             Table(
