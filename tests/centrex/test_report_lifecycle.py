@@ -172,3 +172,23 @@ def test_lifecycle_scenario_report_shows_each_kind_of_event(lifecycle_run):
         assert figures[(row[0], "48-hour non-responses")] == row[5], row
     assert int(figures[("progetcom", "48-hour non-responses")]) > 0
     assert int(figures[("alleo", "tickets opened on detection")]) > 0
+
+
+def test_parquet_outputs_give_the_same_sections(lifecycle_run, tmp_path):
+    """The sections read lifecycle.csv and incidents.csv through sim.rundir: a Parquet run directory of
+    the same scenario and seed gives the same tables."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    out = tmp_path / "pq"
+    cmd = [sys.executable, "-m", "centrex.cli", "-q", "run", str(repo / "scenarios" / "lifecycle.yaml")]
+    cmd += ["--replications", "2", "--outputs", "parquet", "--out", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    for build in (lifecycle, tickets):
+        a, b = (load_run(d) for d in (lifecycle_run, out))
+        assert [t.rows for t in build(a, profiles_in_force(a)).tables] == [
+            t.rows for t in build(b, profiles_in_force(b)).tables
+        ], build.__name__
