@@ -59,7 +59,9 @@ def main(n: int) -> None:
         r = check_objectives(p, inc, res.effective_end)
         objectives_by_site_month(inc, r)
         b = time.perf_counter() - t
-        print(f"{name:10s} statement {a:6.2f} s  objectives {b:5.2f} s  ratio objectives/statement {b / a:.2f}")
+        print(
+            f"{name:10s} statement {a:6.2f} s  objectives {b:5.2f} s  ratio objectives/statement {b / a:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -101,16 +101,52 @@ def _json_scalar(v: Any) -> str | None:
     return None
 
 
+def _json_value(v: Any, level: int) -> str | None:
+    """`v` as json.dumps(indent=1) writes it at nesting `level` (its closing bracket `level` spaces in):
+    scalars, and mappings with str keys and lists made of them; None for anything else."""
+    s = _json_scalar(v)
+    if s is not None:
+        return s
+    pad = " " * (level + 1)
+    parts = []
+    if isinstance(v, Mapping):
+        for k, x in v.items():
+            if type(k) is not str:
+                return None
+            s = _json_scalar(x)  # most values: no second call
+            if s is None:
+                s = _json_value(x, level + 1)
+                if s is None:
+                    return None
+            parts.append(f"{pad}{_STR(k)}: {s}")
+        return "{\n" + ",\n".join(parts) + "\n" + " " * level + "}" if parts else "{}"
+    if isinstance(v, list | tuple):
+        for x in v:
+            s = _json_value(x, level + 1)
+            if s is None:
+                return None
+            parts.append(pad + s)
+        return "[\n" + ",\n".join(parts) + "\n" + " " * level + "]" if parts else "[]"
+    return None
+
+
 def _json_row(row: Mapping[str, Any]) -> str:
     """One row of a top-level list, indented as json.dumps(indent=1) indents it."""
-    parts = []
-    for k, v in row.items():
-        s = _json_scalar(v) if type(k) is str else None
-        if s is None:  # a nested value: the standard encoder, shifted one level in
-            text = json.dumps(_plain(row), indent=1, ensure_ascii=False)
-            return "\n".join(" " + line for line in text.split("\n"))
-        parts.append(f"  {_STR(k)}: {s}")
-    return " {\n" + ",\n".join(parts) + "\n }" if parts else " {}"
+    s = _json_value(row, 1)
+    if s is None:  # something the fast path does not know: the standard encoder, shifted one level in
+        text = json.dumps(_plain(row), indent=1, ensure_ascii=False)
+        return "\n".join(" " + line for line in text.split("\n"))
+    return " " + s
+
+
+def emit_json_rows(rows: Iterable[Mapping[str, Any]]) -> None:
+    """Write a list of rows as JSON (the text of `to_json`) row by row: a row may be built only when it
+    is written, so a statement with a million incidents never holds all their objects at once."""
+    first = True
+    for row in rows:
+        sys.stdout.write(("[\n" if first else ",\n") + _json_row(row))
+        first = False
+    sys.stdout.write("[]\n" if first else "\n]\n")
 
 
 def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], provenance: str | None = None) -> str:

@@ -45,23 +45,35 @@ class ObjectiveResults:
     def __len__(self) -> int:
         return len(self.restoration_status)
 
+    def incidents(self, positions: np.ndarray) -> list[dict[str, Any]]:
+        """The JSON fields of the incidents at `positions` (`sla compute --format json`); NaN → None."""
+        cols = [
+            ("restoration_objective", self.restoration_status),
+            ("restoration_objective_minutes", self.restoration_minutes),
+            ("restoration_target_minutes", self.restoration_target_minutes),
+            ("replacement_objective", self.replacement_status),
+            ("replacement_hours", self.replacement_hours),
+            ("replacement_target_hours", self.replacement_target_hours),
+        ]
+        names = [k for k, _ in cols]
+        values = [_none_for_nan(a[positions].tolist()) for _, a in cols]
+        return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
     def incident(self, i: int) -> dict[str, Any]:
-        """The JSON fields of incident `i` (`sla compute --format json`)."""
+        """The JSON fields of incident `i`."""
+        return self.incidents(np.array([i]))[0]
+
+    def terms(self) -> dict[str, Any]:
+        """The clock and clauses, the same for every incident of the profile (once per statement row)."""
         return {
-            "restoration_objective": self.restoration_status[i],
-            "restoration_objective_minutes": _num(self.restoration_minutes[i]),
-            "restoration_target_minutes": _num(self.restoration_target_minutes[i]),
             "restoration_clock": self.restoration_clock or None,
             "restoration_clause": self.restoration_clause,
-            "replacement_objective": self.replacement_status[i],
-            "replacement_hours": _num(self.replacement_hours[i]),
-            "replacement_target_hours": _num(self.replacement_target_hours[i]),
             "replacement_clause": self.replacement_clause,
         }
 
 
-def _num(x: float) -> float | None:
-    return None if np.isnan(x) else float(x)
+def _none_for_nan(values: list) -> list:
+    return [None if x != x else x for x in values]  # NaN is the only value unequal to itself
 
 
 def _alsace(profile: Profile, incidents: Incidents) -> np.ndarray:
@@ -142,13 +154,14 @@ def _replacement(profile: Profile, inc: Incidents):
     target = np.full(n, np.nan)
     if obj is None:
         return status, hours, target, _NO_OBJECTIVE
-    if inc.replaced_at is None or inc.diagnosed_at is None:
-        status[:] = _NM  # the file does not say what was replaced, or from when
+    if inc.replaced_at is None:
+        status[:] = _NM  # the file does not say what was replaced
         return status, hours, target, obj.clause
     replaced = inc.replaced_at != NAT  # empty replaced_at in a file that has the column: nothing replaced
-    measured = replaced & (inc.diagnosed_at != NAT)
+    diagnosed = np.full(n, NAT, dtype=np.int64) if inc.diagnosed_at is None else inc.diagnosed_at
+    measured = replaced & (diagnosed != NAT)  # the clock starts at the diagnosis (« constatation »)
     idx = np.flatnonzero(measured)
-    hours[idx] = (inc.replaced_at[idx] - inc.diagnosed_at[idx]) / 3600
+    hours[idx] = (inc.replaced_at[idx] - diagnosed[idx]) / 3600
     if inc.under_warranty is None:
         warranty = np.full(n, -1, dtype=np.int8)
     else:
@@ -203,6 +216,14 @@ def objectives_by_site_month(
     return out
 
 
+COUNT_KEYS = tuple(
+    f"{name}_{STATUSES[c]}"
+    for name in ("restoration", "replacement")
+    for c in _COUNTED
+    if (name, c) != ("replacement", _OPEN)
+)  # the flat count fields of a statement row (a replacement is never `open`)
+
+
 def short_text(counts: dict[str, int]) -> str:
     """A site-month's counts in a table cell: `R 2/3 +1 open; E 1/1 1 n/m` (met / measured)."""
     parts = []
@@ -218,13 +239,17 @@ def short_text(counts: dict[str, int]) -> str:
     return "; ".join(parts)
 
 
-def by_site_month_incidents(incidents: Incidents, results: ObjectiveResults) -> dict[tuple[str, Month], list]:
-    """Each incident's objective fields (with its ticket), grouped by site and month of the notification."""
+def incidents_by_site_month(incidents: Incidents) -> dict[tuple[str, Month], np.ndarray]:
+    """The positions of each site-month's incidents (month of the notification), in file order."""
     n = len(incidents)
-    out: dict[tuple[str, Month], list] = {}
     if n == 0:
-        return out
-    lo, mi, _ = _notified_months(incidents)
-    for i, (ticket, site, m) in enumerate(zip(incidents.ticket, incidents.site, mi.tolist(), strict=True)):
-        out.setdefault((site, Month(lo + m)), []).append({"ticket": ticket, **results.incident(i)})
-    return out
+        return {}
+    index = {s: i for i, s in enumerate(dict.fromkeys(incidents.site))}
+    site_names = list(index)
+    site_idx = np.fromiter(map(index.__getitem__, incidents.site), dtype=np.int64, count=n)
+    lo, mi, n_m = _notified_months(incidents)
+    key = site_idx * n_m + mi
+    order = np.argsort(key, kind="stable")
+    uk, first = np.unique(key[order], return_index=True)
+    groups = np.split(order, first[1:])
+    return {(site_names[k // n_m], Month(lo + k % n_m)): g for k, g in zip(uk.tolist(), groups, strict=True)}

@@ -9,7 +9,7 @@ import typer
 
 from centrex import options
 from centrex.options import COLUMNS, column_map
-from centrex.output import Format, emit, warn
+from centrex.output import Format, emit, emit_json_rows, warn
 
 app = typer.Typer(
     help="SLA statements: availability, service credits and caps per site and month.\n\n"
@@ -69,10 +69,14 @@ def compute_cmd(
     for w in res.warnings:
         warn(w)
     objectives = check_objectives(profile, inc, res.effective_end)
-    for w in _add_objectives(res.rows, inc, objectives, detail=fmt is Format.json):
+    rows, warnings = _with_objectives(res.rows, inc, objectives, detail=fmt is Format.json)
+    for w in warnings:
         warn(w)
+    if fmt is Format.json:
+        emit_json_rows(rows)  # each row's objective_incidents made as it is written
+        return
     emit(
-        res.rows,
+        list(rows),
         fmt,
         columns=_columns(res.rows, profile),
         provenance=profile.provenance(),
@@ -80,29 +84,42 @@ def compute_cmd(
     )
 
 
-def _add_objectives(rows, inc, results, *, detail: bool) -> list[str]:
-    """Each row's objective counts (`objectives`: a dict in JSON, a short text in the table and CSV) and
-    in JSON each incident's objectives (`objective_incidents`), by site and month of the notification.
-    Returns a warning per site-month with incidents but no billing row (never dropped silently)."""
+def _with_objectives(rows, inc, results, *, detail: bool):
+    """Each row with its objective counts (flat `restoration_met`, …, and a short `objectives` text for the
+    table and CSV) and, in JSON (`detail`), the clauses and each incident's objectives
+    (`objective_incidents`, by site and month of the notification), made row by row as they are written.
+    Also a warning per site-month with incidents but no billing row (never dropped silently)."""
     from contracts.month import Month
-    from contracts.objectives import by_site_month_incidents, objectives_by_site_month, short_text
+    from contracts.objectives import COUNT_KEYS, incidents_by_site_month, objectives_by_site_month, short_text
 
     counts = objectives_by_site_month(inc, results)
-    per_incident = by_site_month_incidents(inc, results) if detail else {}
-    seen = set()
-    for row in rows:
-        key = (row["site"], Month.parse(row["month"]))
-        seen.add(key)
-        c = counts.get(key, {})
-        row["objectives"] = c if detail else short_text(c)
-        if detail:
-            row["objective_incidents"] = per_incident.get(key, [])
-    return [
+    groups = incidents_by_site_month(inc) if detail else {}
+    keys = [(row["site"], Month.parse(row["month"])) for row in rows]
+    billed = set(keys)
+    warnings = [
         f"site {site} month {Month(m).text}: objectives of {sum(c.values())} incident(s) but the month is "
         "absent from the billing file; no statement row"
         for (site, m), c in sorted(counts.items())
-        if (site, m) not in seen
+        if (site, m) not in billed
     ]
+
+    def each():
+        terms = results.terms() if detail else {}
+        for row, key in zip(rows, keys, strict=True):
+            c = counts.get(key, {})
+            row.update({k: c.get(k, 0) for k in COUNT_KEYS})
+            if not detail:
+                row["objectives"] = short_text(c)
+                yield row
+                continue
+            pos = groups.get(key)
+            items = []
+            if pos is not None:
+                tickets = [inc.ticket[i] for i in pos.tolist()]
+                items = [{"ticket": t, **x} for t, x in zip(tickets, results.incidents(pos), strict=True)]
+            yield {**row, **terms, "objective_incidents": items}
+
+    return each(), warnings
 
 
 def _columns(rows, profile):

@@ -186,12 +186,20 @@ def test_compute_reports_the_objectives_of_real_tickets(tmp_path):
     r = run("sla", "compute", "-c", "allset", *files, "-f", "json")
     assert r.returncode == 0, r.stderr
     (row,) = json.loads(r.stdout)
-    assert row["objectives"] == {
+    counts = {
+        k: v for k, v in row.items() if k.startswith(("restoration_", "replacement_")) and type(v) is int
+    }
+    assert counts == {
         "restoration_met": 1,
         "restoration_missed": 2,
+        "restoration_open": 0,
+        "restoration_not_measurable": 0,
         "replacement_met": 1,
         "replacement_missed": 1,
+        "replacement_not_measurable": 0,
     }
+    assert row["restoration_clause"] == "001 §4" and row["restoration_clock"] == "wallclock"
+    assert row["replacement_clause"].startswith("001 §4")
     a, b, c = row["objective_incidents"]
     assert (a["ticket"], a["restoration_objective"], a["replacement_objective"]) == (
         "A",
@@ -209,9 +217,13 @@ def test_compute_reports_the_objectives_of_real_tickets(tmp_path):
         96,
         "met",
     )
-    assert b["restoration_clause"] == "001 §4" and b["replacement_clause"].startswith("001 §4")
     table = run("sla", "compute", "-c", "allset", *files)
     assert table.returncode == 0 and "R 1/3; E 1/2" in table.stdout
+    csv_out = run("sla", "compute", "-c", "allset", *files, "-f", "csv").stdout.splitlines()
+    assert csv_out[1].endswith(",objectives") and csv_out[2].endswith(",R 1/3; E 1/2")
+    # ProgetCom: the same objectives beside its per-incident GTR lines
+    (pc,) = json.loads(run("sla", "compute", "-c", "progetcom", *files[:4], "-f", "json").stdout)
+    assert [x["ticket"] for x in pc["objective_incidents"]] == ["A", "B", "C"] and len(pc["incidents"]) == 3
 
 
 def test_explain_prints_each_objective_met_or_missed(tmp_path):

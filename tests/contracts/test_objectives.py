@@ -100,6 +100,10 @@ def test_replacement_without_the_columns_is_not_measurable(tmp_path):
     inc = incidents(tmp_path, ["A,S,2026-03-02T09:00,2026-03-02T10:00,router"])
     r = check_objectives(load_profile("allset"), inc)
     assert r.replacement_status.tolist() == ["not_measurable"] and r.restoration_status.tolist() == ["met"]
+    # replaced_at without diagnosed_at: a replacement with no start to measure from; an empty one: none
+    rows = ["A,S,2026-03-02T09:00,2026-03-02T10:00,router,2026-03-02T10:00", "B,S,2026-03-02T09:00,,router,"]
+    r = check_objectives(load_profile("allset"), incidents(tmp_path, rows, "replaced_at"))
+    assert r.replacement_status.tolist() == ["not_measurable", "not_applicable"]
 
 
 @pytest.mark.parametrize(
