@@ -22,9 +22,11 @@ from decimal import Decimal
 
 import numpy as np
 
+from contracts.billing import early_termination_fee
 from contracts.calendar import PARIS, local_epoch
 from contracts.choices import Cause
 from contracts.errors import InputError
+from contracts.fees import fees_of
 from contracts.money import money
 from contracts.month import Month
 from contracts.profile import Profile
@@ -38,6 +40,7 @@ from sim.scenario import NumberZone, Scenario
 
 NO_MOVE_CLAUSE = "{profile}: its seed has no move clause: a termination and a new order"
 NOT_IN_SERVICE = "not in service on that day: no move (000 §3.5 moves a Service in service)"
+NOT_ORDERED = "not yet ordered on that day: no contract to terminate"
 MOVE_MINUTE = 8 * 60  # a move's interruption window opens at 08:00 local time on its day
 DAYS_PER_YEAR = 365.25
 
@@ -85,27 +88,35 @@ def _times(rng: np.random.Generator, rates: np.ndarray) -> np.ndarray:
         return np.where(rates > 0, e * DAYS_PER_YEAR / np.where(rates > 0, rates, 1.0), np.inf)
 
 
-def _rates(s: Scenario, fleet: Fleet, per_profile: dict[str, float]) -> np.ndarray:
+def _rates(fleet: Fleet, per_profile: dict[str, float]) -> np.ndarray:
     by_group = np.array([per_profile.get(g.profile, 0.0) for g in fleet.groups], dtype=float)
     return by_group[fleet.group] if len(fleet) else np.zeros(0)
 
 
 def draw_changes(
-    s: Scenario, fleet: Fleet, rng: np.random.Generator, service_start: list[date | None], end: date
+    s: Scenario,
+    fleet: Fleet,
+    rng: np.random.Generator,
+    service_start: list[date | None],
+    end: date,
+    ordered: list[date] | None = None,
 ) -> list[Change]:
     """The moves and terminations of a replication, by site, then day (at most one of each per site).
 
     A drawn move falls after the site's service start (an order not yet installed is not moved); a
-    drawn termination may fall before it (000 §6.4). A listed event replaces the site's drawn one.
+    drawn termination runs from the order's signature (`ordered`, default the scenario's start) and may
+    fall before the service start (000 §6.4). A listed event replaces the site's drawn one; one the site
+    cannot have (a move out of service, a termination before the order) is kept with a `note`.
     """
+    ordered = ordered or [s.start] * len(fleet)
     n = len(fleet)
     index = {name: i for i, name in enumerate(fleet.sites)}
     mv, tm = s.moves, s.terminations
     # every draw is made whatever the rates, in a fixed order (common random numbers)
-    t_move = _times(rng, _rates(s, fleet, mv.rate_per_year if mv else {}))
+    t_move = _times(rng, _rates(fleet, mv.rate_per_year if mv else {}))
     dest_u = rng.random(n)
     window_e = rng.standard_exponential(n)
-    t_term = _times(rng, _rates(s, fleet, tm.rate_per_year if tm else {}))
+    t_term = _times(rng, _rates(fleet, tm.rate_per_year if tm else {}))
     moves: dict[int, tuple[date, str | None]] = {}
     terms: dict[int, date] = {}
     horizon = (end - s.start).days
@@ -115,7 +126,9 @@ def draw_changes(
         if start is not None and start <= d:
             moves[i] = (d, None)
     for i in np.flatnonzero(t_term < horizon).tolist():
-        terms[i] = s.start + timedelta(days=int(t_term[i]))
+        d = ordered[i] + timedelta(days=int(t_term[i]))
+        if d < end:
+            terms[i] = d
     listed = set()
     for ev in mv.events if mv else []:
         moves[index[ev.site]] = (ev.day, ev.departement)
@@ -126,6 +139,9 @@ def draw_changes(
     for i in sorted(set(moves) | set(terms)):
         g = fleet.groups[fleet.group[i]]
         term = terms.get(i)
+        if term is not None and term < ordered[i]:  # only a listed one can: drawn ones start at order
+            out.append(Change(i, LifeEvent.termination, term, note=NOT_ORDERED))
+            term = None
         move = moves.get(i)
         start = service_start[i]
         if move is not None and (start is None or move[0] < start or (term is not None and move[0] >= term)):
@@ -183,9 +199,6 @@ def termination_charge(
 ) -> Charge:
     """The early-termination fee of a whole site, from the function `centrex bill etf` uses (000 §6.2–6.4
     under ALLEO: months left, 90 € per handset, link fees even before service start)."""
-    from contracts.billing import early_termination_fee
-    from contracts.fees import fees_of
-
     link = fees_of(profile, fees_overrides).link_fees
     try:
         fee = early_termination_fee(
@@ -204,8 +217,6 @@ def termination_charge(
 
 def move_charge(profile: Profile, fees_overrides: dict | None = None) -> Charge:
     """ALLEO's new initial fees of a move (000 §3.5), a « tarifs standards » amount of `contracts.fees`."""
-    from contracts.fees import fees_of
-
     fee = fees_of(profile, fees_overrides).move_initial
     if fee is None:
         return Charge(False, None, NO_MOVE_CLAUSE.format(profile=profile.name))
@@ -306,27 +317,26 @@ def with_move_tickets(
     return replace(tks, **out)
 
 
-def stop_bills(bills: Bills, until: list[date | None], start_day: list[date | None]) -> Bills:
+def stop_bills(
+    bills: Bills, until: list[date | None], start_day: list[date | None], recurring: list[Decimal]
+) -> Bills:
     """Bills without the months after a site leaves service; its last month pro rata temporis of the days
-    it was in service (000 §7.1, as the first month)."""
-    site = bills.site.tolist()
-    month = bills.month.tolist()
-    keep, fee, use = [], bills.recurring_cents.copy(), bills.usage_cents.copy()
-    for k, (i, m) in enumerate(zip(site, month, strict=True)):
-        u = until[i]
-        if u is None:
-            keep.append(k)
-            continue
-        last = Month.containing(u - timedelta(days=1))
-        if m > last:
-            continue
-        keep.append(k)
-        if m == Month.containing(u) and u.day > 1:
-            ndays = Month(m).days
-            s = start_day[i]
-            first = s.day if s is not None and Month.containing(s) == m else 1
-            share = Decimal(u.day - first) / Decimal(ndays - first + 1)
-            fee[k] = int(money(Decimal(int(fee[k])).scaleb(-2) * share).scaleb(2))
-            use[k] = int(money(Decimal(int(use[k])).scaleb(-2) * share).scaleb(2))
-    ks = np.asarray(keep, dtype=np.int64)
-    return Bills(bills.site[ks], bills.month[ks], fee[ks], use[ks])
+    it was in service (000 §7.1, as the first month): `recurring[site]` × days / days of the month, the
+    usage in the same share of the month's billed part."""
+    gone = [i for i, u in enumerate(until) if u is not None]
+    last = np.full(len(until), np.iinfo(np.int64).max, dtype=np.int64)
+    last[gone] = [Month.containing(until[i] - timedelta(days=1)) for i in gone]
+    keep = np.flatnonzero(bills.month <= last[bills.site])
+    fee, use = bills.recurring_cents[keep].copy(), bills.usage_cents[keep].copy()
+    site, month = bills.site[keep], bills.month[keep]
+    for k in np.flatnonzero(month == last[site]).tolist():  # the last month of a site that leaves
+        i = int(site[k])
+        u, s = until[i], start_day[i]
+        if u.day == 1:
+            continue  # it left on the 1st: its last month is the whole previous one
+        ndays = Month(int(month[k])).days
+        first = s.day if s is not None and Month.containing(s) == month[k] else 1
+        fee[k] = int(money(recurring[i] * Decimal(u.day - first) / Decimal(ndays)).scaleb(2))
+        share = Decimal(u.day - first) / Decimal(ndays - first + 1)
+        use[k] = int(money(Decimal(int(use[k])).scaleb(-2) * share).scaleb(2))
+    return Bills(site, month, fee, use)

@@ -72,6 +72,12 @@ def appointment_day(
     return window[int(rng.integers(len(window)))]
 
 
+def postponement_granted(cal: BusinessCalendar, email: date, asked: date) -> bool:
+    """000 §3.3: a postponement is granted when asked « dans les trois (3) jours ouvrés suivant l'envoi »
+    of the e-mail (at the latest on its 3rd business day after); later the date is deemed accepted."""
+    return asked <= cal.add_business_days(email, POSTPONE_WITHIN_BUSINESS_DAYS)
+
+
 def _at(d: date, minute: int) -> datetime:
     return datetime(d.year, d.month, d.day, minute // 60, minute % 60, tzinfo=PARIS)
 
@@ -116,7 +122,7 @@ def simulate_install(
     if rng.random() < p.postpone:
         asked = cal.add_business_days(email, int(rng.integers(1, 6)))
         new = cal.add_business_days(when, int(rng.integers(1, 9)))
-        if asked <= cal.add_business_days(email, POSTPONE_WITHIN_BUSINESS_DAYS):
+        if postponement_granted(cal, email, asked):
             customer_days += (new - when).days
             when = new
         else:

@@ -21,6 +21,7 @@ import numpy as np
 
 from contracts.calendar import BusinessCalendar, local_epoch, to_epoch
 from contracts.choices import CAUSES, Cause
+from contracts.fees import cancellation_charge, fees_of
 from contracts.money import money
 from contracts.month import Month
 from contracts.objectives import check_objectives
@@ -231,7 +232,10 @@ def _life(ctx: Context, rngs: dict[str, np.random.Generator]):
     start_day: list[date | None] = [ctx.s.start] * len(ctx.fleet)
     for i, ins in installs.items():
         start_day[i] = ins.service_start
-    changes = draw_changes(ctx.s, ctx.fleet, rngs["changes"], start_day, ctx.end)
+    ordered = [ctx.s.start] * len(ctx.fleet)
+    for i, ins in installs.items():
+        ordered[i] = ins.signed
+    changes = draw_changes(ctx.s, ctx.fleet, rngs["changes"], start_day, ctx.end, ordered)
     until = until_days(changes, len(ctx.fleet))
     for i, d in enumerate(until):
         if d is not None and start_day[i] is not None and d <= start_day[i]:
@@ -357,8 +361,6 @@ def _life_charges(
     ctx: Context, installs: dict[int, Install], changes: list[Change], start_day: list[date | None]
 ) -> list[LifeRow]:
     """Every cancellation, move and termination of the replication with its charge, by site then day."""
-    from contracts.fees import cancellation_charge, fees_of
-
     s, fleet = ctx.s, ctx.fleet
     rows: list[LifeRow] = []
     for i, ins in installs.items():
@@ -387,7 +389,9 @@ def _life_charges(
         g = fleet.groups[fleet.group[c.site]]
         prof = ctx.profiles[g.profile]
         over = _fee_overrides(s, g.profile)
-        if c.event is LifeEvent.termination:
+        if c.note:
+            ch = Charge(False, None, c.note)
+        elif c.event is LifeEvent.termination:
             started = start_day[c.site]
             ch = termination_charge(
                 prof,
@@ -397,8 +401,6 @@ def _life_charges(
                 handsets=g.handsets,
                 fees_overrides=over,
             )
-        elif c.note:
-            ch = Charge(False, None, c.note)
         elif c.until is None:  # ALLEO: the same contract at the new site (000 §3.5)
             ch = move_charge(prof, over)
         else:
@@ -465,7 +467,10 @@ def _bills(
         [g.usage_eur for g in groups],
         ctx.end,
     )
-    return stop_bills(bills, until, start_day) if any(d is not None for d in until) else bills
+    if all(d is None for d in until):
+        return bills
+    monthly = [fleet.groups[g].recurring_eur for g in fleet.group.tolist()]
+    return stop_bills(bills, until, start_day, monthly)
 
 
 def _statements(

@@ -15,7 +15,7 @@ from contracts.errors import InputError
 from contracts.fees import cancellation_charge, fees_of
 from contracts.profile import load_profile
 from sim.choices import AppointmentDays
-from sim.installs import APPOINTMENT_MINUTE, appointment_day, simulate_install
+from sim.installs import APPOINTMENT_MINUTE, appointment_day, postponement_granted, simulate_install
 from sim.scenario import Installs, load_scenario
 
 ALLEO = load_profile("alleo")
@@ -32,6 +32,16 @@ def test_appointment_falls_on_a_business_day_of_the_window():
     assert days == {date(2026, 12, 23), date(2026, 12, 24), date(2026, 12, 28)}
     anyday = {appointment_day(np.random.default_rng(s), email, AppointmentDays.any, CAL) for s in range(200)}
     assert anyday == {date(2026, 12, d) for d in range(23, 29)}
+
+
+def test_postponement_asked_within_3_business_days_of_the_email():
+    # E-mail Thursday 2026-04-02; Good Friday is no holiday in Paris, Easter Monday 04-06 is: the 3
+    # business days are Fri 3, Tue 7, Wed 8. Asked on Wed 8: granted; on Thu 9: the date stands.
+    email = date(2026, 4, 2)
+    assert postponement_granted(CAL, email, date(2026, 4, 8))
+    assert not postponement_granted(CAL, email, date(2026, 4, 9))
+    # in Alsace-Moselle Good Friday is off too (CONTRACTS §1): Tue 7, Wed 8, Thu 9
+    assert postponement_granted(ALLEO.calendar("67"), email, date(2026, 4, 9))
 
 
 @pytest.mark.parametrize("seed", range(30))

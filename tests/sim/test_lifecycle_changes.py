@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -62,15 +62,17 @@ def test_alleo_termination_fee_is_bill_etf_s_with_handsets_and_link_fees(tmp_pat
 
 
 def test_termination_before_service_start(tmp_path, scenario_dict):
-    # ALLEO b-00001 (install: signed from 2026-01-01, in service weeks later) terminated on 2026-01-02:
+    # ALLEO b-00001 (install) terminated the day after its signature, weeks before its service start:
     # 000 §6.4 — the link fees only, nothing for the months. ALLSET's clause is silent before service
-    # start: no amount, the reason in the clause column.
+    # start (a-00001 is in service from the scenario's start, terminated that day): no amount, the reason
+    # in the clause column.
+    ins = lifecycle(_scenario(tmp_path, scenario_dict), 3).installs[6]  # b-00001: fleet site 6
+    assert ins.site == "b-00001" and ins.service_start > ins.signed + timedelta(days=1)
+    day = (ins.signed + timedelta(days=1)).isoformat()
     s = _scenario(
         tmp_path,
         scenario_dict,
-        terminations={
-            "events": [{"site": "b-00001", "day": "2026-01-02"}, {"site": "a-00001", "day": "2026-01-01"}]
-        },
+        terminations={"events": [{"site": "b-00001", "day": day}, {"site": "a-00001", "day": "2026-01-01"}]},
     )
     rows = _rows(s)
     b = rows[("b-00001", "termination")]
@@ -263,3 +265,45 @@ def test_a_listed_move_of_a_site_not_in_service_is_said_not_dropped(tmp_path, sc
     life = fleet_lifecycle(s, 3)
     assert not next(x for x in life.sites if x.site == "b-00004").moves
     assert not any(x.site.endswith("-m1") for x in life.sites)
+
+
+def test_last_month_billed_pro_rata_of_the_days_in_service():
+    from sim.billing import fleet_bills
+    from sim.changes import stop_bills
+
+    # site 0: in service from 2026-03-11, terminated on 2026-03-21 (10 days of March's 31): 300 € × 10/31
+    # = 96.77 €; site 1: from 2026-01-01, terminated on 2026-03-01: January and February, whole.
+    rng = np.random.default_rng(0)
+    starts = [date(2026, 3, 11), date(2026, 1, 1)]
+    b = fleet_bills(rng, [0, 1], starts, [Decimal("300.00")] * 2, [Decimal("0")] * 2, date(2027, 1, 1))
+    out = stop_bills(b, [date(2026, 3, 21), date(2026, 3, 1)], starts, [Decimal("300.00")] * 2)
+    rows = list(zip(out.site.tolist(), out.month.tolist(), out.recurring_cents.tolist(), strict=True))
+    m = Month.containing
+    assert rows == [
+        (0, m(date(2026, 3, 1)), 9677),
+        (1, m(date(2026, 1, 1)), 30000),
+        (1, m(date(2026, 2, 1)), 30000),
+    ]
+
+
+def test_a_listed_termination_before_the_order_is_said_and_drawn_ones_start_at_the_order(
+    tmp_path, scenario_dict
+):
+    # b-00005 (install, signed on 2026-01-24) is listed terminated on the scenario's first day, before
+    # its signature: said, not counted, the install goes on
+    scenario_dict["installs"] = {"wave_days": 60}
+    s = _scenario(
+        tmp_path, scenario_dict, terminations={"events": [{"site": "b-00005", "day": "2026-01-01"}]}
+    )
+    life = lifecycle(s, 3)
+    i = context(s).fleet.sites.index("b-00005")
+    assert life.installs[i].signed == date(2026, 1, 24)  # seed 3's signature of b-00005
+    r = _rows(s)[("b-00005", "termination")]
+    assert not r.billed and r.fee_eur is None and "not yet ordered" in r.clause
+    assert life.until[i] is None and life.installs[i].service_start is not None
+    assert run_replication(s, 0, 3).metrics["terminations"]["alleo"] == 0
+    # drawn terminations of install sites never fall before their signature
+    s = _scenario(tmp_path, scenario_dict, terminations={"rate_per_year": {"alleo": 20.0}})
+    life = lifecycle(s, 3)
+    terms = [c for c in life.changes if c.event is LifeEvent.termination]
+    assert terms and all(c.on >= life.installs[c.site].signed for c in terms if c.site in life.installs)
