@@ -17,7 +17,7 @@ import numpy as np
 from centrex import plots
 from centrex.report.common import SMALL, Section, Table, eur, pct
 from centrex.report.rundir import Run
-from contracts.choices import CAUSES
+from contracts.choices import CAUSES, Cause
 from contracts.instants import NAT
 from contracts.objectives import check_objectives
 from contracts.profile import Profile
@@ -42,6 +42,7 @@ TICKET_FIGURES = (
     ("non_responses", "48-hour non-responses", False),
 )
 EVENTS = ("cancellation", "move", "termination")
+ANNOUNCED = (Cause.maintenance.value, Cause.move.value)  # tickets the provider opens for its own works
 
 
 def _value(x: Any, money: bool) -> str:
@@ -295,8 +296,8 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
     for r in run.incidents:
         name = r.get("profile") or run.site_profile.get(r["site"], "?")
         by_profile[name] += 1
-        # a move's ticket is opened by the provider at the announced window: no failure it detected
-        if (r.get("detected_by") or "customer").lower() == "provider" and r["cause"] != "move":
+        # planned works and a move's announced window are opened by the provider too: no failure it detected
+        if (r.get("detected_by") or "customer").lower() == "provider" and r["cause"] not in ANNOUNCED:
             detected[name] += 1
         if r.get("pending_since") is not None:
             waiting[name] += 1
