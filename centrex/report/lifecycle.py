@@ -23,6 +23,7 @@ from contracts.objectives import check_objectives
 from contracts.profile import Profile
 from contracts.records import Incidents
 from contracts.sla import deemed_restoration
+from sim.changes import NOT_IN_SERVICE, NOT_ORDERED
 
 #: Rows of the lifecycle table shown in full; a longer table says how many it leaves out.
 EVENT_ROWS = 200
@@ -42,6 +43,7 @@ TICKET_FIGURES = (
     ("non_responses", "48-hour non-responses", False),
 )
 EVENTS = ("cancellation", "move", "termination")
+NOT_APPLIED = (NOT_IN_SERVICE, NOT_ORDERED)  # the clause of a listed event that did not happen
 ANNOUNCED = (Cause.maintenance.value, Cause.move.value)  # tickets the provider opens for its own works
 
 
@@ -96,7 +98,9 @@ def _event_row(r: dict[str, Any]) -> list[str]:
 def lifecycle(run: Run, _profiles: dict[str, Profile]) -> Section:
     """Moves, terminations with their fees and cancelled install appointments, per profile."""
     events = run.lifecycle
-    counts = Counter((r["profile"], r["event"]) for r in events)
+    # a listed event the site could not have is a row saying so (its clause): shown, never counted
+    applied = [r for r in events if r["clause"] not in NOT_APPLIED]
+    counts = Counter((r["profile"], r["event"]) for r in applied)
     billed = Counter(r["profile"] for r in events if r["event"] == "cancellation" and r["billed"])
     names = [p for p in run.profiles if any(counts[(p, e)] for e in EVENTS)]
     grid = [
@@ -146,6 +150,8 @@ def lifecycle(run: Run, _profiles: dict[str, Profile]) -> Section:
         else ""
     )
     fees = sum(float(r["fee_eur"]) for r in events if r["billed"] and r.get("fee_eur") is not None)
+    unapplied = len(events) - len(applied)
+    more += f" {unapplied} listed events could not happen: their rows say why." if unapplied else ""
     intro = (
         f"Replication 0 has {counts_total(counts, 'move')} moves, {counts_total(counts, 'termination')} "
         f"terminations and {counts_total(counts, 'cancellation')} cancelled install appointments "

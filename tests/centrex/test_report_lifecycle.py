@@ -192,3 +192,18 @@ def test_parquet_outputs_give_the_same_sections(lifecycle_run, tmp_path):
         assert [t.rows for t in build(a, profiles_in_force(a)).tables] == [
             t.rows for t in build(b, profiles_in_force(b)).tables
         ], build.__name__
+
+
+def test_a_listed_event_that_could_not_happen_is_shown_not_counted(run_dir):
+    from sim.changes import NOT_ORDERED
+
+    with (run_dir / "lifecycle.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows.append({**rows[0], "site": "LEO-001", "billed": "0", "fee_eur": "", "clause": NOT_ORDERED})
+    rewrite_csv(run_dir / "lifecycle.csv", rows)
+    run = load_run(run_dir)
+    section = lifecycle(run, profiles_in_force(run))
+    assert "3 moves, 3 terminations and 3 cancelled" in section.intro  # as before: not counted
+    assert "1 listed events could not happen: their rows say why." in section.intro
+    shown = next(t for t in section.tables if t.id == "table-lifecycle-events").rows
+    assert [r[9] for r in shown if r[0] == "LEO-001"] == [NOT_ORDERED]
