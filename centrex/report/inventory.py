@@ -143,6 +143,9 @@ def sip(run: Run) -> Section:
         [t["tenant"], str(t["accounts"]), str(t["channel_limit"]), t["limit"], t["evidence"]] for t in tenants
     ]
     security = [[c["check"], "pass" if c["passed"] else "FAIL"] for c in s["security"]]
+    inter = s.get("inter_tenant")
+    if inter is not None:  # the call between two tenants, under the PBX's inter_tenant choice
+        security.append([inter["check"], ("pass: " if inter["passed"] else "FAIL: ") + inter["evidence"]])
     held = sum(t["limit"] == "held" for t in tenants)
     intro = (
         f"Kamailio started from the run's inventory: {s['registered']:,} of {s['accounts']:,} accounts "
@@ -162,7 +165,12 @@ def sip(run: Run) -> Section:
                 rows,
                 {1, 2},
             ),
-            Table("table-sip-security", "Security checks", ["check", "result"], security),
+            Table(
+                "table-sip-security",
+                "Security checks and the call between tenants",
+                ["check", "result"],
+                security,
+            ),
         ],
         grid=grid,
     )

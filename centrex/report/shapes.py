@@ -184,14 +184,21 @@ class SecurityCheck(_Strict):
     passed: bool
 
 
+class InterTenantCheck(_Strict):
+    check: str
+    passed: bool
+    evidence: str
+
+
 class SipFigures(_Strict):
-    """sip.json: the PBX checks of the run's fleet."""
+    """sip.json: the PBX checks of the run's fleet (`inter_tenant`: issue 16 on)."""
 
     accounts: int
     registered: int
     refused: int
     tenants: list[TenantCheck]
     security: list[SecurityCheck]
+    inter_tenant: InterTenantCheck | None = None
 
 
 def checked(model: type[BaseModel], data: Any, path: Path) -> dict[str, Any]:
