@@ -140,12 +140,13 @@ def sip_check(
     on_result: Callable[[CheckResult], None] | None = None,
     transport: str = "udp",
     out_dir: Path | None = None,
-    inter_tenant: InterTenant = InterTenant.both,
+    inter_tenant: InterTenant | None = None,
 ) -> Report:
     """Run every check against the running PBX, or against one started for the duration (`start`);
     registration and channel-limit checks run on each transport asked for. With `out_dir`, the
     results are also written there as sip.json and sip-junit.xml (as `centrex run --sip` does).
-    `inter_tenant` configures the PBX started with `start`; a running PBX keeps its own choice."""
+    `inter_tenant` configures the PBX started with `start` (default both); a running PBX keeps the
+    choice it was started with, and asking another is an error rather than a check of the wrong rule."""
     from sip.fleet import FleetReport
 
     transports = transports_of(transport)
@@ -160,12 +161,20 @@ def sip_check(
                 pbx_mod.start_pbx(
                     inventory,
                     Path(tmp) / "pbx",
-                    PbxSettings(port=0, inter_tenant=inter_tenant),
+                    PbxSettings(port=0, inter_tenant=inter_tenant or InterTenant.both),
                     inventory_db=source,
                 )
             )
         else:
             pbx = pbx_mod.attach(run_dir or default_run_dir())
+            running = pbx.settings.inter_tenant
+            if inter_tenant is not None and inter_tenant is not running:
+                want = inter_tenant.value
+                raise InputError(
+                    f"--inter-tenant {want}: the running PBX was started with {running.value}; restart it "
+                    f"with `centrex pbx up --inter-tenant {want}` or check with --start",
+                    field="--inter-tenant",
+                )
         report = run_checks(
             Target.of(pbx), sample=sample, tenant=tenant, on_result=on_result, transports=transports
         )

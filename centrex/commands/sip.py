@@ -51,11 +51,11 @@ def check(
     transport: str = typer.Option(
         "udp", "--transport", help="udp, tcp, tls or all: where the registration and channel checks run."
     ),
-    inter_tenant: InterTenant = typer.Option(
-        InterTenant.both,
+    inter_tenant: InterTenant | None = typer.Option(
+        None,
         "--inter-tenant",
-        help="With --start: whose channels a call between two tenants takes, both or caller (a running "
-        "PBX keeps the choice it was started with; the check expects it).",
+        help="With --start: whose channels a call between two tenants takes, both (default) or caller. A "
+        "running PBX keeps the choice it was started with (`pbx up --inter-tenant`); the check expects it.",
     ),
 ) -> None:
     """Registration (right/wrong password, unregister), channel limits (N up, N+1 refused, freed channel

@@ -115,12 +115,21 @@ def test_pbx_up_records_the_choice(kamailio, tmp_path):
         capture_output=True,
         text=True,
     )
+    sip = [sys.executable, "-m", "centrex.cli", "sip", "check", "--run-dir", str(run)]
     try:
         assert up.returncode == 0, up.stderr
         assert json.loads(up.stdout)["inter_tenant"] == "caller"
         assert "inter-tenant caller" in up.stderr
         state = read_state(run)
         assert state is not None and state.settings().inter_tenant is InterTenant.caller
+        # checked as it was started; asking another rule of a running PBX is refused, nothing checked
+        wrong = subprocess.run([*sip, "--inter-tenant", "both"], capture_output=True, text=True)
+        assert wrong.returncode == 2 and "the running PBX was started with caller" in wrong.stderr
+        assert "PASS" not in wrong.stderr
+        ok = subprocess.run([*sip, "--sample", "1", "--format", "json"], capture_output=True, text=True)
+        assert ok.returncode == 0, ok.stderr
+        checks = {c["name"]: c for c in json.loads(ok.stdout)["checks"]}
+        assert "inter_tenant=caller" in checks["inter_tenant:acme->globex"]["evidence"]
     finally:
         subprocess.run([*cmd, "down", "--run-dir", str(run)], capture_output=True, text=True)
     bad = subprocess.run([*cmd, "up", "--demo", "--inter-tenant", "callee"], capture_output=True, text=True)
