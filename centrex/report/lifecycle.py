@@ -3,8 +3,9 @@ their fees, cancelled install appointments, provider-detected tickets, 48-hour n
 
 Replication 0's events come from `lifecycle.csv` and `incidents.csv` (through `sim.rundir`'s schema);
 the figures over replications from `summary.json` (P50/P95 per profile, `sim.summary`). The fees and
-clauses are the simulation's, computed by `contracts` (`centrex bill etf`'s function, `contracts.fees`):
-nothing is recomputed here.
+clauses are the simulation's, computed by `contracts` (`centrex bill etf`'s function, `contracts.fees`);
+the tickets' objectives and the 48-hour rule are the engine's functions (`contracts.objectives`,
+`contracts.sla.deemed_restoration`) applied to replication 0's tickets: no rule is restated here.
 """
 
 from __future__ import annotations
@@ -48,9 +49,12 @@ ANNOUNCED = (Cause.maintenance.value, Cause.move.value)  # tickets the provider 
 
 
 def _value(x: Any, money: bool) -> str:
+    """Euros, or a count (whole when it is, a P95 between replications may not be)."""
     if x is None:
         return "—"
-    return eur(float(x)) if money else f"{float(x):,.0f}" if float(x).is_integer() else f"{float(x):,.2f}"
+    if money:
+        return eur(float(x))
+    return f"{float(x):,.0f}" if float(x).is_integer() else f"{float(x):,.2f}"
 
 
 def figure_rows(run: Run, figures: tuple[tuple[str, str, bool], ...]) -> list[list[str]]:
