@@ -30,7 +30,7 @@ from pydantic import (
 from contracts.calendar import ALSACE_MOSELLE_DEPARTEMENTS, BusinessCalendar, weekly_window
 from contracts.choices import CAUSES
 from contracts.errors import InputError
-from contracts.profile_spec import Euros, Pct, check_resolvable, check_sla
+from contracts.profile_spec import Euros, Pct, check_objectives, check_resolvable, check_sla
 from contracts.terms import SlaTerms
 from contracts.terms import build as build_terms
 
@@ -206,6 +206,7 @@ class Profile(BaseModel):
                     field=f"calendar.window.{day}",
                 )
         check_sla(self.sla, self.choice_specs, self.path)
+        check_objectives(self.objectives, self.choice_specs, self.path)
         check_resolvable(
             self.calendar_spec.holidays_off, self.choice_specs, "calendar.holidays_off", self.path, _BOOL
         )

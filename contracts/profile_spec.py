@@ -265,3 +265,77 @@ def _adapter(model: type[BaseModel], name: str) -> TypeAdapter:
 
 
 _ADAPTERS: dict[tuple[type[BaseModel], str], TypeAdapter] = {}
+
+
+# ----- objectives (000 §5.4, 001 §4, 002 §4): hours under every reading ------------------------------------
+
+OBJECTIVE_KEYS = ("restoration_business_hours", "restoration_hours", "equipment_replacement_hours")
+_HOURS = TypeAdapter(Hours).validate_python
+_STRICT_BOOL = TypeAdapter(StrictBool).validate_python
+
+
+class WarrantySplit(_Strict):
+    """001 §4 `warranty_split`: hours under warranty, and otherwise."""
+
+    under_warranty: Hours
+    otherwise: Hours
+
+
+class ObjectiveSpec(_Strict):
+    """`{value: h | choice: k, clause, [warranty_split: {…}], [under_warranty_only: bool | {choice: k}]}`."""
+
+    value: Any = None
+    choice: str | None = None
+    clause: str = ""
+    warranty_split: WarrantySplit | None = None
+    under_warranty_only: Any = False
+
+
+def check_objectives(objectives: Any, specs: Mapping[str, Any], file: str) -> None:
+    """Refuse an `objectives:` section `contracts/terms.py` could not read, under every reading."""
+    if not isinstance(objectives, Mapping):
+        raise InputError(f"expected a mapping, got {objectives!r}", file=file, field="objectives")
+    for key, raw in objectives.items():
+        where = f"objectives.{key}"
+        if key not in OBJECTIVE_KEYS:
+            raise InputError(f"unknown objective; one of {', '.join(OBJECTIVE_KEYS)}", file=file, field=where)
+        try:
+            spec = ObjectiveSpec.model_validate(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            sub = _field_path(tuple(err["loc"]))
+            msg = err["msg"].removeprefix("Value error, ")
+            raise InputError(msg, file=file, field=f"{where}.{sub}" if sub else where) from None
+        if (spec.value is None) == (spec.choice is None):
+            raise InputError("needs exactly one of `value` or `choice`", file=file, field=where)
+
+        def hours(v: Any, split: WarrantySplit | None = spec.warranty_split, k: str = key) -> Any:
+            if k == "equipment_replacement_hours" and v == "warranty_split":
+                if split is None:
+                    raise ValueError(
+                        "`warranty_split` needs a `warranty_split: {under_warranty, otherwise}` entry"
+                    )
+                return v
+            return _HOURS(v)
+
+        ref = {"choice": spec.choice} if spec.choice is not None else spec.value
+        check_resolvable(
+            ref, specs, f"{where}.{'choice' if spec.choice else 'value'}", file, _plain_check(hours)
+        )
+        check_resolvable(spec.under_warranty_only, specs, f"{where}.under_warranty_only", file, _STRICT_BOOL)
+
+
+def _plain_check(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A ValueError of `check` as the ValidationError `_run` words (file, field, reason)."""
+
+    def run(value: Any) -> Any:
+        try:
+            return check(value)
+        except ValueError as exc:
+            if isinstance(exc, ValidationError):
+                raise
+            raise ValidationError.from_exception_data(
+                "objective", [{"type": "value_error", "loc": (), "input": value, "ctx": {"error": str(exc)}}]
+            ) from None
+
+    return run

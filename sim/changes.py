@@ -17,13 +17,13 @@ rates (a rate of 0 gives an infinite time), so changing one profile's rate moves
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
 
 from contracts.billing import early_termination_fee
-from contracts.calendar import PARIS, local_epoch
+from contracts.calendar import local_epoch
 from contracts.choices import Cause
 from contracts.errors import InputError
 from contracts.fees import fees_of
@@ -63,14 +63,6 @@ class Change:
     until: date | None = None
     note: str = ""  # why a listed move did not happen (then nothing else of the move applies)
 
-    @property
-    def window(self) -> tuple[datetime, datetime]:
-        """The move's estimated interruption window (Paris instants)."""
-        start = datetime(self.on.year, self.on.month, self.on.day, tzinfo=PARIS) + timedelta(
-            minutes=MOVE_MINUTE
-        )
-        return start, start + timedelta(minutes=self.window_minutes)
-
 
 @dataclass(frozen=True)
 class Charge:
@@ -99,16 +91,19 @@ def draw_changes(
     rng: np.random.Generator,
     service_start: list[date | None],
     end: date,
-    ordered: list[date] | None = None,
+    ordered: list[date],
+    movable: frozenset[str],
 ) -> list[Change]:
     """The moves and terminations of a replication, by site, then day (at most one of each per site).
 
     A drawn move falls after the site's service start (an order not yet installed is not moved); a
-    drawn termination runs from the order's signature (`ordered`, default the scenario's start) and may
-    fall before the service start (000 §6.4). A listed event replaces the site's drawn one; one the site
-    cannot have (a move out of service, a termination before the order) is kept with a `note`.
+    drawn termination runs from the order's signature (`ordered`: the scenario's start for sites in
+    service from it) and may fall before the service start (000 §6.4). A listed event replaces the
+    site's drawn one; one the site cannot have (a move out of service, a termination before the order)
+    is kept with a `note`.
+    `movable`: the profiles with a move clause (`has_move_clause`); under the others a move is a
+    termination and a new order.
     """
-    ordered = ordered or [s.start] * len(fleet)
     n = len(fleet)
     index = {name: i for i, name in enumerate(fleet.sites)}
     mv, tm = s.moves, s.terminations
@@ -154,7 +149,7 @@ def draw_changes(
                 deps = mv.departements or [g.departement]
                 dep = deps[min(int(dest_u[i] * len(deps)), len(deps) - 1)]
             keeps = _keeps_numbers(mv.numbers, g.numbers, g.departement, dep)
-            if g.profile == "alleo":
+            if g.profile in movable:
                 mean = mv.interruption.mean_minutes
                 w = mean if mv.interruption.law is DurationLaw.fixed else float(window_e[i]) * mean
                 out.append(Change(i, LifeEvent.move, d, dep, keeps, w))
@@ -167,6 +162,11 @@ def draw_changes(
         elif term is not None:
             out.append(Change(i, LifeEvent.termination, term, until=term))
     return out
+
+
+def has_move_clause(profile: Profile) -> bool:
+    """A profile has a move clause when it bills a move's new initial fees (ALLEO 000 §3.5)."""
+    return fees_of(profile).move_initial is not None
 
 
 def _keeps_numbers(choice: MoveNumbers, numbers: NumberZone, old: str, new: str) -> bool:

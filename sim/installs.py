@@ -24,6 +24,7 @@ APPOINTMENT_MINUTE = 9 * 60  # an install appointment starts at 09:00 local time
 MAX_APPOINTMENTS = 3  # 000 §3.3
 POSTPONE_WITHIN_BUSINESS_DAYS = 3  # 000 §3.3: « dans les trois (3) jours ouvrés suivant l'envoi »
 MAX_CANCELLATIONS = 3  # a bound of the model (not a clause): a customer cancels at most 3 times
+CANCEL_DRAWS = MAX_APPOINTMENTS + MAX_CANCELLATIONS  # booked dates an install can have at most
 
 
 @dataclass(frozen=True)
@@ -92,14 +93,15 @@ def simulate_install(
     handsets: int,
     signed: date,
     late_after_business_days: int = 20,
-    cancel_rng: np.random.Generator | None = None,
+    cancel_draws: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Install:
     """Run one site through 000 §3 and return its record.
 
     `late_after_business_days` (000 §5.2, from the profile) only decides `customer_caused`: the delay is
     the customer's when, without the days the customer caused, service would have started in time.
-    `cancel_rng` draws the cancellations (its own stream, so the other draws do not move with
-    `p.cancel`); without it nothing is cancelled.
+    `cancel_draws` are the site's own cancellation draws, `CANCEL_DRAWS` uniforms and as many standard
+    exponentials (drawn in bulk for the fleet from their own stream, so neither the other draws nor
+    another site's move with `p.cancel`); without them nothing is cancelled.
     """
     customer_days = 0
     # 000 §3.1: an indicative service-start date once the signed documents are received.
@@ -119,12 +121,14 @@ def simulate_install(
     # business days after the first one; asked later, the date is deemed accepted and stands. The
     # customer asks 1 to 5 business days after the e-mail.
     refused = False
+    booked = _at(email, APPOINTMENT_MINUTE)  # when the current date was set: none is cancelled before
     if rng.random() < p.postpone:
         asked = cal.add_business_days(email, int(rng.integers(1, 6)))
         new = cal.add_business_days(when, int(rng.integers(1, 9)))
         if postponement_granted(cal, email, asked):
             customer_days += (new - when).days
             when = new
+            booked = _at(asked, APPOINTMENT_MINUTE)
         else:
             refused = True
     appointments = 0
@@ -134,12 +138,16 @@ def simulate_install(
     outcome = InstallOutcome.terminated
     cancelled: list[Cancellation] = []
     while appointments < MAX_APPOINTMENTS:
-        if cancel_rng is not None and len(cancelled) < MAX_CANCELLATIONS:
-            u, lead = cancel_rng.random(), _minutes(cancel_rng, p.cancel_before)
-            if u < p.cancel:
-                # 000 §7.3 (iv), 002 §3: the customer cancels `lead` minutes before; booked again later.
+        if cancel_draws is not None and len(cancelled) < MAX_CANCELLATIONS:
+            k = appointments + len(cancelled)  # the k-th booked date
+            d = p.cancel_before
+            lead = d.mean_minutes * (1.0 if d.law is DurationLaw.fixed else float(cancel_draws[1][k]))
+            if cancel_draws[0][k] < p.cancel:
+                # 000 §7.3 (iv), 002 §3: the customer cancels `lead` minutes before (at the earliest
+                # when the date was set); booked again later.
                 at = _at(when, APPOINTMENT_MINUTE)
-                cancelled.append(Cancellation(at, at - timedelta(minutes=lead)))
+                booked = max(at - timedelta(minutes=lead), booked)
+                cancelled.append(Cancellation(at, booked))
                 nxt = cal.add_business_days(when, p.rebook_business_days)
                 customer_days += (nxt - when).days
                 when = nxt
@@ -149,6 +157,7 @@ def simulate_install(
         if u < p.missed_appointment:
             # 000 §3.3: the customer misses the appointment (3 consecutive: the provider may not activate).
             missed_in_a_row += 1
+            booked = _at(when, APPOINTMENT_MINUTE)
             nxt = cal.add_business_days(when, p.retest_business_days)
             customer_days += (nxt - when).days
             when = nxt
@@ -158,6 +167,7 @@ def simulate_install(
         if u < p.major_nonconformity:
             # 000 §3.3: a major non-conformity prevents use: the PV is postponed, re-test on a date the
             # provider sets; persisting after the 3rd appointment, the provider may terminate.
+            booked = _at(when, APPOINTMENT_MINUTE)
             when = cal.add_business_days(when, p.retest_business_days)
             continue
         # 000 §3.3: service start = the earlier of PV signature and the first day calls can be made. With

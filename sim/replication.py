@@ -34,6 +34,7 @@ from sim.changes import (
     Change,
     Charge,
     draw_changes,
+    has_move_clause,
     leave_service,
     move_charge,
     stop_bills,
@@ -44,7 +45,7 @@ from sim.changes import (
 from sim.choices import SITE_KINDS, InstallOutcome, Kind, LifeEvent, RepairWindow
 from sim.clock import BusinessClock
 from sim.fleet import Fleet, build_fleet
-from sim.installs import Install, service_start_minute, simulate_install
+from sim.installs import CANCEL_DRAWS, Install, service_start_minute, simulate_install
 from sim.model import FleetModel, RawRun, duration_draws
 from sim.outages import Sweep, Tickets, sweep, tickets, unplanned, wait_for_customer
 from sim.porting import Port, simulate_port
@@ -235,7 +236,8 @@ def _life(ctx: Context, rngs: dict[str, np.random.Generator]):
     ordered = [ctx.s.start] * len(ctx.fleet)
     for i, ins in installs.items():
         ordered[i] = ins.signed
-    changes = draw_changes(ctx.s, ctx.fleet, rngs["changes"], start_day, ctx.end, ordered)
+    movable = frozenset(p for p, prof in ctx.profiles.items() if has_move_clause(prof))
+    changes = draw_changes(ctx.s, ctx.fleet, rngs["changes"], start_day, ctx.end, ordered, movable)
     until = until_days(changes, len(ctx.fleet))
     for i, d in enumerate(until):
         if d is not None and start_day[i] is not None and d <= start_day[i]:
@@ -310,6 +312,9 @@ def run_replication(
 def _installs(ctx: Context, rng: np.random.Generator, cancel_rng: np.random.Generator) -> dict[int, Install]:
     s, fleet = ctx.s, ctx.fleet
     out: dict[int, Install] = {}
+    # each site's cancellation draws, in bulk: one row per site of the fleet, used or not
+    shape = (len(fleet), CANCEL_DRAWS)
+    cancel_u, cancel_e = cancel_rng.random(shape), cancel_rng.standard_exponential(shape)
     for i, site in enumerate(fleet.sites):
         g = fleet.groups[fleet.group[i]]
         if not g.install:
@@ -326,7 +331,7 @@ def _installs(ctx: Context, rng: np.random.Generator, cancel_rng: np.random.Gene
             handsets=g.handsets,
             signed=signed,
             late_after_business_days=late,
-            cancel_rng=cancel_rng,
+            cancel_draws=(cancel_u[i], cancel_e[i]),
         )
     return out
 

@@ -248,6 +248,48 @@ DAMAGES = {
         "calendar.window.mon",
         "start first",
     ),
+    "an objective's hours as text": (
+        "progetcom",
+        lambda t: t["objectives"]["restoration_hours"].update(value="four"),
+        "objectives.restoration_hours.value",
+        "not a number",
+    ),
+    "warranty_split without its hours": (
+        "allset",
+        lambda t: t["objectives"]["equipment_replacement_hours"].pop("warranty_split"),
+        "objectives.equipment_replacement_hours.choice",
+        "(with equipment_replacement_hours=warranty_split)",
+    ),
+    "under_warranty_only as text": (
+        "progetcom",
+        lambda t: t["objectives"]["equipment_replacement_hours"].update(under_warranty_only="yes"),
+        "objectives.equipment_replacement_hours.under_warranty_only",
+        "boolean",
+    ),
+    "an unknown objective": (
+        "alleo",
+        lambda t: t["objectives"].update(answer_hours={"value": 1}),
+        "objectives.answer_hours",
+        "unknown objective",
+    ),
+    "an objective with a value and a choice": (
+        "allset",
+        lambda t: t["objectives"]["restoration_hours"].update(value=4),
+        "objectives.restoration_hours",
+        "exactly one of",
+    ),
+    "a fee without its placeholder flag": (
+        "alleo",
+        lambda t: t["fees"]["link_fees_eur"].pop("placeholder"),
+        "fees.link_fees_eur.placeholder",
+        "Field required",
+    ),
+    "a profile without the move cause": (
+        "allset",
+        lambda t: t["causes"].pop("move"),
+        "causes",
+        "missing ['move']",
+    ),
 }
 
 

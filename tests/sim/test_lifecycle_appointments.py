@@ -15,10 +15,23 @@ from contracts.errors import InputError
 from contracts.fees import cancellation_charge, fees_of
 from contracts.profile import load_profile
 from sim.choices import AppointmentDays
-from sim.installs import APPOINTMENT_MINUTE, appointment_day, postponement_granted, simulate_install
+from sim.installs import (
+    APPOINTMENT_MINUTE,
+    CANCEL_DRAWS,
+    appointment_day,
+    postponement_granted,
+    simulate_install,
+)
 from sim.scenario import Installs, load_scenario
 
 ALLEO = load_profile("alleo")
+
+
+def _draws(seed: int):
+    rng = np.random.default_rng(seed)
+    return rng.random(CANCEL_DRAWS), rng.standard_exponential(CANCEL_DRAWS)
+
+
 CAL = ALLEO.calendar("75")
 
 
@@ -54,10 +67,12 @@ def test_every_service_start_is_a_business_day(seed):
         profile="alleo",
         handsets=4,
         signed=date(2026, 11, 20),
-        cancel_rng=np.random.default_rng(seed + 1000),
+        cancel_draws=_draws(seed + 1000),
     )
     if x.service_start is not None:
         assert CAL.is_business_day(x.service_start)
+    for a, b in zip(x.cancellations, x.cancellations[1:], strict=False):
+        assert a.appointment_at < b.appointment_at and a.cancelled_at <= b.cancelled_at  # rebooked later
     for c in x.cancellations:
         assert CAL.is_business_day(c.appointment_at.date()) and c.cancelled_at < c.appointment_at
 
@@ -68,7 +83,7 @@ def test_cancellation_draws_do_not_move_the_other_draws():
     for seed in range(20):
         a = simulate_install(np.random.default_rng(seed), Installs(), CAL, **kw)
         b = simulate_install(
-            np.random.default_rng(seed), Installs(cancel=0.0), CAL, cancel_rng=np.random.default_rng(7), **kw
+            np.random.default_rng(seed), Installs(cancel=0.0), CAL, cancel_draws=_draws(7), **kw
         )
         assert a == b
 
@@ -78,7 +93,7 @@ def test_a_cancellation_is_booked_again_later_by_the_customer():
     p = Installs(missed_appointment=0, major_nonconformity=0, postpone=0, rebook_business_days=5)
     base = simulate_install(np.random.default_rng(3), p, CAL, **kw)
     p1 = p.model_copy(update={"cancel": 1.0})
-    x = simulate_install(np.random.default_rng(3), p1, CAL, cancel_rng=np.random.default_rng(1), **kw)
+    x = simulate_install(np.random.default_rng(3), p1, CAL, cancel_draws=_draws(1), **kw)
     assert len(x.cancellations) == 3  # MAX_CANCELLATIONS, then the appointment is kept
     assert x.cancellations[0].appointment_at.date() == base.service_start
     assert x.service_start == CAL.add_business_days(base.service_start, 15)
@@ -124,3 +139,19 @@ def test_progetcom_installs_go_through_the_same_appointments(tmp_path, scenario_
     assert m["cancellations"]["progetcom"] == m["cancellations_billed"]["progetcom"] == cancelled
     fee = fees_of(load_profile("progetcom")).cancellation.amount
     assert m["cancellation_fees_eur"]["progetcom"] == float(fee * cancelled)
+
+
+def test_a_higher_cancel_probability_cancels_a_superset_site_by_site(tmp_path, scenario_dict):
+    # each site has its own cancellation draws: the same uniform compared with 0.2 and with 0.5
+    from sim.replication import lifecycle
+
+    scenario_dict["site_groups"][1]["count"] = 40
+
+    def first_cancelled(p):
+        scenario_dict["installs"] = {"cancel": p}
+        life = lifecycle(load_scenario(write(tmp_path, scenario_dict)), 9)
+        return {x.site: x.cancellations[0].appointment_at for x in life.installs.values() if x.cancellations}
+
+    low, high = first_cancelled(0.2), first_cancelled(0.5)
+    assert low and len(high) > len(low)
+    assert all(high.get(site) == at for site, at in low.items())

@@ -156,7 +156,9 @@ def test_move_of_another_profile_is_a_termination_and_a_new_order(tmp_path, scen
     )
     rows = _rows(s)
     t, m = rows[("c-00002", "termination")], rows[("c-00002", "move")]
-    assert t.billed and t.fee_eur > 0 and "002 §5" in t.clause
+    # Worked case: ProgetCom, in service from 2026-01-01 at 250 €/month, initial period 36 months to
+    # 2029-01-01; on 2026-05-04, 31 months and 28 days left, counted up: 32 × 95 % × 250 € = 7,600 €
+    assert t.billed and t.fee_eur == Decimal("7600.00") and t.clause == "002 §5.3 a)"
     assert not m.billed and m.fee_eur is None and "no move clause" in m.clause and m.keeps_numbers is False
     life = fleet_lifecycle(s, 3)
     old = next(x for x in life.sites if x.site == "c-00002")
