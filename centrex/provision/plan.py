@@ -13,6 +13,7 @@ from typing import Any
 
 from contracts.calendar import PARIS
 from contracts.choices import RejectionReason
+from sim.changes import MOVE_MINUTE
 from sim.choices import PortingOutcome
 from sim.installs import SERVICE_START_MINUTE
 from sim.lifecycle import FleetLifecycle, SiteLife, SiteMove
@@ -27,7 +28,7 @@ NUMBERS_AT = time(8, 0)  # SDA blocks are given on the service-start day, before
 SERVICE_AT = time(SERVICE_START_MINUTE // 60, SERVICE_START_MINUTE % 60)  # calls work from noon
 PORT_AT = time(10, 0)  # mandate submissions, corrections and completions happen in office hours
 TERMINATE_AT = time(0, 0)  # a termination takes effect on its day, the first day without service
-MOVE_AT = time(8, 0)  # a move's interruption window opens at 08:00 (sim.changes), after that day's numbers
+MOVE_AT = time(MOVE_MINUTE // 60, MOVE_MINUTE % 60)  # when the move's interruption window opens
 
 # Ported numbers come from the donor operator's space: national `0 Z 4 xxxxxxx` with Z the site's zone
 # digit (valid French numbers; the declared ranges must stay clear of it, checked before simulating).
