@@ -37,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from sim import rundir  # noqa: E402
 from sim.columnar import csv_bytes, parquet_bytes  # noqa: E402
+from sim.context import context, replication_rngs  # noqa: E402
 from sim.model import FleetModel  # noqa: E402
-from sim.replication import context, replication_rngs, run_replication  # noqa: E402
+from sim.replication import run_replication  # noqa: E402
 from sim.runner import run_replications  # noqa: E402
 from sim.scenario import Scenario, load_scenario  # noqa: E402
 

@@ -190,19 +190,23 @@ def _notified_months(incidents: Incidents) -> tuple[Month, np.ndarray, int]:
     return lo, np.searchsorted(starts, incidents.notified, side="right") - 1, len(starts)
 
 
+def _site_month_keys(incidents: Incidents) -> tuple[np.ndarray, list[str], Month, int]:
+    """Each incident's (site, month of notification) as one integer `site * months + month`, with the
+    site names, the first month and the number of months that decode it."""
+    index = {s: i for i, s in enumerate(dict.fromkeys(incidents.site))}
+    site_idx = np.fromiter(map(index.__getitem__, incidents.site), dtype=np.int64, count=len(incidents))
+    lo, mi, n_m = _notified_months(incidents)
+    return site_idx * n_m + mi, list(index), lo, n_m
+
+
 def objectives_by_site_month(
     incidents: Incidents, results: ObjectiveResults
 ) -> dict[tuple[str, Month], dict[str, int]]:
     """Counts per (site, month of the notification): restoration met / missed / open and replacement
     met / missed / not measurable (only the keys with a count appear: `restoration_met`, …)."""
-    n = len(incidents)
-    if n == 0:
+    if len(incidents) == 0:
         return {}
-    index = {s: i for i, s in enumerate(dict.fromkeys(incidents.site))}
-    site_names = list(index)
-    site_idx = np.fromiter(map(index.__getitem__, incidents.site), dtype=np.int64, count=n)
-    lo, mi, n_m = _notified_months(incidents)
-    key = site_idx * n_m + mi
+    key, site_names, lo, n_m = _site_month_keys(incidents)
     out: dict[tuple[str, Month], dict[str, int]] = {}
     for name, code in (("restoration", results.restoration_code), ("replacement", results.replacement_code)):
         for c in _COUNTED:
@@ -241,14 +245,9 @@ def short_text(counts: dict[str, int]) -> str:
 
 def incidents_by_site_month(incidents: Incidents) -> dict[tuple[str, Month], np.ndarray]:
     """The positions of each site-month's incidents (month of the notification), in file order."""
-    n = len(incidents)
-    if n == 0:
+    if len(incidents) == 0:
         return {}
-    index = {s: i for i, s in enumerate(dict.fromkeys(incidents.site))}
-    site_names = list(index)
-    site_idx = np.fromiter(map(index.__getitem__, incidents.site), dtype=np.int64, count=n)
-    lo, mi, n_m = _notified_months(incidents)
-    key = site_idx * n_m + mi
+    key, site_names, lo, n_m = _site_month_keys(incidents)
     order = np.argsort(key, kind="stable")
     uk, first = np.unique(key[order], return_index=True)
     groups = np.split(order, first[1:])

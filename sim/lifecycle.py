@@ -12,8 +12,9 @@ from datetime import date
 
 from sim.addresses import Address, postcode, site_address
 from sim.choices import InstallOutcome, LifeEvent
+from sim.context import context
 from sim.porting import Port
-from sim.replication import context, lifecycle
+from sim.replication import lifecycle
 from sim.scenario import Scenario
 
 

@@ -270,7 +270,7 @@ def wait_for_customer(
 
 @dataclass(frozen=True)
 class PendingDraws:
-    """One draw of each per ticket, in ticket order, from the tickets' own streams (`sim.replication`)."""
+    """One draw of each per ticket, in ticket order, from the tickets' own streams (`sim.context`)."""
 
     share: float
     never: float

@@ -10,8 +10,9 @@ from typing import Any
 
 from contracts.errors import InputError
 from contracts.profile import Profile
+from sim.context import scenario_profiles
 from sim.outputs import RunWriter, default_out_dir, provenance
-from sim.replication import Result, scenario_profiles
+from sim.replication import Result
 from sim.rundir import Detail, Outputs
 from sim.runner import run_replications
 from sim.scenario import Scenario, load_scenario

@@ -1,6 +1,6 @@
 """The run-directory schema: every file `centrex run` writes, one row type per file, written once.
 
-The writer (`sim.outputs`, `sim.replication`) builds its columns from these tables, and the report's
+The writer (`sim.outputs`, `sim.tables`) builds its columns from these tables, and the report's
 reader (`centrex.report.rundir`) parses the files with them. A table is written as `NAME.csv` (the
 default) or as a Parquet dataset `NAME/replication=K/part-0.parquet` (`--outputs parquet`), where the
 replication is the Hive partition key and not a column of the files.

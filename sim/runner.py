@@ -11,7 +11,8 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from sim.replication import Result, context, run_replication
+from sim.context import context
+from sim.replication import Result, run_replication
 from sim.rundir import Detail
 from sim.scenario import Scenario
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.replication import LIFE_METRICS, Result
+from sim.metrics import LIFE_METRICS
+from sim.replication import Result
 
 
 def mean_ci(

@@ -24,10 +24,12 @@ import yaml
 
 from contracts.atomic import directory
 from contracts.errors import InputError
+from sim.context import scenario_profiles
 from sim.grid import Point, Vary, build_grid
+from sim.metrics import LIFE_METRICS
 from sim.objectives import Objective, parse_objective, recommend
 from sim.outputs import RunWriter, default_out_dir
-from sim.replication import LIFE_METRICS, Result, scenario_profiles
+from sim.replication import Result
 from sim.run import check_writable, scenario_summary
 from sim.rundir import Detail, Outputs
 from sim.runner import Job, run_jobs

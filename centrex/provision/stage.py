@@ -19,8 +19,8 @@ from centrex.provision.plan import DONOR_DIGIT, steps
 from contracts.errors import InputError
 from provisioning import db
 from provisioning.plan import ZONE_OF_DEPARTEMENT
+from sim.context import scenario_profiles
 from sim.lifecycle import FleetLifecycle
-from sim.replication import scenario_profiles
 from sim.rundir import Detail, Outputs
 from sim.scenario import NumberZone, Scenario, has_channel_allowance, line_of
 

@@ -8,7 +8,7 @@ import yaml
 from distributed import LocalCluster
 from sim_helpers import BASE
 
-from sim.replication import replication_rngs
+from sim.context import replication_rngs
 from sim.run import run_scenario
 
 

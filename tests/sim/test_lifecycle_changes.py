@@ -17,8 +17,9 @@ from contracts.month import Month
 from contracts.profile import load_profile
 from sim.changes import MOVE_MINUTE, _keeps_numbers
 from sim.choices import LifeEvent, MoveNumbers
+from sim.context import context, replication_rngs
 from sim.lifecycle import fleet_lifecycle
-from sim.replication import _life_charges, context, lifecycle, replication_rngs, run_replication
+from sim.replication import _life_charges, lifecycle, run_replication
 from sim.scenario import NumberZone, load_scenario
 
 

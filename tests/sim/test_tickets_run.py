@@ -19,8 +19,10 @@ from sim_helpers import BASE, write
 
 from contracts.profile import load_profile
 from contracts.sla import compute_files
+from sim.context import context
+from sim.metrics import replacement_share
 from sim.model import RawRun
-from sim.replication import _replacements, context, run_replication
+from sim.replication import run_replication
 from sim.scenario import parse_scenario
 from sim.ticketing import replacements
 
@@ -203,7 +205,7 @@ def test_replacement_objective_follows_the_warranty_split():
             raw.intervals.append((cid, failed, failed + 60 + hours * 60, "router"))
     reps = replacements(s, fleet, ctx.profiles, raw, np.zeros(len(fleet), np.int64), ctx.origin)
     assert reps.under_warranty.tolist() == [1, 1, 0, 0] * 2
-    got = _replacements(ctx, reps)
+    got = replacement_share(ctx, reps)
     # ALLSET: 50 h under warranty misses 48 h, 80 h under warranty misses; out of warranty both meet 96 h
     # ProgetCom: 50 h meets 72 h, 80 h misses, within its warranty (002 §4 « si la période de garantie
     # est toujours en cours »: out of it, no objective)
