@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from provisioning.choices import (
     BLOCK_SIZES,
+    FINAL_MANDATE_STATES,
     REFUSED_PURPOSES,
     BlockState,
     MandateState,
@@ -170,6 +171,17 @@ def _accounts_of_terminated_sites(conn: Connection) -> list[str]:
     return [f"account {r.username}@{r.tenant} is enabled on terminated site {r.site!r}" for r in rows]
 
 
+def _mandates_of_terminated_sites(conn: Connection) -> list[str]:
+    rows = _rows(
+        conn,
+        "SELECT m.id, m.state, s.name AS site FROM mandate m JOIN site s ON s.id = m.site_id"
+        " WHERE s.state = :terminated AND m.state NOT IN :final",
+        terminated=SiteState.terminated.value,
+        final=sorted(m.value for m in FINAL_MANDATE_STATES),
+    )
+    return [f"mandate {r.id} is {r.state} on terminated site {r.site!r}" for r in rows]
+
+
 def _channel_limits(conn: Connection) -> list[str]:
     from provisioning.accounts import contract_allowance
 
@@ -303,6 +315,11 @@ CHECKS = (
         "no_enabled_account_on_terminated_site",
         "a terminated site's SIP accounts are all disabled",
         _accounts_of_terminated_sites,
+    ),
+    (
+        "no_open_mandate_on_terminated_site",
+        "a terminated site's mandates are all ported, cancelled or expired",
+        _mandates_of_terminated_sites,
     ),
     ("ranges_complete", "every range holds exactly its numbers", _numbers_in_ranges),
     (

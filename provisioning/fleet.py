@@ -38,7 +38,8 @@ Porting (000 §2.3; through `provisioning.mandates`' state machine, `provisionin
     create_port(s, PortRequest, *, at, actor) -> int   (mandate id, draft)
     submit_port(s, mandate_id, *, at, actor) -> MandateOutcome    submit, then the OBL answers
     correct_port(s, mandate_id, *, at, actor, holder=None, address=None, numbers=None) -> None
-    schedule_port(s, mandate_id, port_date, *, at, actor) -> None
+    schedule_port(s, mandate_id, port_date, *, at, actor, profile=None) -> None
+        `profile` (with the caller's choices) gives the « jour ouvrable » of the ARCEP delay.
     complete_port(s, mandate_id, *, at, actor) -> list[Allocation]
         The ported numbers join the donor's range of kind `ported` and become blocks of the site
         (contiguous runs, marked `ported`, exempt from size alignment) with its emergency address.
@@ -46,13 +47,14 @@ Porting (000 §2.3; through `provisioning.mandates`' state machine, `provisionin
     `provisioning.mandates.act(..., at=...)` also completes a port the same way (`centrex port complete`).
 
 Moves and terminations
-    move_site(s, site, *, address, postcode, city, at, actor, new_numbers=False, quarantine_days=90)
-        -> list[Allocation]
+    move_site(s, site, *, address, postcode, city, at, actor, new_numbers=False, quarantine_days=90,
+              zone=None) -> list[Allocation]
         The address changes and every allocated block's emergency address follows in the same
-        transaction; new_numbers=True also gives the site new blocks of the same sizes and sends the old
-        (non-ported) ones to quarantine. State `moved`.
+        transaction; new_numbers=True also gives the site new blocks of the same sizes (from `zone`,
+        default the new address's) and sends the old (non-ported) ones to quarantine. State `moved`.
     terminate_site(s, site, *, at, actor, quarantine_days=90) -> None
-        Blocks to quarantine, the site's accounts disabled, ALLOcloud limits recounted, state `terminated`.
+        Blocks to quarantine, the site's accounts disabled, ALLOcloud limits recounted, open mandates
+        cancelled, state `terminated`.
 
 Errors: `NumbersExhausted` (a `StateError`; `.site`, `.zone`, `.size`, `.reason == "numbers_exhausted"`);
 `contracts.errors.InputError` for bad data.
@@ -69,6 +71,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from contracts.errors import InputError, StateError
+from contracts.profile import Profile
 from provisioning import mandates, obl
 from provisioning.accounts import SIP_DOMAIN, SIP_USERNAME, contract_allowance
 from provisioning.choices import (
@@ -90,6 +93,7 @@ from provisioning.inventory import (
 from provisioning.models import (
     Customer,
     Equipment,
+    Mandate,
     NumberBlock,
     NumberRange,
     OblLine,
@@ -485,9 +489,12 @@ def correct_port(
     )
 
 
-def schedule_port(s: Session, mandate_id: int, port_date: date, *, at: datetime, actor: str) -> None:
-    """Schedule an accepted mandate's port date (after service start, 000 §2.3; ARCEP delay)."""
-    mandates.act(s, mandate_id, "schedule", actor=actor, port_date=port_date, at=_aware(at))
+def schedule_port(
+    s: Session, mandate_id: int, port_date: date, *, at: datetime, actor: str, profile: Profile | None = None
+) -> None:
+    """Schedule an accepted mandate's port date (after service start, 000 §2.3; ARCEP delay, counted in
+    the « jours ouvrables » of `profile`, default the site's profile as shipped)."""
+    mandates.act(s, mandate_id, "schedule", actor=actor, port_date=port_date, at=_aware(at), profile=profile)
 
 
 def complete_port(s: Session, mandate_id: int, *, at: datetime, actor: str) -> list[Allocation]:
@@ -522,11 +529,13 @@ def move_site(
     actor: str,
     new_numbers: bool = False,
     quarantine_days: int = DEFAULT_QUARANTINE_DAYS,
+    zone: str | None = None,
 ) -> list[Allocation]:
     """Move a site: its blocks' emergency addresses follow in this transaction (004 §7, §14).
 
-    With `new_numbers`, the site gets new blocks of the same sizes (in its new zone) and the old
-    non-ported ones go to quarantine; returns the new blocks.
+    With `new_numbers`, the site gets new blocks of the same sizes (in its new zone, or `zone`: 09 for
+    a site on non-geographic numbers) and the old non-ported ones go to quarantine; returns the new
+    blocks.
     """
     at = _aware(at)
     owner = get_site(s, site)
@@ -563,7 +572,7 @@ def move_site(
     _set_state(owner, SiteState.moved, at, actor)
     out: list[Allocation] = []
     if old:  # an exhausted zone raises NumbersExhausted: the whole move is rolled back
-        blocks, _ = allocate_bulk(s, [(owner.name, sum(b.size for b in old))], actor=actor, at=at)
+        blocks, _ = allocate_bulk(s, [(owner.name, sum(b.size for b in old), zone)], actor=actor, at=at)
         out = blocks.get(owner.name, [])
     s.flush()
     return out
@@ -573,12 +582,18 @@ def terminate_site(
     s: Session, site: str, *, at: datetime, actor: str, quarantine_days: int = DEFAULT_QUARANTINE_DAYS
 ) -> None:
     """Terminate a site: its blocks go to quarantine (ported ones back to their donor), its accounts
-    are disabled and the ALLOcloud limits recounted (004 §11.d)."""
+    are disabled, the ALLOcloud limits recounted (004 §11.d), and its open mandates cancelled (a site
+    out of service has no line to port numbers to)."""
     at = _aware(at)
     owner = get_site(s, site)
     if owner.state == SiteState.terminated.value:
         raise StateError(f"site {site!r} is already terminated")
     day = paris_day(at)
+    open_mandates = select(Mandate.id).where(
+        Mandate.site_id == owner.id, Mandate.state.in_([m.value for m in mandates.OPEN_STATES])
+    )
+    for mid in list(s.scalars(open_mandates.order_by(Mandate.id))):
+        mandates.act(s, mid, "cancel", actor=actor, note=f"site {site} terminated", at=at)
     held = select(NumberBlock).where(
         NumberBlock.site_id == owner.id, NumberBlock.state == BlockState.allocated.value
     )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from contracts.choices import RejectionReason
 from contracts.errors import InputError, StateError
-from contracts.profile import load_profile
+from contracts.profile import Profile, load_profile
 from contracts.tables import first_cells
 from provisioning.choices import FINAL_MANDATE_STATES, MandateState
 from provisioning.clock import paris_day
@@ -259,10 +259,13 @@ def act(
     port_date: date | None = None,
     today: date | None = None,
     at: datetime | None = None,
+    profile: Profile | None = None,
 ) -> Mandate:
     """Apply one action: submit, accept, reject, postpone, study, schedule, complete or cancel.
 
-    Completing a port makes its numbers blocks of the mandate's site (`numbers.port_in`).
+    Completing a port makes its numbers blocks of the mandate's site (`numbers.port_in`). `profile`:
+    the site's profile with the caller's choices (a scenario's), for the « jour ouvrable » of a
+    schedule; default the site's profile as shipped.
     """
     if action not in TRANSITIONS or action == "expire":
         raise InputError(f"unknown action {action!r}", field="action")
@@ -276,7 +279,7 @@ def act(
             raise InputError(f"a rejection needs --reason, one of {known}", field="reason")
         detail = reason + (f": {note}" if note else "")
     if action == "schedule":
-        detail = _check_port_date(m, port_date, day) + (f"; {note}" if note else "")
+        detail = _check_port_date(m, port_date, day, profile) + (f"; {note}" if note else "")
     if action == "complete":
         if m.port_date is None or day < m.port_date:
             raise StateError(f"mandate {m.id}: port date {m.port_date} not reached on {day.isoformat()}")
@@ -311,24 +314,26 @@ def _check_service_start(m: Mandate, port_date: date) -> None:
         )
 
 
-def earliest_port_date(m: Mandate) -> date:
-    """Return the first date ARCEP allows: 1 business day after the OBL's acceptance (ARCEP 2013-0830)."""
+def earliest_port_date(m: Mandate, profile: Profile | None = None) -> date:
+    """Return the first date ARCEP allows: 1 « jour ouvrable » after the OBL's acceptance, on the one
+    calendar of porting days (`Profile.jours_ouvrables`, the profile's `jour_ouvrable` choice: Monday to
+    Saturday by default). `profile` carries the caller's choices; default the site's profile."""
     if m.accepted_on is None:
         raise StateError(f"mandate {m.id} has not been accepted")
-    calendar = load_profile(m.site.profile).calendar(m.site.departement)
+    calendar = (profile or load_profile(m.site.profile)).jours_ouvrables(m.site.departement)
     return calendar.add_business_days(m.accepted_on, 1)
 
 
-def _check_port_date(m: Mandate, port_date: date | None, today: date) -> str:
+def _check_port_date(m: Mandate, port_date: date | None, today: date, profile: Profile | None) -> str:
     if port_date is None:
         raise InputError("scheduling needs --date YYYY-MM-DD", field="date")
     if port_date < today:
         raise InputError(f"port date {port_date.isoformat()} is in the past", field="date")
-    earliest = earliest_port_date(m)
+    earliest = earliest_port_date(m, profile)
     if port_date < earliest:
-        # ARCEP 2013-0830: a fixed port takes effect within 1 business day of the eligibility confirmation.
+        # ARCEP 2013-0830: a fixed port takes effect within 1 jour ouvrable of the eligibility confirmation.
         raise InputError(
-            f"port date {port_date.isoformat()} is earlier than 1 business day after acceptance on "
+            f"port date {port_date.isoformat()} is earlier than 1 jour ouvrable after acceptance on "
             f"{m.accepted_on.isoformat()} (earliest {earliest.isoformat()}, ARCEP 2013-0830)",
             field="date",
         )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from contracts.errors import InputError
 from sip import control, enumeration, fuzz, phone
-from sip.choices import LIMIT_CODE, LIMIT_HEADER
+from sip.choices import LIMIT_CODE, LIMIT_HEADER, InterTenant
 from sip.inventory import PbxInventory, build_inventory
 from sip.message import new_call_id, new_tag, uri_of
 from sip.pbx import Pbx, PbxSettings, free_udp_port, options_ping, start_pbx
@@ -39,6 +39,7 @@ class Target:
     transport: str = "udp"
     tls_port: int | None = None
     ca_file: Path | None = None
+    inter_tenant: InterTenant = InterTenant.both  # the PBX's choice, which the checks then expect
 
     @classmethod
     def of(cls, pbx: Pbx, transport: str = "udp") -> Target:
@@ -51,6 +52,7 @@ class Target:
             transport,
             pbx.settings.tls_port,
             pbx.ca_file,
+            pbx.settings.inter_tenant,
         )
 
     def over(self, transport: str) -> Target:
@@ -217,6 +219,53 @@ async def check_channel_limit(target: Target, tenant: str) -> tuple[bool, str]:
         f"limit {limit}: {limit} calls → {codes or 'none'} ({active} dialogs up); call {limit + 1} → "
         f"{_codes(extra.codes)} '{extra.final.reason if extra.final else ''}' {LIMIT_HEADER}: {header}; "
         f"BYE → {freed}, new call → {reuse_code}; dialogs left {after}"
+    )
+    return passed, evidence
+
+
+def inter_tenant_pair(inventory: PbxInventory) -> tuple[str, str] | None:
+    """The first two tenants (by name) that have an account and a free channel: who calls whom in the
+    inter-tenant check; None when the inventory has fewer than two such tenants."""
+    able = [t.name for t in sorted(inventory.tenants, key=lambda t: t.name)]
+    able = [n for n in able if inventory.accounts_of(n) and inventory.tenant(n).channel_limit > 0]
+    return (able[0], able[1]) if len(able) >= 2 else None
+
+
+async def check_inter_tenant(target: Target, caller_tenant: str, callee_tenant: str) -> tuple[bool, str]:
+    """A call from one tenant to another takes a channel of the caller's tenant, and of the callee's
+    only under `inter_tenant = both` (the PBX's harness choice); hung up, both counts return."""
+    inv = target.inventory
+    caller = Identity.of(inv, inv.accounts_of(caller_tenant)[0])
+    callee = Identity.of(inv, inv.accounts_of(callee_tenant)[0])
+    expected = 1 if target.inter_tenant is InterTenant.both else 0
+
+    def counts() -> tuple[int, int]:
+        fifo = target.fifo
+        return control.tenant_calls(fifo, caller_tenant), control.tenant_calls(fifo, callee_tenant)
+
+    async with await target.agent() as a, await target.agent() as b:
+        regs = [await a.register(caller), await b.register(callee)]
+        if any(r.code != 200 for r in regs):
+            return False, f"registration failed: {[_codes(r.codes) for r in regs]}"
+        before = counts()
+        call = await a.invite(caller, callee.username, callee.domain)
+        await settle()
+        during = counts()
+        bye = await a.hangup(call) if call.state == "up" else None
+        await settle()
+        after = (
+            await _settled_count(lambda: counts()[0], before[0]) - before[0],
+            await _settled_count(lambda: counts()[1], before[1]) - before[1],
+        )
+        await a.unregister(caller)
+        await b.unregister(callee)
+    took = (during[0] - before[0], during[1] - before[1])
+    passed = call.code == 200 and took == (1, expected) and bye == 200 and after == (0, 0)
+    evidence = (
+        f"inter_tenant={target.inter_tenant.value}: {caller.username}@{caller_tenant} → "
+        f"{callee.username}@{callee_tenant} {_codes(call.codes)}; channels taken {caller_tenant} "
+        f"{took[0]}, {callee_tenant} {took[1]} (expected 1, {expected}); BYE → {bye}; "
+        f"left {after[0]}, {after[1]}"
     )
     return passed, evidence
 
@@ -454,6 +503,19 @@ async def run_checks_async(
                 for name in tenants
             ]
             results += await _concurrently(jobs, TENANTS_AT_ONCE, on_result)
+            pair = None if tenant else inter_tenant_pair(target.inventory)
+            if pair is not None:  # after the limit checks: it takes channels of two tenants
+                results += await _concurrently(
+                    [
+                        (
+                            check_name("inter_tenant", kind, f"{pair[0]}->{pair[1]}"),
+                            "inter_tenant",
+                            lambda t=over, p=pair: check_inter_tenant(t, *p),
+                        )
+                    ],
+                    1,
+                    on_result,
+                )
     plan: list[Job] = []
     if "security" in groups and "tls" in transports:
         plan.append(

@@ -38,6 +38,18 @@ class InviteDigestUri(StrEnum):
     host = "host"
 
 
+class InterTenant(StrEnum):
+    """Whose channels a call between two tenants of the PBX takes (a harness choice: the seeds say
+    nothing of calls between accounts; 004 §11.d only sizes each account's concurrent calls).
+
+    `both` (default): a channel of the caller's tenant and one of the callee's, as if the call left one
+    account and entered the other. `caller`: only the caller's, as if it never left the platform. A
+    call inside one tenant takes one channel either way."""
+
+    both = "both"
+    caller = "caller"
+
+
 class ReportFormat(StrEnum):
     """Output formats of `centrex sip check`."""
 

@@ -43,6 +43,7 @@ class FleetReport:
         for kind in self.transports:
             regs = [c for c in self.report.checks if c.name.startswith(check_name("registration", kind, ""))]
             lims = [c for c in self.report.checks if c.name.startswith(check_name("channel_limit", kind, ""))]
+            inter = [c for c in self.report.checks if c.name.startswith(check_name("inter_tenant", kind, ""))]
             out[kind] = {
                 "accounts_checked": len(regs),
                 "accounts_registered": sum(c.passed for c in regs),
@@ -50,6 +51,9 @@ class FleetReport:
                 "tenants_checked": len(lims),
                 "tenant_limits_held": sum(c.passed for c in lims),
                 "tenant_limits_broken": [c.name.split(":", 1)[1] for c in lims if not c.passed],
+                # the call between two tenants took the channels the PBX's inter_tenant choice says
+                # (None: fewer than two tenants with accounts and channels)
+                "inter_tenant_held": inter[0].passed if inter else None,
             }
         security = [c for c in self.report.checks if c.group in ("security", "pyvoip")]
         out["security"] = {c.name: c.passed for c in security}

@@ -38,6 +38,7 @@ from sip.choices import (
     LIMIT_HEADER,
     LIMIT_REASON,
     REALM_BUCKETS,
+    InterTenant,
     InviteChallenge,
     InviteDigestUri,
 )
@@ -61,6 +62,7 @@ class PbxSettings:
     children: int = 4
     invite_challenge: InviteChallenge = InviteChallenge.www
     invite_digest_uri: InviteDigestUri = InviteDigestUri.host
+    inter_tenant: InterTenant = InterTenant.both  # whose channels a call between tenants takes
     pike_unit_s: int = DEFAULT_PIKE_UNIT_S
     # Requests per source IP and unit before pike blocks the IP; None: pike off (load tests on
     # loopback, where every client is 127.0.0.1).
@@ -158,6 +160,7 @@ def render_config(inventory: PbxInventory, settings: PbxSettings, run_dir: Path)
         db_url=f"sqlite:///{run_dir / DB_FILE}",  # four slashes for an absolute path (SIP-NOTES)
         invite_challenge=int(settings.invite_challenge),
         invite_digest_uri=settings.invite_digest_uri.value,
+        inter_tenant=settings.inter_tenant.value,
         tls_port=settings.tls_port or 0,
         tls_config=str(tls.files_in(run_dir).config),
         pike_unit_s=settings.pike_unit_s,
@@ -297,6 +300,7 @@ class PbxState:
     invite_digest_uri: str = InviteDigestUri.host.value
     pike_density: int | None = None
     pike_unit_s: int = DEFAULT_PIKE_UNIT_S
+    inter_tenant: str = InterTenant.both.value
 
     def settings(self) -> PbxSettings:
         """The settings this PBX was started with (as far as the checks need them)."""
@@ -308,6 +312,7 @@ class PbxState:
             invite_digest_uri=InviteDigestUri(self.invite_digest_uri),
             pike_density=self.pike_density,
             pike_unit_s=self.pike_unit_s,
+            inter_tenant=InterTenant(self.inter_tenant),
         )
 
 
@@ -505,6 +510,7 @@ def _start_pbx(
         settings.invite_digest_uri.value,
         settings.pike_density,
         settings.pike_unit_s,
+        settings.inter_tenant.value,
     )
     write_state(run, state)
     registry.remember(run)
@@ -609,6 +615,7 @@ def status(run_dir: str | os.PathLike[str]) -> dict[str, object]:
         "inventory_db": state.inventory_db,
         "loaded_at": state.loaded_at,
         "pike": state.pike,
+        "inter_tenant": state.inter_tenant,
         "started_at": state.started_at,
         "log": str(run / LOG_FILE),
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 from contracts.errors import InputError
 from sip import pbx as pbx_mod
 from sip.checks import Target, run_checks
-from sip.choices import DEFAULT_PIKE_UNIT_S, DEFAULT_PORT, DEFAULT_RUN_DIR, InviteChallenge
+from sip.choices import DEFAULT_PIKE_UNIT_S, DEFAULT_PORT, DEFAULT_RUN_DIR, InterTenant, InviteChallenge
 from sip.inventory import PbxInventory, demo_inventory, load_inventory, require_database
 from sip.load import run_load
 from sip.pbx import PbxSettings
@@ -65,6 +65,7 @@ def pbx_up(
     pike: str | None = None,
     no_pike: bool = False,
     tls_port: int = 0,
+    inter_tenant: InterTenant = InterTenant.both,
     on_note: Callable[[str], None] | None = None,
 ) -> dict[str, object]:
     """Start the test PBX (left running in the background) and return its status.
@@ -88,6 +89,7 @@ def pbx_up(
         invite_challenge=InviteChallenge(invite_challenge),
         pike_density=density,
         pike_unit_s=unit,
+        inter_tenant=inter_tenant,
     )
     pbx = pbx_mod.start_pbx(inventory, run, settings, inventory_db=source)
     pbx.process = None  # it outlives this command: `centrex pbx down` stops it
@@ -138,10 +140,13 @@ def sip_check(
     on_result: Callable[[CheckResult], None] | None = None,
     transport: str = "udp",
     out_dir: Path | None = None,
+    inter_tenant: InterTenant | None = None,
 ) -> Report:
     """Run every check against the running PBX, or against one started for the duration (`start`);
     registration and channel-limit checks run on each transport asked for. With `out_dir`, the
-    results are also written there as sip.json and sip-junit.xml (as `centrex run --sip` does)."""
+    results are also written there as sip.json and sip-junit.xml (as `centrex run --sip` does).
+    `inter_tenant` configures the PBX started with `start` (default both); a running PBX keeps the
+    choice it was started with, and asking another is an error rather than a check of the wrong rule."""
     from sip.fleet import FleetReport
 
     transports = transports_of(transport)
@@ -153,10 +158,23 @@ def sip_check(
                 inventory.tenant(tenant)
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="centrex-pbx-"))
             pbx = stack.enter_context(
-                pbx_mod.start_pbx(inventory, Path(tmp) / "pbx", PbxSettings(port=0), inventory_db=source)
+                pbx_mod.start_pbx(
+                    inventory,
+                    Path(tmp) / "pbx",
+                    PbxSettings(port=0, inter_tenant=inter_tenant or InterTenant.both),
+                    inventory_db=source,
+                )
             )
         else:
             pbx = pbx_mod.attach(run_dir or default_run_dir())
+            running = pbx.settings.inter_tenant
+            if inter_tenant is not None and inter_tenant is not running:
+                want = inter_tenant.value
+                raise InputError(
+                    f"--inter-tenant {want}: the running PBX was started with {running.value}; restart it "
+                    f"with `centrex pbx up --inter-tenant {want}` or check with --start",
+                    field="--inter-tenant",
+                )
         report = run_checks(
             Target.of(pbx), sample=sample, tenant=tenant, on_result=on_result, transports=transports
         )

@@ -8,7 +8,14 @@ import typer
 
 from centrex import options
 from centrex.output import Format, emit, info, warn
-from sip.choices import DEFAULT_HOST, DEFAULT_PIKE_DENSITY, DEFAULT_PIKE_UNIT_S, DEFAULT_PORT, InviteChallenge
+from sip.choices import (
+    DEFAULT_HOST,
+    DEFAULT_PIKE_DENSITY,
+    DEFAULT_PIKE_UNIT_S,
+    DEFAULT_PORT,
+    InterTenant,
+    InviteChallenge,
+)
 
 app = typer.Typer(
     help="Run a local Kamailio test PBX generated from the inventory (loopback only).\n\n"
@@ -18,6 +25,12 @@ app = typer.Typer(
 
 _RUN_DIR = options.RUN_DIR
 _FMT = options.FORMAT
+INTER_TENANT = typer.Option(
+    InterTenant.both,
+    "--inter-tenant",
+    help="Whose channels a call between two tenants takes: both (the caller's and the callee's) or "
+    "caller (only the caller's). A call inside one tenant takes one channel either way.",
+)
 
 
 def _emit_record(record: dict[str, object], fmt: Format, title: str) -> None:
@@ -59,6 +72,7 @@ def up(
     no_pike: bool = typer.Option(
         False, "--no-pike", help="No flood limit (load tests on loopback, where every client is 127.0.0.1)."
     ),
+    inter_tenant: InterTenant = INTER_TENANT,
     fmt: Format = _FMT,
 ) -> None:
     """Generate the Kamailio configuration, start it in the background, wait until it answers OPTIONS.
@@ -82,11 +96,12 @@ def up(
         pike=pike,
         no_pike=no_pike,
         tls_port=tls_port,
+        inter_tenant=inter_tenant,
         on_note=info,
     )
     info(
         f"PBX up on udp/tcp {status['address']}, tls {status['tls']} (pid {status['pid']}, "
-        f"pike {status['pike']}); log {status['log']}"
+        f"pike {status['pike']}, inter-tenant {status['inter_tenant']}); log {status['log']}"
     )
     _emit_record(status, fmt, "test PBX")
 

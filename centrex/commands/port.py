@@ -187,7 +187,8 @@ def schedule(
     today: str | None = TODAY_OPTION,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Schedule the port of an accepted mandate: after service start, ≥ 1 business day after acceptance.
+    """Schedule the port of an accepted mandate: after service start, ≥ 1 jour ouvrable after acceptance
+    (ARCEP 2013-0830: Monday to Saturday unless the profile's `jour_ouvrable` says its business days).
 
     Example: centrex port schedule 3 --date 2026-06-02
     """

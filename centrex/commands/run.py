@@ -123,9 +123,17 @@ def run(
     info(f"run written to {outcome.out}")
     figures = state["figures"]
     prov = figures["provisioning"]
+    moves, sites = prov["moves"], prov["sites"]
+    changed = moves["kept_numbers"] + moves["new_numbers"]
+    life = (
+        f"; {changed} moves ({moves['new_numbers']} with new numbers, {len(moves['refused'])} refused), "
+        f"{sites.get('terminated', 0)} sites terminated"
+        if changed or sites.get("terminated")
+        else ""
+    )
     info(
         f"inventory: {prov['ports_completed']} ports completed, "
-        f"{len(prov['exhausted'])} installs failed (numbers_exhausted)"
+        f"{len(prov['exhausted'])} installs failed (numbers_exhausted){life}"
     )
     if "sip" in figures:
         sipf = figures["sip"]

@@ -10,7 +10,7 @@ import typer
 
 from centrex import options
 from centrex.output import Format, emit, info
-from sip.choices import ReportFormat
+from sip.choices import InterTenant, ReportFormat
 
 if TYPE_CHECKING:
     from sip.report import CheckResult
@@ -51,9 +51,16 @@ def check(
     transport: str = typer.Option(
         "udp", "--transport", help="udp, tcp, tls or all: where the registration and channel checks run."
     ),
+    inter_tenant: InterTenant | None = typer.Option(
+        None,
+        "--inter-tenant",
+        help="With --start: whose channels a call between two tenants takes, both (default) or caller. A "
+        "running PBX keeps the choice it was started with (`pbx up --inter-tenant`); the check expects it.",
+    ),
 ) -> None:
     """Registration (right/wrong password, unregister), channel limits (N up, N+1 refused, freed channel
-    reusable), security (svwar finds nothing, malformed packets, unauthenticated INVITE, open relay; with
+    reusable; a call between two tenants takes the channels the PBX's --inter-tenant says), security
+    (svwar finds nothing, malformed packets, unauthenticated INVITE, open relay; with
     tls: no plain TCP on the TLS port) and a pyVoIP phone. --db is read with --start only. Exit 1 when
     a check fails.
 
@@ -72,6 +79,7 @@ def check(
         on_result=_print_result,
         transport=transport,
         out_dir=out_dir,
+        inter_tenant=inter_tenant,
     )
     if fmt is ReportFormat.table and out is None:
         emit(

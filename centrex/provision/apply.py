@@ -44,6 +44,9 @@ class Applied:
     exhausted: dict[str, str] = field(default_factory=dict)  # site → reason (numbers_exhausted)
     ports: dict[str, PortRecord] = field(default_factory=dict)
     steps: int = 0
+    moved: dict[str, bool] = field(default_factory=dict)  # site → got new numbers (last move)
+    move_exhausted: dict[str, str] = field(default_factory=dict)  # site → reason: its move was refused
+    terminated: list[str] = field(default_factory=list)
 
 
 def tenant_domain(customer: str) -> str:
@@ -95,7 +98,7 @@ def apply_steps(
             later.clear()  # a retried transaction starts over
             added.clear()
             for batch in batches:
-                _apply(ses, batch, result, tenants, have_tenant, added, later, lc)
+                _apply(ses, batch, result, tenants, have_tenant, added, later, lc, profiles)
 
         db.in_transaction(url, work)  # one transaction per simulated instant
         have_tenant.update(added)
@@ -119,7 +122,9 @@ def _batches(group: list[Step]) -> list[list[Step]]:
     return out
 
 
-def _apply(ses, batch: list[Step], out: Applied, tenants, known, added, later: list[Step], lc) -> None:
+def _apply(
+    ses, batch: list[Step], out: Applied, tenants, known, added, later: list[Step], lc, profiles
+) -> None:
     kind, at = batch[0].kind, batch[0].at
     if kind == "ranges":
         fleet.declare_ranges(ses, batch[0].data["ranges"], at=at, actor=ACTOR)
@@ -140,8 +145,42 @@ def _apply(ses, batch: list[Step], out: Applied, tenants, known, added, later: l
         rec = out.ports.get(batch[0].data["site"])
         if rec is not None:
             rec.state = get_mandate(ses, rec.mandate).state
+    elif kind == "move":
+        _move(ses, batch[0], out)
+    elif kind == "terminate":
+        site = batch[0].data["site"]
+        fleet.terminate_site(ses, site, at=at, actor=ACTOR)  # its open mandate is cancelled too
+        out.terminated.append(site)
+        rec = out.ports.get(site)
+        if rec is not None:
+            rec.state = get_mandate(ses, rec.mandate).state
     else:
-        _port(ses, batch[0], out, later, lc)
+        _port(ses, batch[0], out, later, lc, profiles)
+
+
+def _move(ses, x: Step, out: Applied) -> None:
+    """An ALLEO move (000 §3.5): the emergency addresses follow; new blocks unless the numbers are kept.
+    A new zone without room refuses the move (an outcome, recorded), never the run."""
+    d = x.data
+    if d["site"] in out.exhausted:
+        return  # never in service in the inventory: nothing to move
+    try:
+        with ses.begin_nested():  # the refused move leaves the rest of the instant's transaction
+            fleet.move_site(
+                ses,
+                d["site"],
+                address=d["address"],
+                postcode=d["postcode"],
+                city=d["city"],
+                at=x.at,
+                actor=ACTOR,
+                new_numbers=d["new_numbers"],
+                zone=d["zone"],
+            )
+    except fleet.NumbersExhausted as exc:
+        out.move_exhausted[d["site"]] = exc.reason
+        return
+    out.moved[d["site"]] = d["new_numbers"]
 
 
 def _order(ses, batch: list[Step], at: datetime, tenants, known: set[str], added: set[str]) -> None:
@@ -176,7 +215,7 @@ def _accounts(life) -> list[fleet.AccountSpec]:
     return out
 
 
-def _port(ses, x: Step, out: Applied, later: list[Step], lc: FleetLifecycle) -> None:
+def _port(ses, x: Step, out: Applied, later: list[Step], lc: FleetLifecycle, profiles) -> None:
     plan: PortPlan = x.data["plan"]
     site, action, at = x.data["site"], x.data["action"], x.at
     if action == "create":
@@ -204,9 +243,12 @@ def _port(ses, x: Step, out: Applied, later: list[Step], lc: FleetLifecycle) -> 
         if answer.reason and rec.reason is None:
             rec.reason = answer.reason
         if answer.state == "accepted":
-            # ARCEP 2013-0830: the earliest date the inventory allows, 1 business day after acceptance
-            day = earliest_port_date(get_mandate(ses, rec.mandate))
-            fleet.schedule_port(ses, rec.mandate, day, at=at, actor=ACTOR)
+            # the earliest date the inventory allows: 1 jour ouvrable after acceptance, in the jours
+            # ouvrables of the scenario's profile (its `jour_ouvrable` choice)
+            mandate = get_mandate(ses, rec.mandate)
+            profile = profiles.get(mandate.site.profile)
+            day = earliest_port_date(mandate, profile)
+            fleet.schedule_port(ses, rec.mandate, day, at=at, actor=ACTOR, profile=profile)
             rec.state, rec.port_date = "scheduled", day
             when = instant(day, PORT_AT)
             if when.date() < lc.end:

@@ -8,9 +8,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from centrex.provision.apply import Applied
 from provisioning import db
 from provisioning.mandates import list_mandates
+from provisioning.models import Site
 from provisioning.numbers import list_blocks, list_ranges
 from provisioning.plan import format_e164
 from sim import rundir
@@ -79,6 +82,7 @@ def inventory_summary(url: str, applied: Applied) -> dict[str, Any]:
         by_size = Counter((b.size, "ported" if b.ported else b.purpose) for b in blocks)
         mandates = list_mandates(ses)
         by_state = Counter(m.state for m in mandates)
+        sites = Counter(ses.scalars(select(Site.state)))
     zones: dict[str, dict[str, int]] = {}
     for r in ranges:
         z = zones.setdefault(r["zone"], {"size": 0, "allocated": 0, "quarantined": 0, "free": 0})
@@ -96,6 +100,13 @@ def inventory_summary(url: str, applied: Applied) -> dict[str, Any]:
         "rejections": [{"outcome": o, "reason": r, "mandates": n} for (o, r), n in sorted(reasons.items())],
         "ports_completed": by_state.get("ported", 0),
         "exhausted": [{"site": s, "reason": r} for s, r in sorted(applied.exhausted.items())],
+        # the sites' states at the end, and what the moves did to their numbers (000 §2.3, §3.5)
+        "sites": dict(sorted(sites.items())),
+        "moves": {
+            "kept_numbers": sum(not new for new in applied.moved.values()),
+            "new_numbers": sum(applied.moved.values()),
+            "refused": [{"site": s, "reason": r} for s, r in sorted(applied.move_exhausted.items())],
+        },
     }
 
 

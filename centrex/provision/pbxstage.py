@@ -1,8 +1,9 @@
 """`centrex run --sip`: Kamailio started from the run's inventory, every account and tenant checked.
 
 Registration of every account (the right digest accepted, a wrong one refused), every tenant's channel
-limit (N calls up, the N+1st refused 503, the freed channel reusable), the security checks; the PBX is
-stopped afterwards. Results: sip.json and sip-junit.xml in the run directory.
+limit (N calls up, the N+1st refused 503, the freed channel reusable), a call between two tenants (the
+channels it takes under the PBX's `inter_tenant` choice, default `both`), the security checks; the PBX
+is stopped afterwards. Results: sip.json and sip-junit.xml in the run directory.
 """
 
 from __future__ import annotations
@@ -49,7 +50,13 @@ def check_fleet(url: str, out: Path, on_result=None) -> dict[str, Any]:
 async def _check_all(target, on_result=None):
     """Every account's registration (a bounded number at once, each on its own socket), then every
     tenant's limit one after the other (each counts the PBX's active calls), then the security checks."""
-    from sip.checks import check_channel_limit, check_registration, run_checks_async
+    from sip.checks import (
+        check_channel_limit,
+        check_inter_tenant,
+        check_registration,
+        inter_tenant_pair,
+        run_checks_async,
+    )
     from sip.report import CheckResult, Report
     from sip.ua import Identity, SipTimeout
 
@@ -84,6 +91,15 @@ async def _check_all(target, on_result=None):
                 f"channel_limit:{t.name}", "channel_limit", lambda n=t.name: check_channel_limit(target, n)
             )
         )
+    pair = inter_tenant_pair(inv)
+    if pair is not None:  # a call between two customers takes the channels the PBX's choice says
+        results.append(
+            await _timed(
+                f"inter_tenant:{pair[0]}->{pair[1]}",
+                "inter_tenant",
+                lambda: check_inter_tenant(target, *pair),
+            )
+        )
     results += (await run_checks_async(target, groups=("security",))).checks
     return Report(results)
 
@@ -105,10 +121,16 @@ def sip_figures(report, inventory) -> dict[str, Any]:
                 }
             )
     security = [{"check": c.name, "passed": c.passed} for c in report.checks if c.group == "security"]
+    inter = [
+        {"check": c.name, "passed": c.passed, "evidence": c.evidence}
+        for c in report.checks
+        if c.group == "inter_tenant"
+    ]
     return {
         "accounts": len(inventory.accounts),
         "registered": sum(c.passed for c in reg),
         "refused": sum(not c.passed for c in reg),
         "tenants": tenants,
         "security": security,
+        "inter_tenant": inter[0] if inter else None,
     }

@@ -13,9 +13,10 @@ from typing import Any
 
 from contracts.calendar import PARIS
 from contracts.choices import RejectionReason
+from sim.changes import MOVE_MINUTE
 from sim.choices import PortingOutcome
 from sim.installs import SERVICE_START_MINUTE
-from sim.lifecycle import FleetLifecycle, SiteLife
+from sim.lifecycle import FleetLifecycle, SiteLife, SiteMove
 from sim.porting import Port
 from sim.scenario import NumberZone, Scenario
 
@@ -26,13 +27,16 @@ ORDER_AT = time(7, 30)  # the order is recorded first thing on its signature day
 NUMBERS_AT = time(8, 0)  # SDA blocks are given on the service-start day, before the install
 SERVICE_AT = time(SERVICE_START_MINUTE // 60, SERVICE_START_MINUTE % 60)  # calls work from noon
 PORT_AT = time(10, 0)  # mandate submissions, corrections and completions happen in office hours
+TERMINATE_AT = time(0, 0)  # a termination takes effect on its day, the first day without service
+MOVE_AT = time(MOVE_MINUTE // 60, MOVE_MINUTE % 60)  # when the move's interruption window opens
 
 # Ported numbers come from the donor operator's space: national `0 Z 4 xxxxxxx` with Z the site's zone
 # digit (valid French numbers; the declared ranges must stay clear of it, checked before simulating).
 DONOR_DIGIT = "4"
 
-# Order of steps at one instant: ranges, expiry sweep, orders, numbers, service start, ports.
-_RANK = {"ranges": 0, "expire": 1, "order": 2, "numbers": 3, "start": 4, "port": 5}
+# Order of steps at one instant: ranges, terminations, expiry sweep, orders, numbers, moves, service
+# start, ports.
+_RANK = {"ranges": 0, "terminate": 1, "expire": 2, "order": 3, "numbers": 4, "move": 5, "start": 6, "port": 7}
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Step:
     """One change of the inventory: when, what, on which site (batched by `apply` per instant/kind)."""
 
     at: datetime
-    kind: str  # ranges | expire | order | numbers | start | port
+    kind: str  # ranges | terminate | expire | order | numbers | move | start | port
     seq: int  # fleet order of the site (ties at one instant)
     data: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -149,24 +153,47 @@ def steps(s: Scenario, lc: FleetLifecycle, zone_of_departement) -> list[Step]:
     ports = {p.site: p for p in lc.ports}
     for seq, life in enumerate(lc.sites):
         g = s.site_groups[life.group]
-        zone = "09" if g.numbers is NumberZone.non_geographic else zone_of_departement(g.departement)
-        out.append(Step(instant(life.ordered, ORDER_AT), "order", seq, site_order(s, life)))
-        if life.service_start is None:
-            continue
-        port = ports.get(life.site)
-        k = g.ported_numbers if port is not None else 0
-        new = max(0, life.handsets - k)  # 000 §2.2: numbers by allocation or by portability
-        day = life.service_start
+        dep = life.departement or g.departement
+        zone = "09" if g.numbers is NumberZone.non_geographic else zone_of_departement(dep)
         own = "09" if g.numbers is NumberZone.non_geographic else None  # None: the département's zone
-        out.append(
-            Step(instant(day, NUMBERS_AT), "numbers", seq, {"site": life.site, "count": new, "zone": own})
-        )
-        out.append(
-            Step(instant(day, SERVICE_AT), "start", seq, {"site": life.site, "day": day, "life": life})
-        )
-        if port is not None:
-            out += _port_steps(s, lc, seq, life, port, zone)
+        mine = [Step(instant(life.ordered, ORDER_AT), "order", seq, site_order(s, life))]
+        if life.service_start is not None:
+            port = ports.get(life.site)
+            k = g.ported_numbers if port is not None else 0
+            new = max(0, life.handsets - k)  # 000 §2.2: numbers by allocation or by portability
+            day = life.service_start
+            mine.append(
+                Step(instant(day, NUMBERS_AT), "numbers", seq, {"site": life.site, "count": new, "zone": own})
+            )
+            mine.append(
+                Step(instant(day, SERVICE_AT), "start", seq, {"site": life.site, "day": day, "life": life})
+            )
+            if port is not None:
+                mine += _port_steps(s, lc, seq, life, port, zone)
+        mine += [Step(instant(m.on, MOVE_AT), "move", seq, _move(life, m, own)) for m in life.moves]
+        gone = life.terminated_on
+        if gone is not None:
+            if gone <= life.ordered:
+                continue  # ended before it was ordered: the inventory never sees it
+            # nothing of the site happens from its termination on (an install, a move, a port step)
+            mine = [x for x in mine if x.at.date() < gone]
+            mine.append(Step(instant(gone, TERMINATE_AT), "terminate", seq, {"site": life.site}))
+        out += mine
     return sorted((x for x in out if x.at.date() < lc.end), key=lambda x: x.key)
+
+
+def _move(life: SiteLife, move: SiteMove, zone: str | None) -> dict[str, Any]:
+    """An ALLEO move (000 §3.5): the new address, and new numbers unless the site keeps its own
+    (`keeps_numbers`, the simulation's `moves.numbers` choice, 000 §2.3) — from `zone` (09) or the new
+    address's zone."""
+    return {
+        "site": life.site,
+        "address": move.address.street,
+        "postcode": move.address.postcode,
+        "city": move.address.city,
+        "new_numbers": not move.keeps_numbers,
+        "zone": zone,
+    }
 
 
 def _port_steps(s: Scenario, lc: FleetLifecycle, seq: int, life: SiteLife, p: Port, zone: str) -> list[Step]:

@@ -56,11 +56,20 @@ def provisioning(run: Run) -> Section:
     blocks = [[str(b["size"]), b["kind"], f"{b['blocks']:,}"] for b in p["blocks"]]
     rejections = [[r["outcome"], r["reason"], str(r["mandates"])] for r in p["rejections"]]
     exhausted = [[e["site"], e["reason"]] for e in p["exhausted"]]
+    sites = p.get("sites") or {}
+    moves = p.get("moves") or {"kept_numbers": 0, "new_numbers": 0, "refused": []}
+    exhausted += [[m["site"], f"move refused: {m['reason']}"] for m in moves["refused"]]
     intro = (
         f"Replication 0's fleet as the inventory recorded it: {sum(b['blocks'] for b in p['blocks']):,} "
         f"number blocks, {p['ports_completed']} ports completed, {len(p['exhausted'])} installs failed "
         "because no block was left (numbers_exhausted). Rejection reasons are the OBL's own decisions."
     )
+    if sites:
+        intro += (
+            f" Sites at the end: {', '.join(f'{n:,} {s}' for s, n in sites.items())}; moves kept their "
+            f"numbers {moves['kept_numbers']} times and got new blocks {moves['new_numbers']} times (the old "
+            "ones to quarantine); a terminated site's numbers are in quarantine and its accounts disabled."
+        )
     return Section(
         "provisioning",
         "Provisioning",
@@ -82,7 +91,19 @@ def provisioning(run: Run) -> Section:
                 rejections,
                 {2},
             ),
-            Table("table-exhausted", "Installs failed: numbers exhausted", ["site", "reason"], exhausted),
+            Table(
+                "table-sites",
+                "Sites by state",
+                ["state", "sites"],
+                [[k, f"{n:,}"] for k, n in sites.items()],
+                {1},
+            ),
+            Table(
+                "table-exhausted",
+                "Installs or moves failed: numbers exhausted",
+                ["site", "reason"],
+                exhausted,
+            ),
         ],
         grid=grid,
     )
@@ -122,6 +143,9 @@ def sip(run: Run) -> Section:
         [t["tenant"], str(t["accounts"]), str(t["channel_limit"]), t["limit"], t["evidence"]] for t in tenants
     ]
     security = [[c["check"], "pass" if c["passed"] else "FAIL"] for c in s["security"]]
+    inter = s.get("inter_tenant")
+    if inter is not None:  # the call between two tenants, under the PBX's inter_tenant choice
+        security.append([inter["check"], ("pass: " if inter["passed"] else "FAIL: ") + inter["evidence"]])
     held = sum(t["limit"] == "held" for t in tenants)
     intro = (
         f"Kamailio started from the run's inventory: {s['registered']:,} of {s['accounts']:,} accounts "
@@ -141,7 +165,12 @@ def sip(run: Run) -> Section:
                 rows,
                 {1, 2},
             ),
-            Table("table-sip-security", "Security checks", ["check", "result"], security),
+            Table(
+                "table-sip-security",
+                "Security checks and the call between tenants",
+                ["check", "result"],
+                security,
+            ),
         ],
         grid=grid,
     )

@@ -190,6 +190,7 @@ class Run:
     installs: list[dict[str, Any]]
     porting: list[dict[str, Any]]
     restorations: Restorations
+    lifecycle: list[dict[str, Any]] = field(default_factory=list)  # replication 0's lifecycle.csv
     site_profile: dict[str, str] = field(default_factory=dict)
     provisioning: dict[str, Any] | None = None  # provisioning.json (optional: runs with an inventory)
     sip: dict[str, Any] | None = None  # sip.json (optional: `centrex run --sip`)
@@ -414,6 +415,7 @@ def load_run(run_dir: Path) -> Run:
         installs=list(tables.rows(rundir.INSTALLS)),
         porting=list(tables.rows(rundir.PORTING)),
         restorations=_fast_restorations(tables) or _restorations(tables.rows(rundir.RESTORATIONS)),
+        lifecycle=list(tables.rows(rundir.LIFECYCLE)),
         detail=tables.detail,
     )
     run.site_profile = _site_profiles(run)

@@ -13,6 +13,7 @@ from centrex.report.common import Section, Table, profiles_in_force
 from centrex.report.credits import INSTALL_DELAY, UNATTRIBUTED, credits, credits_by_cause, liability
 from centrex.report.fleet import availability, merged_minutes, worst_sites
 from centrex.report.inventory import provisioning, sip
+from centrex.report.lifecycle import lifecycle, tickets
 from centrex.report.operations import installs, porting, restoration
 from centrex.report.rundir import Run
 from centrex.report.scenario import scenario
@@ -31,6 +32,7 @@ __all__ = [
     "credits_by_cause",
     "installs",
     "liability",
+    "lifecycle",
     "merged_minutes",
     "porting",
     "profiles_in_force",
@@ -38,6 +40,7 @@ __all__ = [
     "restoration",
     "scenario",
     "sip",
+    "tickets",
     "worst_sites",
 ]
 
@@ -49,7 +52,9 @@ SECTIONS: tuple[tuple[str, Callable[[Run, dict[str, Profile]], Section]], ...] =
     ("credits", credits),
     ("liability", lambda run, _profiles: liability(run)),
     ("restoration", restoration),
+    ("tickets", tickets),
     ("installs", installs),
+    ("lifecycle", lifecycle),
     ("porting", lambda run, _profiles: porting(run)),
     ("provisioning", lambda run, _profiles: provisioning(run)),
     ("sip", lambda run, _profiles: sip(run)),

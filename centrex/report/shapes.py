@@ -31,6 +31,16 @@ class Replication(BaseModel):
     credits_owed_eur: dict[str, float]
     credits_claimed_eur: dict[str, float] = Field(default_factory=dict)
     install_credits_eur: float | None = None
+    # issue 16, per profile: lifecycle counts and euros, tickets opened on detection, 48-hour non-responses
+    terminations: dict[str, float] | None = None
+    termination_fees_eur: dict[str, float] | None = None
+    moves: dict[str, float] | None = None
+    move_fees_eur: dict[str, float] | None = None
+    cancellations: dict[str, float] | None = None
+    cancellations_billed: dict[str, float] | None = None
+    cancellation_fees_eur: dict[str, float] | None = None
+    tickets_provider_detected: dict[str, float] | None = None
+    non_responses: dict[str, float] | None = None
 
 
 class Aggregate(BaseModel):
@@ -41,6 +51,17 @@ class Aggregate(BaseModel):
     credits_owed_eur: dict[str, Stats | None]
     credits_claimed_eur: dict[str, Stats | None] = Field(default_factory=dict)
     install_credits_eur: Stats | None = None
+    terminations: dict[str, Stats | None] | None = None
+    termination_fees_eur: dict[str, Stats | None] | None = None
+    moves: dict[str, Stats | None] | None = None
+    move_fees_eur: dict[str, Stats | None] | None = None
+    cancellations: dict[str, Stats | None] | None = None
+    cancellations_billed: dict[str, Stats | None] | None = None
+    cancellation_fees_eur: dict[str, Stats | None] | None = None
+    tickets_provider_detected: dict[str, Stats | None] | None = None
+    non_responses: dict[str, Stats | None] | None = None
+    restoration_within_objective: dict[str, Stats | None] | None = None
+    replacement_within_objective: dict[str, Stats | None] | None = None
 
 
 class Summary(BaseModel):
@@ -130,8 +151,14 @@ class Exhausted(_Strict):
     reason: str
 
 
+class MoveFigures(_Strict):
+    kept_numbers: int
+    new_numbers: int
+    refused: list[Exhausted]
+
+
 class Provisioning(_Strict):
-    """provisioning.json: the run's inventory figures."""
+    """provisioning.json: the run's inventory figures (`sites`, `moves`: issue 16 on)."""
 
     ranges: list[RangeUse]
     zones: dict[str, ZoneUse]
@@ -140,6 +167,8 @@ class Provisioning(_Strict):
     rejections: list[Rejection]
     ports_completed: int
     exhausted: list[Exhausted]
+    sites: dict[str, int] | None = None
+    moves: MoveFigures | None = None
 
 
 class TenantCheck(_Strict):
@@ -155,14 +184,21 @@ class SecurityCheck(_Strict):
     passed: bool
 
 
+class InterTenantCheck(_Strict):
+    check: str
+    passed: bool
+    evidence: str
+
+
 class SipFigures(_Strict):
-    """sip.json: the PBX checks of the run's fleet."""
+    """sip.json: the PBX checks of the run's fleet (`inter_tenant`: issue 16 on)."""
 
     accounts: int
     registered: int
     refused: int
     tenants: list[TenantCheck]
     security: list[SecurityCheck]
+    inter_tenant: InterTenantCheck | None = None
 
 
 def checked(model: type[BaseModel], data: Any, path: Path) -> dict[str, Any]:

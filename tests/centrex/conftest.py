@@ -38,6 +38,106 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
             w.writerow(r)
 
 
+LIFECYCLE_COLUMNS = [
+    "site",
+    "profile",
+    "event",
+    "on",
+    "appointment_at",
+    "billed",
+    "fee_eur",
+    "clause",
+    "new_departement",
+    "keeps_numbers",
+]
+# replication 0's figures agree with lifecycle_rows; other replications draw (summary.json keys, sim.summary)
+LIFE_REP0 = {
+    "terminations": {"alleo": 2, "allset": 1},
+    "termination_fees_eur": {"alleo": 12520.0, "allset": 7200.0},
+    "moves": {"alleo": 2, "allset": 1},
+    "move_fees_eur": {"alleo": 500.0},
+    "cancellations": {"alleo": 2, "progetcom": 1},
+    "cancellations_billed": {"alleo": 1, "progetcom": 1},
+    "cancellation_fees_eur": {"alleo": 120.0, "progetcom": 150.0},
+    "tickets_provider_detected": {"alleo": 3, "allset": 2, "progetcom": 2, "allocloud": 1},
+    "non_responses": {"progetcom": 2},
+}
+LIFE = {
+    "terminations": lambda r: r.randint(0, 3),
+    "termination_fees_eur": lambda r: round(r.uniform(0, 20000), 2),
+    "moves": lambda r: r.randint(0, 2),
+    "move_fees_eur": lambda r: 250.0 * r.randint(0, 2),
+    "cancellations": lambda r: r.randint(0, 4),
+    "cancellations_billed": lambda r: r.randint(0, 2),
+    "cancellation_fees_eur": lambda r: 120.0 * r.randint(0, 2),
+    "tickets_provider_detected": lambda r: r.randint(0, 6),
+    "non_responses": lambda r: r.randint(0, 3),
+}
+
+
+def lifecycle_rows(sites: dict[str, list[str]]) -> list[dict]:
+    """lifecycle.csv of replication 0: every kind of event the report shows (issue 16)."""
+    leo, st = sites["alleo"], sites["allset"]
+    move = "000 §3.5 (the new Bon de Commande de Service of a move: new initial fees)"
+    cancel = "000 §7.3 (iv) « annulation … moins de quarante-huit (48) heures ouvrées avant la date »"
+    rows = [
+        (leo[0], "alleo", "termination", "2026-01-20", "", 1, "300.00", "000 §6.4 (link fees)", "", ""),
+        (
+            leo[2],
+            "alleo",
+            "termination",
+            "2026-02-10",
+            "",
+            1,
+            "12220.00",
+            "000 §6.2; 000 §6.3; 000 §6.4",
+            "",
+            "",
+        ),
+        (leo[3], "alleo", "move", "2026-02-15", "", 1, "250.00", move, "92", 1),
+        (leo[4], "alleo", "move", "2026-03-02", "", 1, "250.00", move, "67", 0),
+        (
+            leo[5],
+            "alleo",
+            "cancellation",
+            "2026-01-12",
+            "2026-01-13T09:00:00+01:00",
+            1,
+            "120.00",
+            cancel,
+            "",
+            "",
+        ),
+        (leo[5], "alleo", "cancellation", "2026-01-02", "2026-01-09T09:00:00+01:00", 0, "", cancel, "", ""),
+        (st[1], "allset", "move", "2026-02-01", "", 0, "", "allset: its seed has no move clause", "44", 0),
+        (
+            st[1],
+            "allset",
+            "termination",
+            "2026-02-01",
+            "",
+            1,
+            "7200.00",
+            "001 §5 (initial, 1st year)",
+            "",
+            "",
+        ),
+        (
+            sites["progetcom"][0],
+            "progetcom",
+            "cancellation",
+            "2026-01-20",
+            "2026-01-21T09:00:00+01:00",
+            1,
+            "150.00",
+            "002 §3 « moins de 48h ouvrées avant la date du rendez-vous »",
+            "",
+            "",
+        ),
+    ]
+    return [dict(zip(LIFECYCLE_COLUMNS, r, strict=True)) for r in rows]
+
+
 def make_run_dir(path: Path, *, replications: int = 8, seed: int = 7) -> Path:
     """Write a complete, small run directory that follows the run-directory format exactly."""
     rnd = random.Random(seed)
@@ -90,6 +190,9 @@ def make_run_dir(path: Path, *, replications: int = 8, seed: int = 7) -> Path:
                 notified = down + timedelta(minutes=rnd.randint(5, 40))
                 tk = f"T{ticket:05d}"
                 if rep == 0:
+                    # issue 16: every third ticket opened on detection; ProgetCom's may wait for the customer
+                    waits = profile == "progetcom" and ticket % 2 == 0
+                    answered = notified + timedelta(hours=5) if waits and ticket % 4 == 0 else None
                     incidents.append(
                         {
                             "ticket": tk,
@@ -99,6 +202,9 @@ def make_run_dir(path: Path, *, replications: int = 8, seed: int = 7) -> Path:
                             "cause": cause,
                             "replication": 0,
                             "profile": profile,
+                            "detected_by": "provider" if ticket % 3 == 0 else "customer",
+                            "pending_since": (notified + timedelta(hours=1)).isoformat() if waits else "",
+                            "answered_at": answered.isoformat() if answered else "",
                         }
                     )
                 wall = (up - notified).total_seconds() / 60
@@ -143,9 +249,21 @@ def make_run_dir(path: Path, *, replications: int = 8, seed: int = 7) -> Path:
     )
     _write_csv(
         path / "incidents.csv",
-        ["ticket", "site", "notified_at", "restored_at", "cause", "replication", "profile"],
+        [
+            "ticket",
+            "site",
+            "notified_at",
+            "restored_at",
+            "cause",
+            "replication",
+            "profile",
+            "detected_by",
+            "pending_since",
+            "answered_at",
+        ],
         incidents,
     )
+    _write_csv(path / "lifecycle.csv", LIFECYCLE_COLUMNS, lifecycle_rows(sites))
     _write_csv(
         path / "restorations.csv",
         [
@@ -284,6 +402,7 @@ def make_run_dir(path: Path, *, replications: int = 8, seed: int = 7) -> Path:
     (path / "sla.json").write_text(json.dumps(sla, indent=1), encoding="utf-8")
 
     per_rep = []
+    life_rnd = random.Random(seed + 16)  # its own stream: the other draws stay as they were
     for rep in range(replications):
         per_rep.append(
             {
@@ -298,6 +417,11 @@ def make_run_dir(path: Path, *, replications: int = 8, seed: int = 7) -> Path:
                 "restoration_within_objective": {p: round(rnd.random(), 3) for p in PROFILES},
                 "install_credits_eur": float(15 * rnd.randint(0, 40)),
                 "outages": {p: rnd.randint(0, 12) for p in PROFILES},
+                # issue 16: lifecycle and ticket figures per profile (sim.summary)
+                **{
+                    k: {p: (v(life_rnd) if rep else LIFE_REP0[k].get(p, 0)) for p in PROFILES}
+                    for k, v in LIFE.items()
+                },
             }
         )
 
@@ -326,6 +450,7 @@ def make_run_dir(path: Path, *, replications: int = 8, seed: int = 7) -> Path:
             "credits_claimed_eur": {p: stats([0.0] * replications) for p in PROFILES},
             "restoration_within_objective": {p: {"mean": 0.5, "ci95": [0.4, 0.6]} for p in PROFILES},
             "install_credits_eur": stats([r["install_credits_eur"] for r in per_rep]),
+            **{k: {p: stats([r[k][p] for r in per_rep]) for p in PROFILES} for k in LIFE},
         },
         "choices": choices,
     }
@@ -382,6 +507,8 @@ def _inventory_files(path: Path, rnd: random.Random) -> None:
         ],
         "ports_completed": 31,
         "exhausted": [{"site": "allset-lyon-00031", "reason": "numbers_exhausted"}],
+        "sites": {"in_service": 14, "moved": 2, "terminated": 3},
+        "moves": {"kept_numbers": 1, "new_numbers": 1, "refused": []},
     }
     (path / "provisioning.json").write_text(json.dumps(provisioning, indent=1), encoding="utf-8")
     tenants = [
@@ -458,6 +585,24 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = Path(__file__).resolve().parents[2]
     out = tmp_path_factory.mktemp("demo") / "run"
     cmd = [sys.executable, "-m", "centrex.cli", "-q", "run", str(repo / "scenarios" / "demo.yaml")]
+    cmd += ["--replications", "2", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def lifecycle_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run directory of issue 16's scenario (moves, terminations, cancellations, tickets), 2
+    replications, its fleet provisioned."""
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    out = tmp_path_factory.mktemp("lifecycle") / "run"
+    cmd = [sys.executable, "-m", "centrex.cli", "-q", "run", str(repo / "scenarios" / "lifecycle.yaml")]
     cmd += ["--replications", "2", "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)

@@ -33,7 +33,9 @@ SECTION_IDS = [
     "credits",
     "liability",
     "restoration",
+    "tickets",
     "installs",
+    "lifecycle",
     "porting",
     "scenario",
 ]

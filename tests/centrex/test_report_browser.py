@@ -19,7 +19,9 @@ SECTION_IDS = [
     "credits",
     "liability",
     "restoration",
+    "tickets",
     "installs",
+    "lifecycle",
     "porting",
     "provisioning",
     "sip",
@@ -37,10 +39,11 @@ def console_errors(browser) -> list[dict]:
     return [e for e in browser.get_log("browser") if e.get("level") in ("SEVERE", "ERROR")]
 
 
-def check_page(browser, sip: bool = True) -> None:
+def check_page(browser, sip: bool = True, lifecycle: bool = True) -> None:
     """Every section present and visible; every section's plots carry marks; no console error.
 
-    `sip=False`: a run without `--sip`, whose SIP section says how to get the checks instead."""
+    `sip=False`: a run without `--sip`, whose SIP section says how to get the checks instead.
+    `lifecycle=False`: a run without moves, terminations or cancellations, whose section says so."""
     assert browser.title.startswith("centrex run report")
     for sid in SECTION_IDS:
         section = browser.find_element(By.ID, sid)
@@ -48,6 +51,9 @@ def check_page(browser, sip: bool = True) -> None:
         assert section.find_element(By.TAG_NAME, "h2").text
         if sid == "sip" and not sip:
             assert "--sip" in section.text and not section.find_elements(By.CSS_SELECTOR, "svg.plot")
+            continue
+        if sid == "lifecycle" and not lifecycle:
+            assert "no move, termination or cancelled appointment in this run" in section.text
             continue
         if sid == "scenario":
             rows = section.find_elements(By.CSS_SELECTOR, "#table-scenario tbody tr")
@@ -100,12 +106,37 @@ def test_demo_scenario_report_in_headless_chromium(browser, demo_run, tmp_path):
     """The Done-when of issue 9: the demo scenario's report opens with every section present."""
     report = write_report(demo_run)
     open_report(browser, report)
-    check_page(browser, sip=False)
+    check_page(browser, sip=False, lifecycle=False)
     screenshot(browser, tmp_path / "demo-full.png")
     top = screenshot(browser, tmp_path / "demo-top.png", height=2000)
     assert top.stat().st_size > 10_000  # a rendered page, not a blank one
     if os.environ.get("CENTREX_UPDATE_SCREENSHOT"):  # refresh the README's picture on request only
         shutil.copyfile(top, REPO / "docs" / "report-screenshot.png")
+
+
+@pytest.mark.browser
+def test_lifecycle_scenario_report_in_headless_chromium(browser, lifecycle_run, tmp_path):
+    """Done-when of issue 16: the lifecycle scenario's report shows moves, terminations with their fees,
+    billed cancellations, provider-detected tickets and 48-hour non-responses."""
+    open_report(browser, write_report(lifecycle_run))
+    check_page(browser, sip=False)
+    events = browser.find_elements(By.CSS_SELECTOR, "#table-lifecycle-events tbody tr")
+    # a long table sits in a closed <details>: its text is read, not its rendering
+    kinds = {
+        tuple(c.get_attribute("textContent") for c in r.find_elements(By.TAG_NAME, "td"))[2:6:3]
+        for r in events
+    }
+    assert {("move", "yes"), ("termination", "yes"), ("cancellation", "yes")} <= kinds
+    labels = [
+        r.get_attribute("textContent")
+        for r in browser.find_elements(By.CSS_SELECTOR, "#table-tickets-figures tbody tr")
+    ]
+    assert any("opened on detection" in t for t in labels) and any(
+        "48-hour non-responses" in t for t in labels
+    )
+    assert browser.find_elements(By.CSS_SELECTOR, "#tickets #plot-tickets-detected .mark")
+    assert browser.find_elements(By.CSS_SELECTOR, "#lifecycle #plot-termination-fees .mark")
+    screenshot(browser, tmp_path / "lifecycle-full.png")
 
 
 @pytest.mark.browser

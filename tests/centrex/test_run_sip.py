@@ -40,6 +40,10 @@ def test_run_sip_checks_every_account_and_tenant(tmp_path):
         assert f"call {n + 1} → " in t["evidence"] and "503" in t["evidence"]
         assert "new call → 200" in t["evidence"]
     assert sip["security"] and all(c["passed"] for c in sip["security"])
+    # the first two tenants by name: a call between them takes a channel of each (inter_tenant = both)
+    inter = sip["inter_tenant"]
+    assert inter["check"] == "inter_tenant:Lutèce Conseil->allocloud-bordeaux" and inter["passed"]
+    assert "channels taken Lutèce Conseil 1, allocloud-bordeaux 1 (expected 1, 1)" in inter["evidence"]
     junit = ET.parse(out / "sip-junit.xml").getroot()
     assert int(junit.get("tests")) == len(sip["checks"]) and junit.get("failures") == "0"
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))

@@ -64,7 +64,19 @@ def populated(inventory):
         ]
         fleet.add_accounts(s, accounts, at=AT, actor="t")
         add_tenant(s, "by-hand", "hand.pbx.test", 3, actor="t")  # recorded as an override
-        fleet.terminate_site(s, "strasbourg", at=AT, actor="t")
+        pending = create_mandate(
+            s,
+            site="strasbourg",
+            holder="B",
+            address="C",
+            numbers=[33388000001],
+            expires=date(2026, 12, 31),
+            actor="t",
+            at=AT,
+        )
+        act(s, pending.id, "submit", actor="t", at=AT)
+        fleet.terminate_site(s, "strasbourg", at=AT, actor="t")  # cancels the submitted mandate
+        assert pending.state == "cancelled" and pending.events[-1].detail == "site strasbourg terminated"
     assert failing(inventory) == {}
     return inventory
 
@@ -105,6 +117,10 @@ def damage(url, sql):
             "no_enabled_account_on_terminated_site",
         ),
         ("UPDATE number SET state = 'free', block_id = NULL WHERE e164 = 33142000001", "number_states"),
+        (
+            "UPDATE mandate SET state = 'submitted' WHERE state = 'cancelled'",
+            "no_open_mandate_on_terminated_site",
+        ),
     ],
 )
 def test_each_invariant_is_checked(populated, sql, broken):

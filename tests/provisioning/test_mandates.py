@@ -47,8 +47,8 @@ def test_full_path_to_ported_with_audit(obl):
         act(s, m.id, "submit", actor="ops", today=date(2026, 5, 5))
         answer(s, m.id, today=date(2026, 5, 7))  # Thursday
         assert m.state == "accepted" and m.accepted_on == date(2026, 5, 7)
-        # ARCEP: ≥ 1 business day after acceptance; Fri 8 May 2026 is a holiday → Mon 11 May
-        with pytest.raises(InputError, match="earliest 2026-05-11"):
+        # ARCEP: ≥ 1 jour ouvrable (Mon–Sat) after acceptance; Fri 8 May 2026 is a holiday → Sat 9 May
+        with pytest.raises(InputError, match="earliest 2026-05-09"):
             act(s, m.id, "schedule", actor="ops", port_date=date(2026, 5, 8), today=date(2026, 5, 7))
     with db.session_scope(obl) as s:
         act(s, m.id, "schedule", actor="ops", port_date=date(2026, 5, 11), today=date(2026, 5, 7))
@@ -151,8 +151,10 @@ def test_port_only_after_service_start(obl):
             act(s, sx.id, "schedule", actor="ops", port_date=date(2027, 1, 4), today=date(2026, 2, 20))
 
 
-def test_business_day_follows_the_site_calendar(obl):
-    """Good Friday is off in Alsace-Moselle only: accepted Thu 2 Apr 2026 → Tue 7 Apr in Strasbourg."""
+def test_jour_ouvrable_follows_the_site_calendar(obl):
+    """ARCEP « jour ouvrable » = Monday to Saturday, public holidays off (`jour_ouvrable: mon_sat`).
+    Good Friday is off in Alsace-Moselle only: accepted Thu 2 Apr 2026 → Fri 3 Apr in Paris, Sat 4 Apr
+    in Strasbourg; accepted Sat 4 Apr → Tue 7 Apr (Sunday, then Easter Monday off)."""
     with db.session_scope(obl) as s:
         from provisioning.mandates import earliest_port_date
 
@@ -161,7 +163,36 @@ def test_business_day_follows_the_site_calendar(obl):
             act(s, m.id, "submit", actor="ops", today=date(2026, 4, 1))
             act(s, m.id, "accept", actor="ops", today=date(2026, 4, 2))
         assert earliest_port_date(paris) == date(2026, 4, 3)
-        assert earliest_port_date(stras) == date(2026, 4, 7)
+        assert earliest_port_date(stras) == date(2026, 4, 4)
+        paris.accepted_on = date(2026, 4, 4)
+        assert earliest_port_date(paris) == date(2026, 4, 7)
+
+
+def test_jour_ouvrable_business_days_choice_skips_saturday(obl):
+    """`jour_ouvrable: business_days` counts the profile's jours ouvrés (ALLEO Mon–Fri): accepted Fri
+    10 Apr 2026 → Mon 13 Apr, where the default gives Sat 11 Apr; `act` honours the profile given."""
+    from contracts.profile import load_profile
+    from provisioning.mandates import earliest_port_date
+
+    business = load_profile("alleo", {"jour_ouvrable": "business_days"})
+    with db.session_scope(obl) as s:
+        m = new(s)
+        act(s, m.id, "submit", actor="ops", today=date(2026, 4, 9))
+        act(s, m.id, "accept", actor="ops", today=date(2026, 4, 10))
+        assert earliest_port_date(m) == date(2026, 4, 11)
+        assert earliest_port_date(m, business) == date(2026, 4, 13)
+        with pytest.raises(InputError, match=r"1 jour ouvrable .* \(earliest 2026-04-13, ARCEP 2013-0830\)"):
+            act(
+                s,
+                m.id,
+                "schedule",
+                actor="ops",
+                port_date=date(2026, 4, 11),
+                today=date(2026, 4, 10),
+                profile=business,
+            )
+        act(s, m.id, "schedule", actor="ops", port_date=date(2026, 4, 11), today=date(2026, 4, 10))
+        assert m.port_date == date(2026, 4, 11)
 
 
 @pytest.mark.parametrize(

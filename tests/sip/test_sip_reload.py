@@ -161,7 +161,10 @@ def test_fleet_stage_from_a_database_checks_every_account_and_tenant(tmp_path):
     summary = json.loads((out / "sip.json").read_text())["summary"]
     assert report.passed and summary["udp"]["accounts_registered"] == 6
     assert summary["udp"]["tenant_limits_held"] == 2 and summary["udp"]["tenant_limits_broken"] == []
-    assert (out / "sip-junit.xml").read_text().count("<testcase") == 9  # + pbx:still_answering
+    assert summary["udp"]["inter_tenant_held"] is True  # acme → globex under the default `both`
+    junit = (out / "sip-junit.xml").read_text()
+    assert junit.count("<testcase") == 10  # + inter_tenant and pbx:still_answering
+    assert 'name="inter_tenant:acme-&gt;globex"' in junit
 
 
 def test_an_account_disabled_while_the_pbx_runs_is_refused(tmp_path, kamailio):
