@@ -149,3 +149,27 @@ def summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+LIFECYCLE_COLUMNS = (  # terminal column: (its label, summary key, statistic)
+    ("terminated_p50", "terminations", "p50"),
+    ("etf_p50_€", "termination_fees_eur", "p50"),
+    ("etf_p95_€", "termination_fees_eur", "p95"),
+    ("moves_p50", "moves", "p50"),
+    ("cancel_billed_p50", "cancellations_billed", "p50"),
+    ("cancel_p50_€", "cancellation_fees_eur", "p50"),
+    ("detected_p50", "tickets_provider_detected", "p50"),
+    ("no_answer_p50", "non_responses", "p50"),
+)
+
+
+def lifecycle_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per profile of the lifecycle figures (P50/P95 over replications); empty when the scenario
+    has no termination, move, cancellation, provider-detected ticket or non-response at all."""
+    agg = summary["aggregate"]
+    cols = [c for c in LIFECYCLE_COLUMNS if c[1] in agg]
+    if not any(agg[key][p]["p95"] for _, key, _ in cols for p in summary["sites"]):
+        return []
+    return [
+        {"profile": p} | {label: agg[key][p][stat] for label, key, stat in cols} for p in summary["sites"]
+    ]

@@ -75,7 +75,7 @@ def run(
     from sim.lifecycle import fleet_lifecycle
     from sim.run import prepare, run_scenario
     from sim.runner import default_workers
-    from sim.summary import summary_rows
+    from sim.summary import lifecycle_rows, summary_rows
 
     parsed, text = prepare(scenario, replications, seed)
     stage = Stage(parsed, str(scenario), text, db, sip, outputs, detail)
@@ -120,6 +120,8 @@ def run(
         fmt,
         title=f"{s['scenario']}: {s['replications']} replications, seed {s['seed']}",
     )
+    if fmt is not Format.json and (life_rows := lifecycle_rows(s)):
+        emit(life_rows, fmt, title="terminations, moves, cancellations and tickets (P50/P95 per profile)")
     info(f"run written to {outcome.out}")
     figures = state["figures"]
     prov = figures["provisioning"]

@@ -72,6 +72,7 @@ def test_the_run_s_inventory_follows_moves_and_terminations(tmp_path):
     cmd = [sys.executable, "-m", "centrex.cli", "-q", "run", str(LIFECYCLE), "--replications", "1"]
     done = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
+    assert "terminations, moves, cancellations and tickets" in done.stdout  # the lifecycle table
     inv = out / "inventory.db"
     checked = subprocess.run(
         [sys.executable, "-m", "centrex.cli", "db", "check", "--db", str(inv)], capture_output=True, text=True
