@@ -59,6 +59,12 @@ class ObjectiveResults:
         values = [_none_for_nan(a[positions].tolist()) for _, a in cols]
         return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
+    def applicable(self, positions: np.ndarray) -> np.ndarray:
+        """The positions among `positions` where at least one objective applies (an excluded cause with
+        nothing replaced has none: the JSON lists it nowhere, as the counts count it nowhere)."""
+        keep = (self.restoration_code[positions] != _NA) | (self.replacement_code[positions] != _NA)
+        return positions[keep]
+
     def incident(self, i: int) -> dict[str, Any]:
         """The JSON fields of incident `i`."""
         return self.incidents(np.array([i]))[0]

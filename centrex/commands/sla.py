@@ -86,7 +86,7 @@ def compute_cmd(
 
 def _with_objectives(rows, inc, results, *, detail: bool):
     """Each row with its objective counts (flat `restoration_met`, …, and a short `objectives` text for the
-    table and CSV) and, in JSON (`detail`), the clauses and each incident's objectives
+    table and CSV) and, in JSON (`detail`), the clauses and the objectives of each incident one applies to
     (`objective_incidents`, by site and month of the notification), made row by row as they are written.
     Also a warning per site-month with incidents but no billing row (never dropped silently)."""
     from contracts.month import Month
@@ -115,6 +115,7 @@ def _with_objectives(rows, inc, results, *, detail: bool):
             pos = groups.get(key)
             items = []
             if pos is not None:
+                pos = results.applicable(pos)
                 tickets = [inc.ticket[i] for i in pos.tolist()]
                 items = [{"ticket": t, **x} for t, x in zip(tickets, results.incidents(pos), strict=True)]
             yield {**row, **terms, "objective_incidents": items}

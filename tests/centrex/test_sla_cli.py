@@ -226,6 +226,23 @@ def test_compute_reports_the_objectives_of_real_tickets(tmp_path):
     assert [x["ticket"] for x in pc["objective_incidents"]] == ["A", "B", "C"] and len(pc["incidents"]) == 3
 
 
+def test_json_lists_only_the_incidents_an_objective_applies_to(tmp_path):
+    """000 §5.5: a customer-caused ticket counts for no objective, so it is in no list and no count."""
+    i, b = tmp_path / "tickets.csv", tmp_path / "billing.csv"
+    i.write_text(
+        "ticket,site,notified_at,restored_at,cause\n"
+        "N,S,2026-03-02T09:00,2026-03-02T10:00,network\n"
+        "X,S,2026-03-03T09:00,2026-03-03T20:00,Customer\n",
+        encoding="utf-8",
+    )
+    b.write_text("site,month,recurring_fees,usage_charges\nS,2026-03,100,0\n", encoding="utf-8")
+    r = run("sla", "compute", "-c", "alleo", "--incidents", str(i), "--billing", str(b), "-f", "json")
+    assert r.returncode == 0, r.stderr
+    (row,) = json.loads(r.stdout)
+    assert [x["ticket"] for x in row["objective_incidents"]] == ["N"]
+    assert (row["restoration_met"], row["restoration_missed"]) == (1, 0)
+
+
 def test_explain_prints_each_objective_met_or_missed(tmp_path):
     files = _tickets(tmp_path)
     r = run("sla", "explain", "-c", "allset", *files, "--site", "S", "--month", "2026-03")
