@@ -224,10 +224,13 @@ def move_charge(profile: Profile, fees_overrides: dict | None = None) -> Charge:
 
 
 # ----- leaving service ------------------------------------------------------------------------------
-def _take(obj, keep: np.ndarray, n: int):
-    """`obj` with its per-row fields (arrays or lists of length `n`) restricted to the rows `keep`."""
+def _take(obj, keep: np.ndarray, n: int, other: tuple[str, ...] = ()):
+    """`obj` with its per-row fields (arrays or lists of length `n`) restricted to the rows `keep`;
+    `other` names the fields that are not per row, whatever their length happens to be."""
     changes = {}
     for f in fields(obj):
+        if f.name in other:
+            continue
         v = getattr(obj, f.name)
         if isinstance(v, np.ndarray) and v.shape[:1] == (n,):
             changes[f.name] = v[keep]
@@ -253,7 +256,7 @@ def leave_service(fleet: Fleet, raw: RawRun, sw: Sweep, tks: Tickets, gone: np.n
     raw = replace(raw, intervals=intervals, replacements=reps)
     g = gone[sw.site] if len(sw) else np.zeros(0)
     keep = np.flatnonzero(sw.start < g)
-    sw = _take(sw, keep, len(sw))
+    sw = _take(sw, keep, len(sw), other=("comp_total", "platform_total"))  # per interval, not per outage
     sw = replace(
         sw,
         end=np.minimum(sw.end, gone[sw.site]) if len(sw) else sw.end,

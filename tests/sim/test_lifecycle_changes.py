@@ -310,3 +310,44 @@ def test_a_listed_termination_before_the_order_is_said_and_drawn_ones_start_at_t
     life = lifecycle(s, 3)
     terms = [c for c in life.changes if c.event is LifeEvent.termination]
     assert terms and all(c.on >= life.installs[c.site].signed for c in terms if c.site in life.installs)
+
+
+def test_leaving_service_keeps_per_interval_columns_whatever_their_length():
+    """Sweep.platform_total is per platform interval: with as many platform intervals as outages it must
+    not be cut like an outage column (it once was, by length alone)."""
+    from types import SimpleNamespace
+
+    from sim.changes import leave_service
+    from sim.model import RawRun
+    from sim.outages import Sweep, Tickets
+
+    fleet = SimpleNamespace(comp_site=np.zeros(0, dtype=np.int64))
+    raw = RawRun(platform=[(10.0, 20.0, "network"), (100.0, 110.0, "network")])
+    sw = Sweep(
+        site=np.array([0, 1]),
+        start=np.array([10.0, 100.0]),
+        end=np.array([20.0, 110.0]),
+        cause=np.array(["network", "network"], dtype=object),
+        kind=np.array(["platform", "platform"], dtype=object),
+        comp_total=np.zeros(0, dtype=np.int8),
+        platform_total=np.array([1, 1], dtype=np.int8),
+        interval=np.array([-1, -1]),
+    )
+    none = np.zeros(0)
+    tks = Tickets(
+        [],
+        np.zeros(0, dtype=np.int64),
+        none,
+        none,
+        *(np.zeros(0, dtype=object),) * 2,
+        np.zeros(0, dtype=bool),
+        none,
+        none,
+        none,
+        none,
+        np.zeros(0, dtype=np.int8),
+    )
+    gone = np.array([np.inf, 50.0])  # site 1 leaves service before its outage
+    _, out, _ = leave_service(fleet, raw, sw, tks, gone)
+    assert out.site.tolist() == [0] and out.interval.tolist() == [-1]
+    assert out.platform_total.tolist() == [1, 1]
