@@ -165,6 +165,7 @@ class Profile(BaseModel):
     install_delay: InstallDelaySpec | None = None
     objectives: dict[str, Any] = Field(default_factory=dict)
     warranty_months: int = 12
+    lease_warranty_clause: str | None = None  # equipment from a lessor: warranty for the lease length
     rules: list[Rule] = Field(default_factory=list)
     termination: dict[str, Any] = Field(default_factory=dict)
     billing: dict[str, Any] = Field(default_factory=dict)
@@ -276,6 +277,18 @@ class Profile(BaseModel):
             return rule.counts
         value = bool(self.choices[rule.choice])
         return not value if rule.invert else value
+
+    def warranty_length(self, lease_months: int | None = None) -> int:
+        """Months of warranty of equipment from its delivery: the profile's (000 §2.6, 001 §3, 002 §3,
+        004 §8), or the lease length for equipment from a lessor where the profile says so (000 §2.7)."""
+        if lease_months is None:
+            return self.warranty_months
+        if self.lease_warranty_clause is None:
+            raise InputError(
+                f"a lease length only applies to ALLEO equipment (000 §2.7), not to {self.name}",
+                field="lease_months",
+            )
+        return lease_months
 
     def cause_clause(self, cause: str) -> str:
         """The clause that makes this cause count or not."""

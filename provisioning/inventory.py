@@ -177,13 +177,7 @@ def list_sites(session: Session) -> list[Site]:
 
 def warranty_end(profile: str, delivered: date, lease_months: int | None = None) -> date:
     """Return the end of the warranty of equipment delivered on `delivered` (CONTRACTS §11)."""
-    if lease_months is not None:
-        if profile != "alleo":
-            raise InputError(
-                "a lease length only applies to ALLEO equipment (000 §2.7)", field="lease_months"
-            )
-        return add_months(delivered, lease_months)  # 000 §2.7: warranty for the lease length
-    return add_months(delivered, load_profile(profile).warranty_months)  # 000 §2.6, 001 §3, 002 §3, 004 §8
+    return add_months(delivered, load_profile(profile).warranty_length(lease_months))
 
 
 def add_equipment(

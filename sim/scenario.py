@@ -545,6 +545,15 @@ def validate_data(data: dict[str, Any], source: str, root: yaml.Node | None) -> 
     return scenario
 
 
+def _lease_refusal(profile: Profile, lease_months: int) -> str:
+    """Why `profile` refuses a lease length (its own words: `Profile.warranty_length` says it once)."""
+    try:
+        profile.warranty_length(lease_months)
+    except InputError as exc:
+        return exc.reason
+    return ""
+
+
 def _check_profiles(scenario: Scenario, source: str, root: yaml.Node) -> None:
     """Every profile named must load, and every choice set must be one of its choices."""
     for i, g in enumerate(scenario.site_groups):
@@ -558,8 +567,8 @@ def _check_profiles(scenario: Scenario, source: str, root: yaml.Node) -> None:
         wrong = None
         if g.channels is not None and has_channel_allowance(profile):
             wrong = ("channels", f"{profile.name}'s limit comes from its counted users (004 §11.d)")
-        elif g.lease_months is not None and profile.name != "alleo":
-            wrong = ("lease_months", "a lease length only applies to ALLEO equipment (000 §2.7)")
+        elif g.lease_months is not None and profile.lease_warranty_clause is None:
+            wrong = ("lease_months", _lease_refusal(profile, g.lease_months))
         elif g.install and profile.name not in INSTALL_CLAUSES:
             wrong = ("install", f"{profile.name}'s seed has no install clause (only {_install_seeds()})")
         if wrong is not None:

@@ -123,7 +123,7 @@ def replacements(
     cause = np.array([CAUSES.index(f[3]) for f in failure], dtype=np.int8)
     site = fleet.comp_site[comp] if n else np.zeros(0, np.int64)
     months = np.array(
-        [g.lease_months or profiles[g.profile].warranty_months for g in fleet.groups],  # 000 §2.6–2.7
+        [profiles[g.profile].warranty_length(g.lease_months) for g in fleet.groups],
         dtype=np.int64,
     )[fleet.group[site]]
     midnight = _midnights(s.start, s.duration_days + 800)  # repairs may end after the horizon
