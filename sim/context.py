@@ -184,17 +184,19 @@ class Lookups:
     kind: np.ndarray
 
 
+def _per_site(ctx: Context, key: str, of) -> list[str]:
+    """`of(site)` for every site of the fleet, computed once per context (kept on it under `key`)."""
+    values = ctx.__dict__.get(key)
+    if values is None:
+        values = ctx.__dict__[key] = [of(i) for i in range(len(ctx.fleet))]
+    return values
+
+
 def site_profiles(ctx: Context) -> list[str]:
-    n = ctx.__dict__.get("_profiles")
-    if n is None:
-        n = [ctx.fleet.profile(i) for i in range(len(ctx.fleet))]
-        ctx.__dict__["_profiles"] = n
-    return n
+    """Each site's profile name, in fleet order."""
+    return _per_site(ctx, "_profiles", ctx.fleet.profile)
 
 
 def site_topologies(ctx: Context) -> list[str]:
-    n = ctx.__dict__.get("_topologies")
-    if n is None:
-        n = [ctx.fleet.topology(i) for i in range(len(ctx.fleet))]
-        ctx.__dict__["_topologies"] = n
-    return n
+    """Each site's topology name, in fleet order."""
+    return _per_site(ctx, "_topologies", ctx.fleet.topology)

@@ -172,13 +172,7 @@ def lifecycle(run: Run, _profiles: dict[str, Profile]) -> Section:
         intro,
         [],
         [
-            Table(
-                "table-lifecycle-figures",
-                "Per profile, over the replications",
-                ["profile", "figure", "replication 0", "mean", "P50", "P95"],
-                figure_rows(run, LIFE_FIGURES),
-                {2, 3, 4, 5},
-            ),
+            _figures_table("table-lifecycle-figures", figure_rows(run, LIFE_FIGURES)),
             Table(
                 "table-lifecycle-events",
                 "Events of replication 0",
@@ -399,13 +393,7 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
         intro,
         [],
         [
-            Table(
-                "table-tickets-figures",
-                "Per profile, over the replications",
-                ["profile", "figure", "replication 0", "mean", "P50", "P95"],
-                figure_rows(run, TICKET_FIGURES),
-                {2, 3, 4, 5},
-            ),
+            _figures_table("table-tickets-figures", figure_rows(run, TICKET_FIGURES)),
             Table(
                 "table-tickets",
                 "Tickets of replication 0",
@@ -445,4 +433,15 @@ def tickets(run: Run, profiles: dict[str, Profile]) -> Section:
             ),
         ],
         grid=grid,
+    )
+
+
+def _figures_table(ident: str, rows: list[list[str]]) -> Table:
+    """A section's per-profile figures: replication 0 beside the mean, P50 and P95 over replications."""
+    return Table(
+        ident,
+        "Per profile, over the replications",
+        ["profile", "figure", "replication 0", "mean", "P50", "P95"],
+        rows,
+        {2, 3, 4, 5},
     )
