@@ -258,7 +258,15 @@ async def drive_calls(
     }
 
 
-async def run_load_async(
+def load_passed(result: dict[str, object]) -> bool:
+    """True when no request failed or timed out, no call was wrongly refused, over-admitted or lost."""
+    return all(
+        result.get(key, 0) == 0
+        for key in ("registrations_failed", "wrongly_refused", "over_admitted", "failed")
+    )
+
+
+def run_load(
     target: Target,
     registrations: int,
     rate: float,
@@ -280,44 +288,25 @@ async def run_load_async(
             raise InputError(f"tenant {tenant!r} has no SIP accounts", field="tenant")
     if timeout <= 0:
         raise InputError("--timeout must be positive", field="timeout")
-    reg = await drive_registrations(
-        target, registrations, rate, concurrency, identities=idents, timeout=timeout
-    )
-    result: dict[str, object] = {
-        "transport": target.transport,
-        "registrations": reg.attempted,
-        "registrations_ok": reg.ok,
-        "registrations_failed": reg.failed,
-        "register_timeouts": reg.timeouts,
-        "register_per_second": round(reg.rate, 1),
-        "register_codes": {("timeout" if k == TIMEOUT_CODE else str(k)): v for k, v in reg.codes.items()},
-        "retransmissions": reg.retransmissions,
-        "pike_engaged": reg.pike.engaged,
-        "pike_flood_drops": reg.pike.flood_drops,
-        "pike_blocks": reg.pike.blocks,
-    }
-    result.update(await drive_calls(target, calls, tenant, hold))
+
+    async def load() -> dict[str, object]:
+        reg = await drive_registrations(
+            target, registrations, rate, concurrency, identities=idents, timeout=timeout
+        )
+        return {
+            "transport": target.transport,
+            "registrations": reg.attempted,
+            "registrations_ok": reg.ok,
+            "registrations_failed": reg.failed,
+            "register_timeouts": reg.timeouts,
+            "register_per_second": round(reg.rate, 1),
+            "register_codes": {("timeout" if k == TIMEOUT_CODE else str(k)): v for k, v in reg.codes.items()},
+            "retransmissions": reg.retransmissions,
+            "pike_engaged": reg.pike.engaged,
+            "pike_flood_drops": reg.pike.flood_drops,
+            "pike_blocks": reg.pike.blocks,
+        } | await drive_calls(target, calls, tenant, hold)
+
+    result = asyncio.run(load())
     result["passed"] = load_passed(result)
     return result
-
-
-def load_passed(result: dict[str, object]) -> bool:
-    """True when no request failed or timed out, no call was wrongly refused, over-admitted or lost."""
-    return all(
-        result.get(key, 0) == 0
-        for key in ("registrations_failed", "wrongly_refused", "over_admitted", "failed")
-    )
-
-
-def run_load(
-    target: Target,
-    registrations: int,
-    rate: float,
-    calls: int,
-    tenant: str | None = None,
-    hold: float = 0.0,
-    concurrency: int = 50,
-    timeout: float = TIMER_B,
-) -> dict[str, object]:
-    """Synchronous wrapper of `run_load_async`."""
-    return asyncio.run(run_load_async(target, registrations, rate, calls, tenant, hold, concurrency, timeout))
