@@ -10,8 +10,6 @@ and a change to the pending share leaves the detections alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
-from functools import lru_cache
 
 import numpy as np
 
@@ -96,11 +94,6 @@ class Replacements:
         return out
 
 
-@lru_cache(maxsize=8)
-def _midnights(start: date, days: int) -> np.ndarray:
-    return midnights(start, days)
-
-
 def replacements(
     s: Scenario,
     fleet: Fleet,
@@ -126,7 +119,7 @@ def replacements(
         [profiles[g.profile].warranty_length(g.lease_months) for g in fleet.groups],
         dtype=np.int64,
     )[fleet.group[site]]
-    midnight = _midnights(s.start, s.duration_days + 800)  # repairs may end after the horizon
+    midnight = midnights(s.start, s.duration_days + 800)  # repairs may end after the horizon
 
     def day(minutes: np.ndarray) -> np.ndarray:
         return day_index(midnight, origin + np.rint(minutes * 60).astype(np.int64))

@@ -15,6 +15,7 @@ as `contracts.month.add_months`).
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,8 +23,10 @@ from contracts.calendar import local_epoch
 from sim.scenario import WarrantyOfReplacement
 
 
+@lru_cache(maxsize=8)
 def midnights(start: date, days: int) -> np.ndarray:
-    """Epoch seconds of the local (Paris) midnight of each of the `days` days from `start`."""
+    """Epoch seconds of the local (Paris) midnight of each of the `days` days from `start` (computed once
+    per scenario and worker: every replication asks for the same days)."""
     base = np.datetime64(start, "D")
     return np.array(
         [local_epoch(d) for d in (base + np.arange(days)).astype("datetime64[D]").tolist()], dtype=np.int64
