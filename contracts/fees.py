@@ -14,8 +14,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-
 from contracts.calendar import BusinessCalendar, to_epoch
 from contracts.errors import InputError
 from contracts.money import money
@@ -103,8 +101,8 @@ def cancellation_charge(
     Billed when it comes less than 48 business hours before the appointment: hours inside the business
     window of `calendar` (the site's calendar: ALLEO's Heures Ouvrables, ProgetCom's 5/7 window), from
     the cancellation to the appointment. A cancellation at or after the appointment has 0 hours left."""
-    a, c = int(to_epoch(appointment)), int(to_epoch(cancelled_at))
-    secs = int(calendar.business_seconds_array(np.array([c]), np.array([a]))[0]) if c < a else 0
+    early = to_epoch(cancelled_at) < to_epoch(appointment)
+    secs = calendar.business_seconds(cancelled_at, appointment) if early else 0
     hours = secs / 3600
     fee = fees.cancellation
     if fee is None:
